@@ -1,0 +1,1 @@
+"""The directory of government agencies and the topic categories routed to them."""

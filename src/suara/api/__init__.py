@@ -1,0 +1,1 @@
+"""The thin layer that turns HTTP and GraphQL requests into domain calls."""

@@ -1,0 +1,1 @@
+"""The public GraphQL API at /graphql."""

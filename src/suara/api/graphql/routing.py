@@ -1,0 +1,68 @@
+"""GraphQL for routing: live suggestions while typing, and the published model accuracy."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+
+from suara.api.graphql.context import Info
+from suara.api.graphql.submissions import RoutingSuggestion
+
+SUGGEST_MIN_CHARS, SUGGEST_MAX_CHARS = 3, 5000
+
+
+@strawberry.type
+class ClassMetrics:
+    category: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@strawberry.type(description="How well the current model routes, measured by cross-validation.")
+class RoutingAccuracy:
+    model_version: str
+    trained_at: str
+    threshold: float = strawberry.field(description="Items at or above this confidence route automatically.")
+    macro_f1: float
+    accuracy: float
+    top3_accuracy: float
+    auto_route_coverage: float = strawberry.field(description="Share of items routed without a person.")
+    auto_route_precision: float = strawberry.field(description="Share of automatic routes that were right.")
+    per_class: list[ClassMetrics]
+    training_summary: JSON
+
+
+@strawberry.type
+class RoutingQuery:
+    @strawberry.field(description="Top-3 categories and agencies for a text. Writes nothing.")
+    def suggest_routing(self, info: Info, text: str) -> list[RoutingSuggestion]:
+        text = text.strip()[:SUGGEST_MAX_CHARS]
+        if len(text) < SUGGEST_MIN_CHARS:
+            return []
+        suggestions = info.context.state.router.suggest(text)
+        return [RoutingSuggestion(confidence=s["confidence"], category_slug=s["category"]) for s in suggestions]
+
+    @strawberry.field(description="The current routing model's version, date and evaluation.")
+    def routing_accuracy(self, info: Info) -> RoutingAccuracy | None:
+        model = getattr(info.context.state.router, "model", None)
+        if model is None:
+            return None
+        metrics = model.cv_metrics
+        return RoutingAccuracy(
+            model_version=model.version,
+            trained_at=model.trained_at,
+            threshold=model.threshold,
+            macro_f1=metrics["macro_f1"],
+            accuracy=metrics["accuracy"],
+            top3_accuracy=metrics["top3_accuracy"],
+            auto_route_coverage=metrics["auto_route_coverage"],
+            auto_route_precision=metrics["auto_route_precision"],
+            per_class=[
+                ClassMetrics(category=label, precision=m["precision"], recall=m["recall"],
+                             f1=m["f1"], support=int(m["support"]))
+                for label, m in sorted(metrics["per_class"].items())
+            ],
+            training_summary=model.training_summary,
+        )

@@ -1,0 +1,45 @@
+"""The root schema, composed from one Query/Mutation class per domain."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+
+from suara.api.graphql.agencies import AgencyQuery
+from suara.api.graphql.routing import RoutingQuery
+from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
+
+log = logging.getLogger("suara.graphql")
+
+
+@strawberry.type
+class Query(SubmissionQuery, RoutingQuery, AgencyQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(SubmissionMutation):
+    pass
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Mask crashes (logged with their trace) but keep GraphQL's own validation messages."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    log.error("unexpected error in %s", error.path, exc_info=original)
+    return True
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"),
+    ],
+)

@@ -1,0 +1,306 @@
+"""GraphQL types, the submit mutation and the public tracking query."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from suara.api.graphql.agencies import Agency, Category, load_agency, load_category
+from suara.api.graphql.context import Info
+from suara.api.graphql.errors import NotAllowed, NotFound, ValidationError
+from suara.common.errors import NotFound as DomainNotFound
+from suara.common.errors import ValidationFailed
+from suara.routing.router import RoutingDecision
+from suara.submissions import codes, service
+from suara.submissions.models import Channel, Kind, Status, StatusGroup
+from suara.submissions.public import PublicEvent, PublicSubmission, public_event, public_view
+from suara.submissions.validation import (
+    IDEMPOTENCY_KEY,
+    SubmissionDraft,
+    invalid_idempotency_key_problem,
+)
+
+SubmissionKind = strawberry.enum(Kind, name="SubmissionKind")
+SubmissionChannel = strawberry.enum(Channel, name="SubmissionChannel")
+PublicStatusGroup = strawberry.enum(StatusGroup, name="StatusGroup")
+
+
+@strawberry.input(description="What a citizen files. Contact fields are seen only by the agency.")
+class SubmitInput:
+    kind: SubmissionKind
+    text: str = strawberry.field(description="10 to 5,000 characters.")
+    channel: SubmissionChannel = Channel.API
+    title: str | None = None
+    anonymous: bool = strawberry.field(default=False, description="Store no contact at all.")
+    confidential: bool = strawberry.field(
+        default=False, description="The public sees only kind, status, agency and dates."
+    )
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    region_code: str | None = strawberry.field(default=None, description="Kemendagri code, e.g. 33.74")
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    reporter_email: str | None = None
+    reporter_nik: str | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retries with the same key return the first receipt."
+    )
+
+    def to_draft(self) -> SubmissionDraft:
+        return SubmissionDraft(
+            kind=self.kind.value, channel=self.channel.value, text=self.text, title=self.title,
+            anonymous=self.anonymous, confidential=self.confidential,
+            location_text=self.location_text, latitude=self.latitude, longitude=self.longitude,
+            region_code=self.region_code, reporter_name=self.reporter_name,
+            reporter_phone=self.reporter_phone, reporter_email=self.reporter_email,
+            reporter_nik=self.reporter_nik, idempotency_key=self.idempotency_key,
+        )
+
+
+@strawberry.type
+class Location:
+    text: str | None
+    region_code: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+@strawberry.type(description="One public step in a submission's history.")
+class SubmissionEvent:
+    event: strawberry.Private[PublicEvent]
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.event.kind
+
+    @strawberry.field
+    def status(self) -> str:
+        return self.event.status_after
+
+    @strawberry.field
+    def at(self) -> datetime:
+        return self.event.at
+
+    @strawberry.field
+    def note(self) -> str | None:
+        return self.event.public_note
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.event.agency_id)
+
+
+@strawberry.type(description="The public view of a submission: never any contact data.")
+class Submission:
+    view: strawberry.Private[PublicSubmission]
+
+    @strawberry.field(description="As printed on the receipt, e.g. K7M-2QX-9PA.")
+    def tracking_code(self) -> str:
+        return codes.format_tracking_code(self.view.tracking_code)
+
+    @strawberry.field
+    def kind(self) -> SubmissionKind:
+        return Kind(self.view.kind)
+
+    @strawberry.field
+    def status(self) -> str:
+        return self.view.status
+
+    @strawberry.field
+    def status_group(self) -> PublicStatusGroup:
+        return self.view.status_group
+
+    @strawberry.field
+    def confidential(self) -> bool:
+        return self.view.confidential
+
+    @strawberry.field
+    def anonymous(self) -> bool | None:
+        return self.view.anonymous
+
+    @strawberry.field
+    def title(self) -> str | None:
+        return self.view.title
+
+    @strawberry.field(description="Personal data in the text is masked.")
+    def text(self) -> str | None:
+        return self.view.text
+
+    @strawberry.field
+    def channel(self) -> SubmissionChannel | None:
+        return Channel(self.view.channel) if self.view.channel else None
+
+    @strawberry.field
+    def location(self) -> Location | None:
+        view = self.view
+        if not any((view.location_text, view.region_code, view.latitude is not None)):
+            return None
+        return Location(
+            text=view.location_text, region_code=view.region_code,
+            latitude=view.latitude, longitude=view.longitude,
+        )
+
+    @strawberry.field(description="How many citizens said: this happens to me too.")
+    def support_count(self) -> int:
+        return self.view.support_count
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.view.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.view.updated_at
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.view.agency_id)
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category | None:
+        return await load_category(info, self.view.category_slug)
+
+    @strawberry.field(description="Empty for confidential submissions.")
+    async def events(self, info: Info) -> list[SubmissionEvent]:
+        if self.view.confidential:
+            return []
+        async with info.context.state.reading() as session:
+            rows = await service.public_events(session, self.view.submission_id)
+        return [SubmissionEvent(event=public_event(row)) for row in rows]
+
+
+@strawberry.type
+class RoutingSuggestion:
+    confidence: float
+    category_slug: strawberry.Private[str]
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category | None:
+        return await load_category(info, self.category_slug)
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        category = await info.context.category_loader.load(self.category_slug)
+        return await load_agency(info, category.default_agency_id if category else None)
+
+
+@strawberry.enum(description="Where a new submission went.")
+class RoutingState(Enum):
+    ROUTED = "routed"
+    AWAITING_TRIAGE = "awaiting_triage"
+    RECEIVED = "received"
+
+
+@strawberry.type(description="What routing decided for a new submission.")
+class RoutingOutcome:
+    state: RoutingState
+    confidence: float | None
+    model_version: str | None
+    suggestions: list[RoutingSuggestion]
+
+
+def routing_outcome(status: str, decision: RoutingDecision) -> RoutingOutcome:
+    state = {
+        Status.ROUTED: RoutingState.ROUTED,
+        Status.IN_TRIAGE: RoutingState.AWAITING_TRIAGE,
+    }.get(status, RoutingState.RECEIVED)
+    return RoutingOutcome(
+        state=state,
+        confidence=decision.confidence,
+        model_version=decision.model_version,
+        suggestions=[
+            RoutingSuggestion(confidence=s["confidence"], category_slug=s["category"])
+            for s in decision.suggestions
+        ],
+    )
+
+
+@strawberry.type(description="An open submission whose text is nearly the same as the new one.")
+class PossibleDuplicate:
+    similarity: float
+    submission: Submission
+
+
+@strawberry.type(description="Proof of filing. Keep the secret: it lets you confirm or dispute.")
+class SubmissionReceipt:
+    tracking_code: str
+    citizen_secret: str
+    replayed: bool = strawberry.field(description="True when this is the receipt of a retry.")
+    submission: Submission
+    routing: RoutingOutcome
+    possible_duplicates: list[PossibleDuplicate] = strawberry.field(
+        description="Open submissions about the same thing; you can support one of them instead."
+    )
+
+
+SubmitResult = Annotated[SubmissionReceipt | ValidationError, strawberry.union("SubmitResult")]
+
+
+@strawberry.type
+class SupportReceipt:
+    submission: Submission
+
+
+SupportResult = Annotated[
+    SupportReceipt | NotFound | NotAllowed | ValidationError, strawberry.union("SupportResult")
+]
+
+
+@strawberry.type
+class SubmissionQuery:
+    @strawberry.field(description="Track a submission by its code. Never shows contact data.")
+    async def submission(self, info: Info, tracking_code: str) -> Submission | None:
+        async with info.context.state.reading() as session:
+            try:
+                row = await service.find_by_tracking_code(session, tracking_code)
+            except DomainNotFound:
+                return None
+        return Submission(view=public_view(row))
+
+
+@strawberry.type
+class SubmissionMutation:
+    @strawberry.mutation(description="File a complaint, aspiration or information request.")
+    async def submit(self, info: Info, input: SubmitInput) -> SubmitResult:
+        state = info.context.state
+        try:
+            async with state.transaction() as session:
+                receipt = await service.submit(
+                    session, input.to_draft(), router=state.router, secret_key=state.secret_key
+                )
+        except ValidationFailed as error:
+            return ValidationError.from_problems(error.problems)
+        submission = receipt.submission
+        return SubmissionReceipt(
+            tracking_code=codes.format_tracking_code(submission.tracking_code),
+            citizen_secret=receipt.citizen_secret,
+            replayed=receipt.replayed,
+            submission=Submission(view=public_view(submission)),
+            routing=routing_outcome(submission.status, receipt.routing),
+            possible_duplicates=[
+                PossibleDuplicate(similarity=d.similarity, submission=Submission(view=public_view(d.submission)))
+                for d in receipt.possible_duplicates
+            ],
+        )
+
+    @strawberry.mutation(description="Add your support to an open submission instead of filing a duplicate.")
+    async def support(
+        self, info: Info, tracking_code: str, channel: SubmissionChannel = Channel.API,
+        idempotency_key: str | None = None,
+    ) -> SupportResult:
+        if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+            return ValidationError.from_problems([invalid_idempotency_key_problem()])
+        try:
+            async with info.context.state.transaction() as session:
+                row = await service.support(
+                    session, tracking_code, channel=channel.value, idempotency_key=idempotency_key
+                )
+        except DomainNotFound as error:
+            return NotFound.from_domain(error)
+        except service.CannotSupport as error:
+            return NotAllowed(code="not_supportable", message=error.message_id, message_en=error.message_en)
+        return SupportReceipt(submission=Submission(view=public_view(row)))

@@ -1,0 +1,135 @@
+"""Builds the Starlette application: routes, middleware and the lifespan that owns the state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from suara.api.graphql.context import Context
+from suara.api.graphql.schema import schema
+from suara.config import Settings, get_settings
+from suara.db import migrate
+from suara.db.engine import make_engine, make_session_factory, resolve_database_url
+from suara.routing.loading import load_router
+from suara.state import AppState, load_or_create_secret_key
+
+log = logging.getLogger(__name__)
+
+
+class SuaraGraphQL(GraphQL):
+    async def get_context(self, request: Request, response) -> Context:  # type: ignore[override]
+        return Context(state=request.app.state.suara, request=request)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit before anything parses them (413)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"error": "payload_too_large", "message": "Permintaan terlalu besar.",
+             "message_en": f"Request body over {self.max_bytes} bytes."},
+            status_code=413,
+        )
+        await response(scope, receive, send)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def health(request: Request) -> JSONResponse:
+    state: AppState = request.app.state.suara
+    head = migrate.head_revision()
+    try:
+        current = await migrate.current_revision(state.engine)
+        database = "ok"
+    except Exception as error:  # noqa: BLE001 — health reports any database failure as data
+        log.warning("health check: database unavailable: %s", error)
+        current, database = None, "unavailable"
+    healthy = database == "ok" and current == head
+    return JSONResponse(
+        {
+            "status": "ok" if healthy else "degraded",
+            "database": database,
+            "migration": {"current": current, "head": head},
+            "routing_model": getattr(state.router, "version", None),
+        },
+        status_code=200 if healthy else 503,
+    )
+
+
+async def build_state(settings: Settings) -> AppState:
+    url = resolve_database_url(settings)
+    engine = make_engine(url, pool_size=settings.suara_db_pool_size)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        router=load_router(settings),
+        secret_key=load_or_create_secret_key(settings),
+    )
+
+
+def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> Starlette:
+    """The ASGI app. Pass ``state`` to share an engine (tests); otherwise the lifespan builds one."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own_state = state is None
+        app.state.suara = state or await build_state(settings)
+        try:
+            yield
+        finally:
+            if own_state:
+                await app.state.suara.engine.dispose()
+
+    graphql = SuaraGraphQL(schema, graphql_ide="graphiql")
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/health", health, methods=["GET"]),
+        ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes)],
+        lifespan=lifespan,
+    )
+    if state is not None:
+        app.state.suara = state
+    return app

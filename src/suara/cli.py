@@ -1,0 +1,136 @@
+"""The `suara` command: serve, database, seed data, schema, routing model."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from suara.config import get_settings
+
+app = typer.Typer(help="Suara: citizen complaints, routed and tracked.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+category_app = typer.Typer(help="Category → agency mapping.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(category_app, name="category")
+console = Console(stderr=True)
+
+
+async def _with_session(work, url: str | None = None):
+    """Run ``work(session)`` in one transaction on the database, migrated to head first."""
+    from suara.db import migrate
+    from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
+
+    engine = make_engine(url or resolve_database_url(get_settings()), pool_size=2)
+    try:
+        await migrate.upgrade(engine)
+        async with transaction(make_session_factory(engine)) as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    seed: bool = typer.Option(True, help="Load the agency directory when the database is empty."),
+) -> None:
+    """Start PostgreSQL if needed, apply migrations, and serve the API (GraphiQL at /graphql)."""
+    import uvicorn
+
+    from suara.agencies import service as agencies
+    from suara.app import create_app
+    from suara.db.engine import resolve_database_url
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    embedded = settings.database_url is None
+    url = resolve_database_url(settings)
+    settings = settings.model_copy(update={"database_url": url})
+
+    async def prepare(session):
+        if seed and not await agencies.list_agencies(session):
+            counts = await agencies.load_directory(session)
+            console.print(f"Loaded {counts.agencies_added} agencies, {counts.categories_added} categories.")
+
+    asyncio.run(_with_session(prepare, url))
+    where = f"embedded PostgreSQL in {settings.resolved_home()}" if embedded else "DATABASE_URL"
+    console.print(f"[bold]Suara[/bold] on http://{host}:{port}/graphql (GraphiQL) — database: {where}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION."""
+    from suara.db import migrate
+    from suara.db.engine import make_engine, resolve_database_url
+
+    async def run():
+        engine = make_engine(resolve_database_url(get_settings()), pool_size=1)
+        await migrate.upgrade(engine, revision)
+        console.print(f"Database at {await migrate.current_revision(engine)}")
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base.")) -> None:
+    """Undo migrations down to REVISION."""
+    from suara.db import migrate
+    from suara.db.engine import make_engine, resolve_database_url
+
+    async def run():
+        engine = make_engine(resolve_database_url(get_settings()), pool_size=1)
+        await migrate.downgrade(engine, revision)
+        console.print(f"Database at {await migrate.current_revision(engine)}")
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+@app.command()
+def seed(
+    directory: Path = typer.Option(None, help="Directory JSON (default: the Jawa Tengah directory)."),
+) -> None:
+    """Load the agency directory and categories (existing rows are kept)."""
+    from suara.agencies import service as agencies
+
+    async def work(session):
+        return await agencies.load_directory(session, directory or agencies.DIRECTORY_FILE)
+
+    counts = asyncio.run(_with_session(work))
+    console.print(f"Added {counts.agencies_added} agencies and {counts.categories_added} categories.")
+
+
+@category_app.command("assign")
+def category_assign(category: str, agency: str) -> None:
+    """Send CATEGORY's submissions to AGENCY (slug) from now on."""
+    from suara.agencies import service as agencies
+    from suara.common.errors import NotFound
+
+    async def work(session):
+        return await agencies.assign_category(session, category, agency)
+
+    try:
+        asyncio.run(_with_session(work))
+    except NotFound as error:
+        console.print(f"[red]{error.message_en}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"{category} → {agency}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL); `schema.graphql` is this output."""
+    from suara.api.graphql.schema import schema as graphql_schema
+
+    typer.echo(graphql_schema.as_str())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Small pieces every domain package uses."""

@@ -1,0 +1,44 @@
+"""Settings read once from the environment; nothing else in Suara reads os.environ."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _default_model_path() -> Path:
+    """The shipped model lives in the repository's models/ folder next to src/."""
+    return PACKAGE_DIR.parents[1] / "models" / "default.skops"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str | None = None
+    """PostgreSQL URL; when unset Suara starts its own server under ``suara_home``."""
+
+    suara_home: Path = Path(".suara")
+    """Folder for the embedded database and other local state."""
+
+    suara_model_path: Path = _default_model_path()
+    """The routing model file (.skops) loaded once at start-up."""
+
+    suara_max_body_bytes: int = 64 * 1024
+    """Requests with a larger body are refused before they are parsed."""
+
+    suara_db_pool_size: int = 20
+
+    suara_secret_key: str | None = None
+    """Server key for derived secrets; when unset one is generated once under ``suara_home``."""
+
+    def resolved_home(self) -> Path:
+        return self.suara_home.expanduser().resolve()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

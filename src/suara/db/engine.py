@@ -1,0 +1,51 @@
+"""Engine and session factory. The caller owns the transaction: domain code flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from suara.config import Settings
+from suara.db.embedded import start_embedded_server
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def asyncpg_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` spelling and use the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"DATABASE_URL must be a PostgreSQL URL, got {url.split(':', 1)[0]}://…")
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """DATABASE_URL when set; otherwise start (or join) the embedded server under SUARA_HOME."""
+    if settings.database_url:
+        return asyncpg_url(settings.database_url)
+    return start_embedded_server(settings.resolved_home())
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        connect_args={"server_settings": {"application_name": "suara", "timezone": "UTC"}},
+    )
+
+
+def make_session_factory(engine: AsyncEngine) -> SessionFactory:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit when the block ends normally, roll back when it raises."""
+    async with factory() as session:
+        async with session.begin():
+            yield session

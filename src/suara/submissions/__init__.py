@@ -1,0 +1,1 @@
+"""Citizens' submissions: complaints, aspirations and information requests, and their history."""

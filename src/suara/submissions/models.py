@@ -1,0 +1,142 @@
+"""Tables of a submission, its reporter's contact (kept apart) and its append-only event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
+
+from suara.db.columns import created_at_column, jsonb_column, utcnow
+
+
+class Kind(StrEnum):
+    COMPLAINT = "complaint"
+    ASPIRATION = "aspiration"
+    INFORMATION_REQUEST = "information_request"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    API = "api"
+    SMS = "sms"
+    OPEN311 = "open311"
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    IN_TRIAGE = "in_triage"
+    ROUTED = "routed"
+
+
+class StatusGroup(StrEnum):
+    """The coarse public grouping of fine statuses (as FixMyStreet's open/closed/fixed)."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+
+
+STATUS_GROUPS: dict[str, StatusGroup] = {
+    Status.RECEIVED: StatusGroup.OPEN,
+    Status.IN_TRIAGE: StatusGroup.OPEN,
+    Status.ROUTED: StatusGroup.OPEN,
+}
+
+UNFINISHED_GROUPS = (StatusGroup.OPEN, StatusGroup.IN_PROGRESS)
+
+
+def unfinished_statuses() -> list[str]:
+    """Statuses of items still being worked on: they can be supported and found as duplicates."""
+    return [status for status, group in STATUS_GROUPS.items() if group in UNFINISHED_GROUPS]
+
+
+class Submission(SQLModel, table=True):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_agency_status", "agency_id", "status"),
+        Index("ix_submissions_status_created", "status", "created_at"),
+        Index("ix_submissions_duplicate_bands", "duplicate_bands", postgresql_using="gin"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    tracking_code: str = Field(unique=True, max_length=16)
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=128)
+    kind: str
+    channel: str
+    title: str | None = None
+    text: str
+    public_text: str
+    """The text with personal data masked: the only text any public view shows."""
+    category_slug: str | None = Field(default=None, foreign_key="categories.slug")
+    agency_id: int | None = Field(default=None, foreign_key="agencies.id")
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    region_code: str | None = Field(default=None, max_length=13)
+    anonymous: bool = False
+    confidential: bool = False
+    status: str = Field(default=Status.RECEIVED)
+    version: int = 1
+    routing_confidence: float | None = None
+    routing_model_version: str | None = None
+    routing_suggestions: list[dict[str, Any]] | None = Field(default=None, sa_column=jsonb_column())
+    support_count: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    duplicate_bands: list[int] | None = Field(default=None, sa_column=Column(ARRAY(BigInteger)))
+    """MinHash band hashes of the text, for finding near-identical open submissions."""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())
+
+
+class ReporterContact(SQLModel, table=True):
+    """Who filed a submission. Reachable only through functions that check who is asking."""
+
+    __tablename__ = "reporter_contacts"
+
+    submission_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    )
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    nik: str | None = Field(default=None, max_length=16)
+
+
+class SubmissionEvent(SQLModel, table=True):
+    """One step in a submission's life. Rows are only ever inserted."""
+
+    __tablename__ = "submission_events"
+    __table_args__ = (Index("ix_submission_events_submission", "submission_id", "id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    submission_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("submissions.id"), nullable=False)
+    )
+    kind: str
+    actor: str
+    status_before: str | None = None
+    status_after: str
+    details: dict[str, Any] = Field(
+        default_factory=dict, sa_column=jsonb_column(nullable=False)
+    )
+    public: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    created_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())
+
+
+class SubmissionSupport(SQLModel, table=True):
+    """A citizen's "me too" on an existing submission instead of filing a duplicate."""
+
+    __tablename__ = "submission_supports"
+    __table_args__ = (UniqueConstraint("idempotency_key"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    submission_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("submissions.id"), nullable=False, index=True)
+    )
+    channel: str
+    idempotency_key: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())

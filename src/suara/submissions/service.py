@@ -1,0 +1,325 @@
+"""Operations on submissions: submit, track."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from suara.agencies.models import Category
+from suara.common.errors import DomainError, NotFound
+from suara.db.columns import utcnow
+from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, similarity
+from suara.routing.router import Router, RoutingDecision
+from suara.submissions import codes
+from suara.submissions.models import (
+    ReporterContact,
+    Status,
+    Submission,
+    SubmissionEvent,
+    SubmissionSupport,
+    unfinished_statuses,
+)
+from suara.submissions.redaction import mask_personal_data
+from suara.submissions.validation import CleanSubmission, SubmissionDraft, validate_submission
+
+log = logging.getLogger(__name__)
+
+SUBMISSIONS = Submission.__table__
+EVENTS = SubmissionEvent.__table__
+CONTACTS = ReporterContact.__table__
+CODE_ATTEMPTS = 5
+
+
+DUPLICATE_WINDOW_DAYS = 60
+MAX_DUPLICATES = 5
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    submission: Submission
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission: Submission
+    citizen_secret: str
+    routing: RoutingDecision
+    replayed: bool
+    """True when an idempotent retry returned the receipt of an earlier call."""
+    possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
+
+
+class CannotSupport(DomainError):
+    def __init__(self) -> None:
+        super().__init__("submission is closed")
+        self.message_id = "Laporan ini sudah selesai atau ditolak; tidak bisa didukung lagi."
+        self.message_en = "This submission is finished or rejected and can no longer be supported."
+
+
+async def submit(
+    session: AsyncSession, draft: SubmissionDraft, *, router: Router, secret_key: bytes
+) -> Receipt:
+    """File a submission: validate, route, store it with its contact and first events.
+
+    Raises ValidationFailed without writing anything. A retry with the same idempotency key
+    returns the first receipt, also when the retries race each other.
+    """
+    clean = validate_submission(draft)
+    if clean.idempotency_key:
+        earlier = await _by_idempotency_key(session, clean.idempotency_key)
+        if earlier is not None:
+            return _replayed_receipt(earlier, secret_key)
+
+    decision = _route(router, clean.text)
+    agency_id = await _agency_for(session, decision.category) if decision.category else None
+    status = _status_after_routing(decision, agency_id)
+    row = _submission_row(clean, decision, agency_id, status)
+
+    for _ in range(CODE_ATTEMPTS):
+        row["tracking_code"] = codes.new_tracking_code()
+        inserted = (
+            await session.exec(
+                pg_insert(SUBMISSIONS).values(**row).on_conflict_do_nothing().returning(SUBMISSIONS)
+            )
+        ).first()
+        if inserted is not None:
+            break
+        if clean.idempotency_key:
+            earlier = await _by_idempotency_key(session, clean.idempotency_key)
+            if earlier is not None:
+                return _replayed_receipt(earlier, secret_key)
+    else:  # five collisions of 44 random bits in a row: the generator is broken
+        raise RuntimeError("could not allocate a unique tracking code")
+
+    submission = Submission.model_validate(dict(inserted._mapping))
+    if not clean.anonymous and clean.has_contact:
+        await session.exec(
+            insert(CONTACTS).values(
+                submission_id=submission.id, name=clean.reporter_name, phone=clean.reporter_phone,
+                email=clean.reporter_email, nik=clean.reporter_nik,
+            )
+        )
+    await session.exec(insert(EVENTS), params=_first_events(submission, clean, decision))
+    return Receipt(
+        submission=submission,
+        citizen_secret=codes.citizen_secret(submission.tracking_code, secret_key),
+        routing=decision,
+        replayed=False,
+        possible_duplicates=await find_possible_duplicates(
+            session, submission, predicted_category=decision.category
+        ),
+    )
+
+
+def _route(router: Router, text: str) -> RoutingDecision:
+    """Routing never fails a submission: an error sends it to people instead."""
+    try:
+        return router.decide(text)
+    except Exception as error:  # noqa: BLE001 — any router failure must still let the item land
+        log.exception("routing failed; the submission goes to the triage queue")
+        return RoutingDecision(error=f"{type(error).__name__}: {error}")
+
+
+async def _agency_for(session: AsyncSession, category: str) -> int | None:
+    result = await session.exec(select(Category.default_agency_id).where(Category.slug == category))
+    return result.one_or_none()
+
+
+def _status_after_routing(decision: RoutingDecision, agency_id: int | None) -> Status:
+    if not decision.attempted:
+        return Status.RECEIVED
+    if decision.automatic and agency_id is not None:
+        return Status.ROUTED
+    return Status.IN_TRIAGE
+
+
+def _submission_row(
+    clean: CleanSubmission, decision: RoutingDecision, agency_id: int | None, status: Status
+) -> dict[str, Any]:
+    routed = status == Status.ROUTED
+    return {
+        "idempotency_key": clean.idempotency_key,
+        "kind": clean.kind.value,
+        "channel": clean.channel.value,
+        "title": clean.title,
+        "text": clean.text,
+        "public_text": mask_personal_data(clean.text, clean.reporter_name),
+        "category_slug": decision.category if routed else None,
+        "agency_id": agency_id if routed else None,
+        "location_text": clean.location_text,
+        "latitude": clean.latitude,
+        "longitude": clean.longitude,
+        "region_code": clean.region_code,
+        "anonymous": clean.anonymous,
+        "confidential": clean.confidential,
+        "status": status.value,
+        "version": 1,
+        "routing_confidence": decision.confidence,
+        "routing_model_version": decision.model_version,
+        "routing_suggestions": decision.suggestions or None,
+        "duplicate_bands": band_hashes(clean.text) or None,
+    }
+
+
+def _first_events(
+    submission: Submission, clean: CleanSubmission, decision: RoutingDecision
+) -> list[dict[str, Any]]:
+    events = [
+        {
+            "submission_id": submission.id,
+            "kind": "received",
+            "actor": f"citizen:{clean.channel.value}",
+            "status_before": None,
+            "status_after": Status.RECEIVED.value,
+            "details": {"channel": clean.channel.value, "kind": clean.kind.value},
+            "public": True,
+        }
+    ]
+    if submission.status == Status.RECEIVED:
+        return events
+    model_actor = f"model:{decision.model_version}" if decision.model_version else "system"
+    if submission.status == Status.ROUTED:
+        details = {
+            "category": submission.category_slug,
+            "agency_id": submission.agency_id,
+            "confidence": decision.confidence,
+            "model_version": decision.model_version,
+        }
+        kind = "routed"
+    else:
+        details = {
+            "suggestions": decision.suggestions,
+            "model_version": decision.model_version,
+            "reason": "routing_error" if decision.error else "low_confidence",
+        }
+        kind = "in_triage"
+    events.append(
+        {
+            "submission_id": submission.id,
+            "kind": kind,
+            "actor": model_actor,
+            "status_before": Status.RECEIVED.value,
+            "status_after": submission.status,
+            "details": details,
+            "public": True,
+        }
+    )
+    return events
+
+
+async def _by_idempotency_key(session: AsyncSession, key: str) -> Submission | None:
+    result = await session.exec(select(Submission).where(Submission.idempotency_key == key))
+    return result.first()
+
+
+def _replayed_receipt(submission: Submission, secret_key: bytes) -> Receipt:
+    decision = RoutingDecision(
+        category=submission.category_slug,
+        confidence=submission.routing_confidence,
+        suggestions=submission.routing_suggestions or [],
+        model_version=submission.routing_model_version,
+        automatic=submission.status == Status.ROUTED,
+    )
+    return Receipt(
+        submission=submission,
+        citizen_secret=codes.citizen_secret(submission.tracking_code, secret_key),
+        routing=decision,
+        replayed=True,
+    )
+
+
+async def find_by_tracking_code(session: AsyncSession, raw_code: str) -> Submission:
+    code = codes.normalise_tracking_code(raw_code)
+    submission = None
+    if code is not None:
+        result = await session.exec(select(Submission).where(Submission.tracking_code == code))
+        submission = result.first()
+    if submission is None:
+        raise NotFound(
+            "submission",
+            "Laporan dengan kode itu tidak ditemukan.",
+            "No submission has that tracking code.",
+        )
+    return submission
+
+
+async def public_events(session: AsyncSession, submission_id: int) -> list[SubmissionEvent]:
+    result = await session.exec(
+        select(SubmissionEvent)
+        .where(SubmissionEvent.submission_id == submission_id, SubmissionEvent.public.is_(True))
+        .order_by(SubmissionEvent.id)
+    )
+    return list(result)
+
+
+async def find_possible_duplicates(
+    session: AsyncSession, submission: Submission, *, predicted_category: str | None
+) -> list[PossibleDuplicate]:
+    """Recent unfinished public submissions about the same topic with near-identical text."""
+    if not submission.duplicate_bands:
+        return []
+    topic = [Submission.status == Status.IN_TRIAGE]
+    if predicted_category:
+        topic.append(Submission.category_slug == predicted_category)
+    if submission.agency_id:
+        topic.append(Submission.agency_id == submission.agency_id)
+    candidates = await session.exec(
+        select(Submission)
+        .where(
+            Submission.duplicate_bands.overlap(submission.duplicate_bands),
+            Submission.id != submission.id,
+            Submission.created_at > utcnow() - timedelta(days=DUPLICATE_WINDOW_DAYS),
+            Submission.status.in_(unfinished_statuses()),
+            Submission.confidential.is_(False),
+            or_(*topic) if predicted_category or submission.agency_id else true(),
+        )
+        .order_by(Submission.id.desc())
+        .limit(20)
+    )
+    scored = [
+        PossibleDuplicate(candidate, round(similarity(submission.text, candidate.text), 3))
+        for candidate in candidates
+    ]
+    kept = [d for d in scored if d.similarity >= SIMILARITY_THRESHOLD]
+    return sorted(kept, key=lambda d: d.similarity, reverse=True)[:MAX_DUPLICATES]
+
+
+async def support(
+    session: AsyncSession, raw_code: str, *, channel: str, idempotency_key: str | None = None
+) -> Submission:
+    """Add a citizen's support to an unfinished submission; retries with one key count once."""
+    submission = await find_by_tracking_code(session, raw_code)
+    if submission.status not in unfinished_statuses():
+        raise CannotSupport()
+    inserted = await session.exec(
+        pg_insert(SubmissionSupport.__table__)
+        .values(submission_id=submission.id, channel=channel, idempotency_key=idempotency_key)
+        .on_conflict_do_nothing()
+        .returning(SubmissionSupport.__table__.c.id)
+    )
+    if inserted.first() is None:
+        return submission
+    result = await session.exec(
+        update(Submission)
+        .where(Submission.id == submission.id)
+        .values(support_count=Submission.support_count + 1)
+        .returning(Submission.support_count)
+    )
+    submission.support_count = result.scalar_one()
+    session.add(
+        SubmissionEvent(
+            submission_id=submission.id, kind="supported", actor=f"citizen:{channel}",
+            status_before=submission.status, status_after=submission.status,
+            details={"support_count": submission.support_count}, public=True,
+        )
+    )
+    await session.flush()
+    return submission

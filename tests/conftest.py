@@ -1,0 +1,132 @@
+"""Test fixtures on a real PostgreSQL: the embedded server (or DATABASE_URL), real migrations.
+
+One database per test session, built by ``alembic upgrade head`` and seeded with the agency
+directory. ``db_session`` wraps a test in a transaction that is rolled back; API tests commit
+through the app like production does and assert only on their own rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from suara.agencies import service as agencies
+from suara.app import create_app
+from suara.config import Settings
+from suara.db import migrate
+from suara.db.embedded import start_embedded_server
+from suara.db.engine import asyncpg_url, make_engine, make_session_factory, transaction
+from suara.routing.router import NoRouter, Router
+from suara.state import AppState
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_SECRET_KEY = b"test-secret-key-for-derived-citizen-secrets"
+
+
+def server_url() -> str:
+    """A URL to the maintenance database of the server the tests use."""
+    if os.environ.get("DATABASE_URL"):
+        return asyncpg_url(os.environ["DATABASE_URL"])
+    home = Path(os.environ.get("SUARA_TEST_HOME", REPO / ".suara" / "test"))
+    return start_embedded_server(home, database="postgres")
+
+
+async def create_database(name: str) -> str:
+    """Drop and create database ``name`` on the test server; return its URL."""
+    admin_url = make_url(server_url())
+    admin = make_engine(admin_url.render_as_string(hide_password=False), pool_size=1)
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> str:
+    url = await create_database(f"suara_test_{os.getpid()}")
+    engine = make_engine(url, pool_size=1)
+    await migrate.upgrade(engine)
+    async with transaction(make_session_factory(engine)) as session:
+        await agencies.load_directory(session)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url, pool_size=20)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose every change is rolled back after the test (commits become savepoints)."""
+    async with engine.connect() as connection:
+        outer = await connection.begin()
+        factory = async_sessionmaker(
+            bind=connection, class_=AsyncSession, expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+        )
+        async with factory() as session:
+            yield session
+        await outer.rollback()
+
+
+@pytest.fixture
+def router() -> Router:
+    return NoRouter()
+
+
+@pytest.fixture
+def app_state(engine: AsyncEngine, database_url: str, router: Router) -> AppState:
+    return AppState(
+        settings=test_settings(database_url),
+        engine=engine,
+        sessions=make_session_factory(engine),
+        router=router,
+        secret_key=TEST_SECRET_KEY,
+    )
+
+
+def test_settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, suara_secret_key=TEST_SECRET_KEY.decode())
+
+
+@pytest.fixture
+async def client(app_state: AppState) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(app_state.settings, state=app_state)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://suara.test") as client:
+        yield client
+
+
+class GraphQLClient:
+    """Posts GraphQL documents and returns the raw JSON, so tests can scan the exact response."""
+
+    def __init__(self, http: httpx.AsyncClient):
+        self.http = http
+
+    async def raw(self, query: str, variables: dict | None = None) -> httpx.Response:
+        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}})
+
+    async def __call__(self, query: str, variables: dict | None = None) -> dict:
+        response = await self.raw(query, variables)
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)
