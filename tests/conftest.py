@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,6 +27,8 @@ from suara.db.embedded import start_embedded_server
 from suara.db.engine import asyncpg_url, make_engine, make_session_factory, transaction
 from suara.routing.router import NoRouter, Router
 from suara.state import AppState
+from suara.triage.auth import Actor
+from tests.factories import default_agency_slug, make_staff
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_SECRET_KEY = b"test-secret-key-for-derived-citizen-secrets"
@@ -130,3 +133,26 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@dataclass
+class Cast:
+    """Two agencies with an officer each, and a triage admin."""
+
+    agency_a: str
+    agency_b: str
+    officer_a: Actor
+    officer_b: Actor
+    triage_admin: Actor
+
+
+@pytest.fixture(scope="session")
+async def cast(engine) -> Cast:
+    """Committed once per test session: hashing passwords with argon2 is slow on purpose."""
+    async with transaction(make_session_factory(engine)) as session:
+        agency_a = await default_agency_slug(session, "infrastruktur")
+        agency_b = await default_agency_slug(session, "permades_dan_kependudukan")
+        _, officer_a = await make_staff(session, agency_a)
+        _, officer_b = await make_staff(session, agency_b)
+        _, triage_admin = await make_staff(session, "pemprov-jateng", role="triage_admin")
+    return Cast(agency_a, agency_b, officer_a, officer_b, triage_admin)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 class SuaraGraphQL(GraphQL):
     async def get_context(self, request: Request, response) -> Context:  # type: ignore[override]
-        return Context(state=request.app.state.suara, request=request)
+        return Context(state=request.app.state.suara, request=request, response=response)
 
 
 class BodySizeLimit:

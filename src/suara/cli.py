@@ -14,8 +14,12 @@ from suara.config import get_settings
 app = typer.Typer(help="Suara: citizen complaints, routed and tracked.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 category_app = typer.Typer(help="Category → agency mapping.", no_args_is_help=True)
+staff_app = typer.Typer(help="Agency staff accounts.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background work: overdue escalation, auto-close, the outbox.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(category_app, name="category")
+app.add_typer(staff_app, name="staff")
+app.add_typer(jobs_app, name="jobs")
 console = Console(stderr=True)
 
 
@@ -122,6 +126,51 @@ def category_assign(category: str, agency: str) -> None:
         console.print(f"[red]{error.message_en}[/red]")
         raise typer.Exit(1) from error
     console.print(f"{category} → {agency}")
+
+
+@staff_app.command("create")
+def staff_create(
+    agency: str = typer.Option(..., help="Agency slug, e.g. dpu-binamarga-cipkataru."),
+    email: str = typer.Option(...),
+    role: str = typer.Option("officer", help="officer, agency_admin or triage_admin."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+) -> None:
+    """Create a staff account; prints a one-time password unless one is given on stdin."""
+    import sys
+
+    from suara.common.errors import DomainError, NotFound, ValidationFailed
+    from suara.triage import auth
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+
+    async def work(session):
+        return await auth.create_staff(session, agency_slug=agency, email=email, role=role, password=password)
+
+    try:
+        staff, chosen = asyncio.run(_with_session(work))
+    except ValidationFailed as error:
+        for problem in error.problems:
+            console.print(f"[red]{problem.field}: {problem.message_en}[/red]")
+        raise typer.Exit(1) from error
+    except NotFound as error:
+        console.print(f"[red]{error.message_en}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Created {staff.role} {staff.email} at {agency}.")
+    if not password_stdin:
+        typer.echo(f"One-time password: {chosen}")
+
+
+@jobs_app.command("run")
+def jobs_run(
+    once: bool = typer.Option(False, help="Run each job once and exit."),
+    interval: float = typer.Option(60.0, help="Seconds between rounds."),
+    sender: str = typer.Option("console", help="Outbox gateway: console."),
+) -> None:
+    """Escalate overdue items, auto-close resolved ones, and send the outbox, in rounds."""
+    from suara.jobs import run_jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(run_jobs(get_settings(), once=once, interval=interval, sender_name=sender, echo=console.print))
 
 
 @app.command()

@@ -3,56 +3,59 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from suara.routing import labels
-from suara.submissions import service
-from suara.submissions.models import Status, Submission, SubmissionEvent
 from suara.routing.router import NoRouter
-from sqlmodel import select
+from suara.submissions import service as submissions
+from suara.submissions.models import Status, Submission, SubmissionEvent
+from suara.triage import service as triage
+from suara.triage.workflow import Conflict
 from tests.factories import draft, unique_text
 
 KEY = b"k"
 
 
-async def test_routing_a_received_item_records_a_label_event_and_agency(db_session):
-    receipt = await service.submit(db_session, draft(text=unique_text("Pupuk subsidi langka")), router=NoRouter(), secret_key=KEY)
-    submission = receipt.submission
-    label = await labels.record_routing_decision(
-        db_session, submission_id=submission.id, category_slug="pertanian", decided_by="staff:test"
-    )
-    assert label.decision == "routed"
-    submission = await db_session.get(Submission, submission.id)
-    assert submission.status == Status.ROUTED
-    assert submission.category_slug == "pertanian"
-    assert submission.agency_id is not None
-    assert submission.version == 2
+async def test_routing_a_received_item_records_a_label_event_agency_and_deadlines(db_session, cast):
+    receipt = await submissions.submit(db_session, draft(text=unique_text("Pupuk subsidi langka")), router=NoRouter(), secret_key=KEY)
+    submission_id = receipt.submission.id
+    routed = await triage.route_submission(db_session, cast.triage_admin, submission_id, "pertanian")
+    assert routed.status == Status.ROUTED
+    assert routed.category_slug == "pertanian" and routed.agency_id is not None
+    assert routed.first_response_due_at is not None and routed.due_at == routed.first_response_due_at
     events = list(await db_session.exec(
-        select(SubmissionEvent).where(SubmissionEvent.submission_id == submission.id).order_by(SubmissionEvent.id)
+        select(SubmissionEvent).where(SubmissionEvent.submission_id == submission_id).order_by(SubmissionEvent.id)
     ))
     assert [e.kind for e in events] == ["received", "routed"]
-    assert events[-1].actor == "staff:test"
+    assert events[-1].actor == cast.triage_admin.label
+    [label] = list(await db_session.exec(select(labels.RoutingLabel).where(labels.RoutingLabel.submission_id == submission_id)))
+    assert (label.category_slug, label.decision) == ("pertanian", "routed")
 
 
-async def test_a_correction_appears_in_training_rows_with_the_latest_label(db_session):
+async def test_a_correction_appears_in_training_rows_with_the_latest_label(db_session, cast):
     text = unique_text("Lampu jalan mati di perempatan")
-    receipt = await service.submit(db_session, draft(text=text), router=NoRouter(), secret_key=KEY)
+    receipt = await submissions.submit(db_session, draft(text=text), router=NoRouter(), secret_key=KEY)
     submission_id = receipt.submission.id
-    await labels.record_routing_decision(
-        db_session, submission_id=submission_id, category_slug="energi", decided_by="staff:a"
-    )
-    correction = await labels.record_routing_decision(
-        db_session, submission_id=submission_id, category_slug="infrastruktur", decided_by="staff:b"
-    )
-    assert correction.decision == "corrected"
+    await triage.route_submission(db_session, cast.triage_admin, submission_id, "energi")
+    corrected = await triage.route_submission(db_session, cast.triage_admin, submission_id, "infrastruktur")
+    assert corrected.category_slug == "infrastruktur"
+    decisions = [l.decision for l in await db_session.exec(
+        select(labels.RoutingLabel).where(labels.RoutingLabel.submission_id == submission_id).order_by(labels.RoutingLabel.id))]
+    assert decisions == ["routed", "corrected"]
     rows = await labels.training_rows(db_session)
     assert (text, "infrastruktur") in rows
     assert (text, "energi") not in rows
 
 
-async def test_a_stale_version_is_refused(db_session):
-    receipt = await service.submit(db_session, draft(), router=NoRouter(), secret_key=KEY)
-    with pytest.raises(labels.StaleSubmission):
-        await labels.record_routing_decision(
-            db_session, submission_id=receipt.submission.id, category_slug="energi",
-            decided_by="staff:a", expected_version=7,
-        )
+async def test_only_triage_admins_route(db_session, cast):
+    from suara.common.errors import NotAllowed
+
+    receipt = await submissions.submit(db_session, draft(), router=NoRouter(), secret_key=KEY)
+    with pytest.raises(NotAllowed):
+        await triage.route_submission(db_session, cast.officer_a, receipt.submission.id, "energi")
+
+
+async def test_a_stale_version_is_refused(db_session, cast):
+    receipt = await submissions.submit(db_session, draft(), router=NoRouter(), secret_key=KEY)
+    with pytest.raises(Conflict):
+        await triage.route_submission(db_session, cast.triage_admin, receipt.submission.id, "energi", expected_version=7)

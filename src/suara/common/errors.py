@@ -29,3 +29,11 @@ class NotFound(DomainError):
         self.what = what
         self.message_id = message_id
         self.message_en = message_en
+
+
+class NotAllowed(DomainError):
+    def __init__(self, code: str, message_id: str, message_en: str):
+        super().__init__(code)
+        self.code = code
+        self.message_id = message_id
+        self.message_en = message_en

@@ -1,6 +1,7 @@
 """Imports every table module so SQLModel.metadata knows the whole schema (for Alembic and tests)."""
 
 from suara.agencies.models import Agency, Category  # noqa: F401
+from suara.notifications.models import OutboxMessage  # noqa: F401
 from suara.routing.labels import RoutingLabel  # noqa: F401
 from suara.submissions.models import (  # noqa: F401
     ReporterContact,
@@ -8,3 +9,4 @@ from suara.submissions.models import (  # noqa: F401
     SubmissionEvent,
     SubmissionSupport,
 )
+from suara.triage.models import ApiToken, Staff, StaffSession  # noqa: F401

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint, 
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from suara.db.columns import created_at_column, jsonb_column, utcnow
+from suara.db.columns import created_at_column, jsonb_column, timestamp_column, utcnow
 
 
 class Kind(StrEnum):
@@ -30,6 +30,13 @@ class Status(StrEnum):
     RECEIVED = "received"
     IN_TRIAGE = "in_triage"
     ROUTED = "routed"
+    FORWARDED = "forwarded"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    REOPENED = "reopened"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
 
 
 class StatusGroup(StrEnum):
@@ -45,6 +52,13 @@ STATUS_GROUPS: dict[str, StatusGroup] = {
     Status.RECEIVED: StatusGroup.OPEN,
     Status.IN_TRIAGE: StatusGroup.OPEN,
     Status.ROUTED: StatusGroup.OPEN,
+    Status.FORWARDED: StatusGroup.OPEN,
+    Status.ACKNOWLEDGED: StatusGroup.IN_PROGRESS,
+    Status.IN_PROGRESS: StatusGroup.IN_PROGRESS,
+    Status.REOPENED: StatusGroup.IN_PROGRESS,
+    Status.RESOLVED: StatusGroup.RESOLVED,
+    Status.CLOSED: StatusGroup.RESOLVED,
+    Status.REJECTED: StatusGroup.REJECTED,
 }
 
 UNFINISHED_GROUPS = (StatusGroup.OPEN, StatusGroup.IN_PROGRESS)
@@ -61,6 +75,7 @@ class Submission(SQLModel, table=True):
         Index("ix_submissions_agency_status", "agency_id", "status"),
         Index("ix_submissions_status_created", "status", "created_at"),
         Index("ix_submissions_duplicate_bands", "duplicate_bands", postgresql_using="gin"),
+        Index("ix_submissions_agency_inbox", "agency_id", "due_at", "id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
@@ -86,6 +101,17 @@ class Submission(SQLModel, table=True):
     routing_model_version: str | None = None
     routing_suggestions: list[dict[str, Any]] | None = Field(default=None, sa_column=jsonb_column())
     support_count: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    field_check: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    routed_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    first_response_due_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    resolution_due_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    first_responded_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    resolved_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    closed_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    first_response_escalated_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    resolution_escalated_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    due_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    """The deadline that matters now: first response until answered, then resolution."""
     duplicate_bands: list[int] | None = Field(default=None, sa_column=Column(ARRAY(BigInteger)))
     """MinHash band hashes of the text, for finding near-identical open submissions."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())

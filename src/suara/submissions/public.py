@@ -32,6 +32,8 @@ class PublicSubmission:
     created_at: datetime
     updated_at: datetime
     support_count: int = 0
+    first_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
     title: str | None = None
     text: str | None = None
     category_slug: str | None = None
@@ -59,6 +61,8 @@ def public_view(submission: Submission) -> PublicSubmission:
         created_at=submission.created_at,
         updated_at=submission.updated_at,
         support_count=submission.support_count,
+        first_response_due_at=submission.first_response_due_at,
+        resolution_due_at=submission.resolution_due_at,
     )
     if submission.confidential:
         return PublicSubmission(**common)

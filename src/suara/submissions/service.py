@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from suara.agencies.models import Category
+from suara.agencies.models import Agency, Category
 from suara.common.errors import DomainError, NotFound
 from suara.db.columns import utcnow
 from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, similarity
@@ -28,6 +28,8 @@ from suara.submissions.models import (
 )
 from suara.submissions.redaction import mask_personal_data
 from suara.submissions.validation import CleanSubmission, SubmissionDraft, validate_submission
+from suara.triage.deadlines import routing_changes
+from suara.triage.workflow import Action, next_status
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +81,11 @@ async def submit(
             return _replayed_receipt(earlier, secret_key)
 
     decision = _route(router, clean.text)
-    agency_id = await _agency_for(session, decision.category) if decision.category else None
-    status = _status_after_routing(decision, agency_id)
-    row = _submission_row(clean, decision, agency_id, status)
+    agency = await _agency_for(session, decision.category) if decision.category else None
+    status = _status_after_routing(decision, agency)
+    row = _submission_row(clean, decision, status)
+    if status == Status.ROUTED:
+        row.update(routing_changes(agency, clean.kind, utcnow()), category_slug=decision.category)
 
     for _ in range(CODE_ATTEMPTS):
         row["tracking_code"] = codes.new_tracking_code()
@@ -128,23 +132,22 @@ def _route(router: Router, text: str) -> RoutingDecision:
         return RoutingDecision(error=f"{type(error).__name__}: {error}")
 
 
-async def _agency_for(session: AsyncSession, category: str) -> int | None:
-    result = await session.exec(select(Category.default_agency_id).where(Category.slug == category))
-    return result.one_or_none()
+async def _agency_for(session: AsyncSession, category: str) -> Agency | None:
+    result = await session.exec(
+        select(Agency).join(Category, Category.default_agency_id == Agency.id).where(Category.slug == category)
+    )
+    return result.first()
 
 
-def _status_after_routing(decision: RoutingDecision, agency_id: int | None) -> Status:
+def _status_after_routing(decision: RoutingDecision, agency: Agency | None) -> Status:
+    """Every new item starts as received; the transition table says where routing takes it."""
     if not decision.attempted:
         return Status.RECEIVED
-    if decision.automatic and agency_id is not None:
-        return Status.ROUTED
-    return Status.IN_TRIAGE
+    action = Action.AUTO_ROUTE if decision.automatic and agency is not None else Action.SEND_TO_TRIAGE
+    return next_status(Status.RECEIVED, action)
 
 
-def _submission_row(
-    clean: CleanSubmission, decision: RoutingDecision, agency_id: int | None, status: Status
-) -> dict[str, Any]:
-    routed = status == Status.ROUTED
+def _submission_row(clean: CleanSubmission, decision: RoutingDecision, status: Status) -> dict[str, Any]:
     return {
         "idempotency_key": clean.idempotency_key,
         "kind": clean.kind.value,
@@ -152,8 +155,6 @@ def _submission_row(
         "title": clean.title,
         "text": clean.text,
         "public_text": mask_personal_data(clean.text, clean.reporter_name),
-        "category_slug": decision.category if routed else None,
-        "agency_id": agency_id if routed else None,
         "location_text": clean.location_text,
         "latitude": clean.latitude,
         "longitude": clean.longitude,
@@ -240,7 +241,9 @@ async def find_by_tracking_code(session: AsyncSession, raw_code: str) -> Submiss
     code = codes.normalise_tracking_code(raw_code)
     submission = None
     if code is not None:
-        result = await session.exec(select(Submission).where(Submission.tracking_code == code))
+        result = await session.exec(
+            select(Submission).where(Submission.tracking_code == code).execution_options(populate_existing=True)
+        )
         submission = result.first()
     if submission is None:
         raise NotFound(

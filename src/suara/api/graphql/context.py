@@ -1,28 +1,42 @@
-"""Per-request context: the app state plus request-scoped DataLoaders."""
+"""Per-request context: the app state, who is asking, and request-scoped DataLoaders."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import strawberry
+from sqlmodel import select
 from starlette.requests import Request
+from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
-from suara.agencies.models import Agency, Category
 from suara.agencies import service as agencies
+from suara.agencies.models import Agency, Category
+from suara.common.errors import NotAllowed
 from suara.state import AppState
+from suara.submissions.models import SubmissionEvent
+from suara.triage import auth
+
+SESSION_COOKIE = "suara_session"
+CSRF_HEADER = "x-csrf-token"
 
 
 @dataclass
 class Context:
     state: AppState
     request: Request | None
+    response: Response | None = None
     agency_loader: DataLoader[int, Agency | None] = field(init=False)
     category_loader: DataLoader[str, Category | None] = field(init=False)
+    events_loader: DataLoader[int, list[SubmissionEvent]] = field(init=False)
+    _actor: auth.Actor | None = field(init=False, default=None)
+    _actor_resolved: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.agency_loader = DataLoader(load_fn=self._load_agencies)
         self.category_loader = DataLoader(load_fn=self._load_categories)
+        self.events_loader = DataLoader(load_fn=self._load_events)
 
     async def _load_agencies(self, ids: list[int]) -> list[Agency | None]:
         async with self.state.reading() as session:
@@ -33,6 +47,52 @@ class Context:
         async with self.state.reading() as session:
             found = {c.slug: c for c in await agencies.list_categories(session)}
         return [found.get(slug) for slug in slugs]
+
+    async def _load_events(self, submission_ids: list[int]) -> list[list[SubmissionEvent]]:
+        async with self.state.reading() as session:
+            rows = await session.exec(
+                select(SubmissionEvent)
+                .where(SubmissionEvent.submission_id.in_(submission_ids))
+                .order_by(SubmissionEvent.id)
+            )
+            grouped: dict[int, list[SubmissionEvent]] = defaultdict(list)
+            for row in rows:
+                grouped[row.submission_id].append(row)
+        return [grouped.get(submission_id, []) for submission_id in submission_ids]
+
+    @property
+    def session_token(self) -> str | None:
+        return self.request.cookies.get(SESSION_COOKIE) if self.request else None
+
+    @property
+    def bearer_token(self) -> str | None:
+        if self.request is None:
+            return None
+        header = self.request.headers.get("authorization", "")
+        return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+    async def actor(self) -> auth.Actor | None:
+        """The signed-in staff member (cookie) or integration (bearer token), once per request."""
+        if not self._actor_resolved:
+            self._actor_resolved = True
+            async with self.state.transaction() as session:
+                if self.bearer_token:
+                    self._actor = await auth.actor_for_api_token(session, self.bearer_token)
+                elif self.session_token:
+                    self._actor = await auth.actor_for_session(session, self.session_token)
+        return self._actor
+
+    async def staff(self, *, mutation: bool = False) -> auth.Actor:
+        """The staff actor, or NotAllowed. Cookie-authenticated mutations must carry the CSRF token."""
+        actor = await self.actor()
+        if actor is None:
+            raise NotAllowed("sign_in_required", "Silakan masuk sebagai petugas.", "Sign in as staff first.")
+        if mutation and not self.bearer_token:
+            given = self.request.headers.get(CSRF_HEADER) if self.request else None
+            if not auth.csrf_matches(self.session_token or "", given, self.state.secret_key):
+                raise NotAllowed("csrf_failed", "Token CSRF tidak valid. Muat ulang halaman.",
+                                 "Missing or wrong CSRF token. Reload the page.")
+        return actor
 
 
 Info = strawberry.Info[Context, None]

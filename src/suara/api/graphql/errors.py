@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
+from suara.common.errors import DomainError
 from suara.common.errors import FieldProblem as DomainFieldProblem
+from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.common.errors import NotFound as DomainNotFound
+from suara.common.errors import ValidationFailed
+from suara.triage.workflow import Conflict as DomainConflict
+from suara.triage.workflow import InvalidTransition as DomainInvalidTransition
 
 
 @strawberry.type(description="One problem with one input field.")
@@ -56,3 +61,44 @@ class NotAllowed:
     code: str
     message: str
     message_en: str
+
+    @classmethod
+    def from_domain(cls, error: DomainNotAllowed) -> "NotAllowed":
+        return cls(code=error.code, message=error.message_id, message_en=error.message_en)
+
+
+@strawberry.type(description="Someone changed the item since you loaded it; nothing was written.")
+class Conflict:
+    code: str
+    message: str
+    message_en: str
+
+
+@strawberry.type(description="The item's status does not allow this action; nothing was written.")
+class InvalidTransition:
+    code: str
+    status: str
+    action: str
+    message: str
+    message_en: str
+
+
+ActionError = NotFound | NotAllowed | Conflict | InvalidTransition | ValidationError
+
+
+def error_result(error: DomainError):
+    """The GraphQL error type for a domain error a user can understand and act on."""
+    if isinstance(error, ValidationFailed):
+        return ValidationError.from_problems(error.problems)
+    if isinstance(error, DomainNotFound):
+        return NotFound.from_domain(error)
+    if isinstance(error, DomainNotAllowed):
+        return NotAllowed.from_domain(error)
+    if isinstance(error, DomainConflict):
+        return Conflict(code="conflict", message=error.message_id, message_en=error.message_en)
+    if isinstance(error, DomainInvalidTransition):
+        return InvalidTransition(
+            code="invalid_transition", status=str(error.status), action=str(error.action),
+            message=error.message_id, message_en=error.message_en,
+        )
+    raise error

@@ -11,17 +11,18 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from suara.api.graphql.agencies import AgencyQuery
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
+from suara.api.graphql.triage import TriageMutation, TriageQuery
 
 log = logging.getLogger("suara.graphql")
 
 
 @strawberry.type
-class Query(SubmissionQuery, RoutingQuery, AgencyQuery):
+class Query(SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SubmissionMutation):
+class Mutation(SubmissionMutation, TriageMutation):
     pass
 
 

@@ -156,6 +156,14 @@ class Submission:
     def updated_at(self) -> datetime:
         return self.view.updated_at
 
+    @strawberry.field(description="When the agency must first answer (working days, its time zone).")
+    def first_response_due_at(self) -> datetime | None:
+        return self.view.first_response_due_at
+
+    @strawberry.field(description="When the agency must resolve it.")
+    def resolution_due_at(self) -> datetime | None:
+        return self.view.resolution_due_at
+
     @strawberry.field
     async def agency(self, info: Info) -> Agency | None:
         return await load_agency(info, self.view.agency_id)

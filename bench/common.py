@@ -1,0 +1,52 @@
+"""Shared set-up for benchmarks: a fresh, migrated, seeded database on the embedded server."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from suara.agencies import service as agencies
+from suara.config import Settings
+from suara.db import migrate
+from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+async def fresh_database(name: str) -> str:
+    """Drop and create database ``name`` (embedded server under .suara/bench unless DATABASE_URL)."""
+    settings = Settings(database_url=os.environ.get("DATABASE_URL"), suara_home=REPO / ".suara" / "bench")
+    base = make_url(resolve_database_url(settings))
+    admin = make_engine(base.set(database="postgres").render_as_string(hide_password=False), pool_size=1)
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url, pool_size=1)
+    await migrate.upgrade(engine)
+    async with transaction(make_session_factory(engine)) as session:
+        await agencies.load_directory(session)
+    await engine.dispose()
+    return url
+
+
+def percentiles(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1) + 0.5))]
+    return f"p50 {statistics.median(ordered):7.2f} ms   p99 {p99:7.2f} ms   (n={len(ordered)})"
+
+
+class Timer:
+    def __enter__(self):
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.started

@@ -1,0 +1,453 @@
+"""GraphQL for agency staff (sign-in, inbox, triage queue, actions) and citizens' follow-up actions."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from suara.api.graphql.agencies import Agency, Category, load_agency, load_category
+from suara.api.graphql.context import SESSION_COOKIE, Info
+from suara.api.graphql.errors import ActionError, NotAllowed, ValidationError, error_result
+from suara.api.graphql.submissions import (
+    PublicStatusGroup,
+    RoutingSuggestion,
+    Submission,
+    SubmissionKind,
+)
+from suara.common.errors import DomainError, FieldProblem
+from suara.common.errors import NotAllowed as DomainNotAllowed
+from suara.db.columns import utcnow
+from suara.submissions import codes
+from suara.submissions.models import Kind, Submission as SubmissionRow, SubmissionEvent
+from suara.submissions.public import public_view, status_group
+from suara.triage import auth, inbox, service
+from suara.triage.auth import SESSION_LIFETIME
+from suara.triage.models import ApiToken, Staff
+
+NODE_PREFIX = "StaffSubmission:"
+
+
+def node_id(submission_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{NODE_PREFIX}{submission_id}".encode()).decode()
+
+
+def parse_node_id(value: str) -> int | None:
+    try:
+        decoded = base64.urlsafe_b64decode(value.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not decoded.startswith(NODE_PREFIX) or not decoded[len(NODE_PREFIX):].isdigit():
+        return None
+    return int(decoded[len(NODE_PREFIX):])
+
+
+@strawberry.type
+class Me:
+    email: str
+    role: str
+    agency_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.agency_id)
+
+
+@strawberry.type(description="A step in the history, as staff see it (internal notes included).")
+class StaffEvent:
+    row: strawberry.Private[SubmissionEvent]
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field
+    def actor(self) -> str:
+        return self.row.actor
+
+    @strawberry.field
+    def status(self) -> str:
+        return self.row.status_after
+
+    @strawberry.field
+    def at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def public(self) -> bool:
+        return self.row.public
+
+    @strawberry.field
+    def note(self) -> str | None:
+        details = self.row.details or {}
+        return details.get("public_note") or details.get("note")
+
+
+@strawberry.type
+class ReporterContact:
+    name: str | None
+    phone: str | None
+    email: str | None
+    nik: str | None
+
+
+@strawberry.type(description="A submission as the handling agency (or a triage admin) sees it.")
+class StaffSubmission:
+    row: strawberry.Private[SubmissionRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(node_id(self.row.id))
+
+    @strawberry.field
+    def tracking_code(self) -> str:
+        return codes.format_tracking_code(self.row.tracking_code)
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.row.version
+
+    @strawberry.field
+    def kind(self) -> SubmissionKind:
+        return Kind(self.row.kind)
+
+    @strawberry.field
+    def status(self) -> str:
+        return self.row.status
+
+    @strawberry.field
+    def status_group(self) -> PublicStatusGroup:
+        return status_group(self.row.status)
+
+    @strawberry.field
+    def title(self) -> str | None:
+        return self.row.title
+
+    @strawberry.field
+    def text(self) -> str:
+        return self.row.text
+
+    @strawberry.field
+    def channel(self) -> str:
+        return self.row.channel
+
+    @strawberry.field
+    def anonymous(self) -> bool:
+        return self.row.anonymous
+
+    @strawberry.field
+    def confidential(self) -> bool:
+        return self.row.confidential
+
+    @strawberry.field
+    def field_check(self) -> bool:
+        return self.row.field_check
+
+    @strawberry.field
+    def routing_confidence(self) -> float | None:
+        return self.row.routing_confidence
+
+    @strawberry.field
+    def routing_suggestions(self) -> list[RoutingSuggestion]:
+        return [
+            RoutingSuggestion(confidence=s["confidence"], category_slug=s["category"])
+            for s in self.row.routing_suggestions or []
+        ]
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def first_response_due_at(self) -> datetime | None:
+        return self.row.first_response_due_at
+
+    @strawberry.field
+    def resolution_due_at(self) -> datetime | None:
+        return self.row.resolution_due_at
+
+    @strawberry.field(description="The deadline that matters now.")
+    def due_at(self) -> datetime | None:
+        return self.row.due_at
+
+    @strawberry.field
+    def overdue(self) -> bool:
+        return self.row.due_at is not None and self.row.due_at < utcnow()
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.row.agency_id)
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category | None:
+        return await load_category(info, self.row.category_slug)
+
+    @strawberry.field
+    async def events(self, info: Info) -> list[StaffEvent]:
+        return [StaffEvent(row=row) for row in await info.context.events_loader.load(self.row.id)]
+
+    @strawberry.field(description="Handling agency only, never for anonymous items; every read is logged.")
+    async def reporter_contact(self, info: Info) -> ReporterContact | None:
+        actor = await info.context.staff()
+        async with info.context.state.transaction() as session:
+            try:
+                contact = await service.read_contact(session, actor, self.row.id)
+            except DomainNotAllowed:
+                return None
+        if contact is None:
+            return None
+        return ReporterContact(name=contact.name, phone=contact.phone, email=contact.email, nik=contact.nik)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class StaffSubmissionEdge:
+    cursor: str
+    node: StaffSubmission
+
+
+@strawberry.type
+class StaffSubmissionConnection:
+    edges: list[StaffSubmissionEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+def connection(page: inbox.Page, sort: str) -> StaffSubmissionConnection:
+    edges = [
+        StaffSubmissionEdge(cursor=inbox.encode_cursor(sort, row), node=StaffSubmission(row=row))
+        for row in page.items
+    ]
+    return StaffSubmissionConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None),
+        total_count=page.total_count,
+    )
+
+
+ConnectionResult = Annotated[
+    StaffSubmissionConnection | NotAllowed | ValidationError, strawberry.union("StaffSubmissionsResult")
+]
+
+
+@strawberry.type
+class TriageQuery:
+    @strawberry.field(description="The signed-in staff member, or null.")
+    async def me(self, info: Info) -> Me | None:
+        actor = await info.context.actor()
+        if actor is None:
+            return None
+        async with info.context.state.reading() as session:
+            staff = await session.get(Staff, actor.staff_id)
+        return Me(email=staff.email, role=staff.role, agency_id=staff.agency_id)
+
+    @strawberry.field(description="Your agency's items, most urgent deadline first.")
+    async def inbox(
+        self, info: Info, status: list[str] | None = None, overdue: bool | None = None,
+        first: int = 50, after: str | None = None,
+    ) -> ConnectionResult:
+        try:
+            actor = await info.context.staff()
+            async with info.context.state.reading() as session:
+                page = await inbox.inbox_page(
+                    session, actor, statuses=status, overdue=overdue, first=first, after=after
+                )
+        except DomainError as error:
+            return error_result(error)
+        return connection(page, "due")
+
+    @strawberry.field(description="Items routing was unsure about, oldest first (triage admins).")
+    async def triage_queue(self, info: Info, first: int = 50, after: str | None = None) -> ConnectionResult:
+        try:
+            actor = await info.context.staff()
+            async with info.context.state.reading() as session:
+                page = await inbox.triage_queue_page(session, actor, first=first, after=after)
+        except DomainError as error:
+            return error_result(error)
+        return connection(page, "created")
+
+    @strawberry.field(description="One item by its node id, if you may see it.")
+    async def staff_submission(self, info: Info, id: strawberry.ID) -> StaffSubmission | None:
+        submission_id = parse_node_id(id)
+        actor = await info.context.actor()
+        if submission_id is None or actor is None:
+            return None
+        async with info.context.state.reading() as session:
+            try:
+                row = await service.load_for_staff(session, actor, submission_id)
+            except DomainError:
+                return None
+        return StaffSubmission(row=row)
+
+
+@strawberry.type
+class SignedIn:
+    me: Me
+    csrf_token: str = strawberry.field(description="Send it as the X-CSRF-Token header on mutations.")
+
+
+@strawberry.type
+class StaffActionSuccess:
+    submission: StaffSubmission
+
+
+@strawberry.type
+class CitizenActionSuccess:
+    submission: Submission
+
+
+@strawberry.type
+class ApiTokenCreated:
+    id: int
+    token: str = strawberry.field(description="Shown once. Send it as `Authorization: Bearer <token>`.")
+
+
+LoginResult = Annotated[SignedIn | NotAllowed, strawberry.union("LoginResult")]
+StaffActionResult = Annotated[StaffActionSuccess | ActionError, strawberry.union("StaffActionResult")]
+CitizenActionResult = Annotated[CitizenActionSuccess | ActionError, strawberry.union("CitizenActionResult")]
+ApiTokenResult = Annotated[ApiTokenCreated | NotAllowed | ValidationError, strawberry.union("ApiTokenResult")]
+
+
+async def _staff_action(info: Info, id: strawberry.ID, operation: Callable[..., Awaitable[SubmissionRow]], *args, **kwargs):
+    submission_id = parse_node_id(id)
+    try:
+        actor = await info.context.staff(mutation=True)
+        if submission_id is None:
+            raise service.HIDDEN
+        async with info.context.state.transaction() as session:
+            row = await operation(session, actor, submission_id, *args, **kwargs)
+    except DomainError as error:
+        return error_result(error)
+    return StaffActionSuccess(submission=StaffSubmission(row=row))
+
+
+async def _citizen_action(info: Info, operation, tracking_code: str, secret: str, *args):
+    try:
+        async with info.context.state.transaction() as session:
+            row = await operation(session, tracking_code, secret, *args, key=info.context.state.secret_key)
+    except DomainError as error:
+        return error_result(error)
+    return CitizenActionSuccess(submission=Submission(view=public_view(row)))
+
+
+@strawberry.type
+class TriageMutation:
+    @strawberry.mutation(description="Sign in; sets an HTTP-only session cookie.")
+    async def login(self, info: Info, email: str, password: str) -> LoginResult:
+        async with info.context.state.transaction() as session:
+            outcome = await auth.authenticate(session, email, password)
+            if isinstance(outcome, auth.LoginRefused):
+                refused = outcome
+                token = None
+            else:
+                token = await auth.start_session(session, outcome)
+        if token is None:
+            if refused.locked:
+                return NotAllowed(code="locked", message="Terlalu banyak percobaan. Coba lagi 15 menit lagi.",
+                                  message_en="Too many attempts. Try again in 15 minutes.")
+            return NotAllowed(code="wrong_credentials", message="Email atau kata sandi salah.",
+                              message_en="Wrong e-mail or password.")
+        response = info.context.response
+        secure = bool(info.context.request and info.context.request.url.scheme == "https")
+        response.set_cookie(
+            SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), httponly=True,
+            samesite="strict", secure=secure, path="/",
+        )
+        return SignedIn(
+            me=Me(email=outcome.email, role=outcome.role, agency_id=outcome.agency_id),
+            csrf_token=auth.csrf_token(token, info.context.state.secret_key),
+        )
+
+    @strawberry.mutation(description="Sign out: ends the session and clears the cookie.")
+    async def logout(self, info: Info) -> bool:
+        token = info.context.session_token
+        if token:
+            async with info.context.state.transaction() as session:
+                await auth.end_session(session, token)
+        info.context.response.delete_cookie(SESSION_COOKIE, path="/")
+        return token is not None
+
+    @strawberry.mutation
+    async def create_api_token(self, info: Info, name: str) -> ApiTokenResult:
+        try:
+            actor = await info.context.staff(mutation=True)
+        except DomainError as error:
+            return error_result(error)
+        if not 1 <= len(name.strip()) <= 100:
+            return ValidationError.from_problems([FieldProblem(
+                "name", "invalid_length", "Nama token 1–100 karakter.", "Token name: 1–100 characters.")])
+        async with info.context.state.transaction() as session:
+            row, token = await auth.create_api_token(session, actor.staff_id, name.strip())
+        return ApiTokenCreated(id=row.id, token=token)
+
+    @strawberry.mutation
+    async def revoke_api_token(self, info: Info, id: int) -> bool:
+        actor = await info.context.staff(mutation=True)
+        async with info.context.state.transaction() as session:
+            token = await session.get(ApiToken, id)
+            if token is None or token.staff_id != actor.staff_id:
+                return False
+            return await auth.revoke_api_token(session, id)
+
+    @strawberry.mutation
+    async def acknowledge(self, info: Info, id: strawberry.ID, expected_version: int | None = None) -> StaffActionResult:
+        return await _staff_action(info, id, service.acknowledge, expected_version=expected_version)
+
+    @strawberry.mutation(description="A public answer, shown on the tracking page.")
+    async def respond(self, info: Info, id: strawberry.ID, text: str, expected_version: int | None = None) -> StaffActionResult:
+        return await _staff_action(info, id, service.respond, text, expected_version=expected_version)
+
+    @strawberry.mutation(description="An internal note, never public.")
+    async def add_note(self, info: Info, id: strawberry.ID, note: str, expected_version: int | None = None) -> StaffActionResult:
+        return await _staff_action(info, id, service.add_note, note, expected_version=expected_version)
+
+    @strawberry.mutation
+    async def forward(
+        self, info: Info, id: strawberry.ID, to_agency: str, reason: str, expected_version: int | None = None
+    ) -> StaffActionResult:
+        return await _staff_action(info, id, service.forward, to_agency, reason, expected_version=expected_version)
+
+    @strawberry.mutation
+    async def resolve(self, info: Info, id: strawberry.ID, text: str, expected_version: int | None = None) -> StaffActionResult:
+        return await _staff_action(info, id, service.resolve, text, expected_version=expected_version)
+
+    @strawberry.mutation(description="Reason: not_our_authority, incomplete, spam or duplicate; with a public reason.")
+    async def reject(
+        self, info: Info, id: strawberry.ID, reason: str, public_reason: str, expected_version: int | None = None
+    ) -> StaffActionResult:
+        return await _staff_action(info, id, service.reject, reason, public_reason, expected_version=expected_version)
+
+    @strawberry.mutation
+    async def mark_field_check(self, info: Info, id: strawberry.ID, expected_version: int | None = None) -> StaffActionResult:
+        return await _staff_action(info, id, service.mark_field_check, expected_version=expected_version)
+
+    @strawberry.mutation(description="Triage admins: route (or re-route) to a category and its agency.")
+    async def route_submission(
+        self, info: Info, id: strawberry.ID, category: str, agency: str | None = None,
+        expected_version: int | None = None,
+    ) -> StaffActionResult:
+        return await _staff_action(info, id, service.route_submission, category, agency, expected_version=expected_version)
+
+    @strawberry.mutation(description="Triage admins: agree with the model's route (a training label).")
+    async def confirm_routing(self, info: Info, id: strawberry.ID) -> StaffActionResult:
+        return await _staff_action(info, id, service.confirm_routing)
+
+    @strawberry.mutation(description="Citizen: the problem is solved.")
+    async def confirm_resolved(self, info: Info, tracking_code: str, secret: str) -> CitizenActionResult:
+        return await _citizen_action(info, service.confirm_resolved, tracking_code, secret)
+
+    @strawberry.mutation(description="Citizen: it is not solved.")
+    async def dispute(self, info: Info, tracking_code: str, secret: str, reason: str) -> CitizenActionResult:
+        return await _citizen_action(info, service.dispute, tracking_code, secret, reason)
+
+    @strawberry.mutation(description="Citizen: the problem came back (within 10 working days).")
+    async def reopen(self, info: Info, tracking_code: str, secret: str, reason: str) -> CitizenActionResult:
+        return await _citizen_action(info, service.reopen, tracking_code, secret, reason)

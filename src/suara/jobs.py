@@ -1,0 +1,39 @@
+"""The background worker behind `suara jobs run`: each round in its own transactions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from suara.config import Settings
+from suara.db import migrate
+from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
+from suara.notifications.senders import sender_from_settings
+from suara.notifications.service import send_due
+from suara.triage import service
+
+
+async def run_round(sessions, sender) -> dict[str, int]:
+    async with transaction(sessions) as session:
+        escalated = await service.escalate_overdue(session)
+    async with transaction(sessions) as session:
+        closed = await service.auto_close(session)
+    report = await send_due(sessions, sender)
+    return {"escalated": escalated, "closed": closed, "sent": report.sent, "retried": report.retried,
+            "failed": report.failed}
+
+
+async def run_jobs(settings: Settings, *, once: bool, interval: float, sender_name: str,
+                   echo: Callable[[str], None]) -> None:
+    engine = make_engine(resolve_database_url(settings), pool_size=2)
+    sender = sender_from_settings(sender_name)
+    try:
+        await migrate.upgrade(engine)
+        sessions = make_session_factory(engine)
+        while True:
+            echo(" ".join(f"{name}={count}" for name, count in (await run_round(sessions, sender)).items()))
+            if once:
+                return
+            await asyncio.sleep(interval)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""Agency workflow: inbox, state machine, deadlines."""

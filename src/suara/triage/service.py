@@ -1,0 +1,423 @@
+"""What staff and citizens do with a submission after filing, authorised here in the domain.
+
+Staff see only their own agency's items (a triage admin sees all); an item another agency
+handles is reported as not found, so its existence is not revealed either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, true
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from suara.agencies.models import Agency, Category
+from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
+from suara.db.columns import utcnow
+from suara.notifications.service import notify_staff
+from suara.routing.labels import predicted_category, record_label
+from suara.submissions import codes
+from suara.submissions.models import ReporterContact, Status, Submission, SubmissionEvent, unfinished_statuses
+from suara.submissions.service import find_by_tracking_code
+from suara.triage.auth import Actor
+from suara.triage.calendar import add_working_days
+from suara.triage.deadlines import (
+    AUTO_CLOSE_WORKING_DAYS,
+    REOPEN_WINDOW_WORKING_DAYS,
+    deadlines_for,
+    routing_changes,
+)
+from suara.triage.models import Role, Staff
+from suara.triage.workflow import Action, Conflict, transition
+
+NOTE_MAX = 5000
+REJECTION_REASONS = {
+    "not_our_authority": ("Bukan kewenangan instansi ini", "Not this agency's authority"),
+    "incomplete": ("Laporan tidak lengkap", "Incomplete report"),
+    "spam": ("Spam atau tidak pantas", "Spam or abusive"),
+    "duplicate": ("Sudah dilaporkan sebelumnya", "Already reported"),
+}
+
+MIN_CALENDAR_DAYS_TO_CLOSE = timedelta(days=12)
+"""Ten working days never take fewer calendar days than this: a cheap pre-filter."""
+
+HIDDEN = NotFound("submission", "Laporan tidak ditemukan.", "Submission not found.")
+
+
+def visible_to(actor: Actor):
+    """SQL condition: the submissions this staff member may see."""
+    if actor.role == Role.TRIAGE_ADMIN:
+        return true()
+    return Submission.agency_id == actor.agency_id
+
+
+def _require_staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise NotAllowed("sign_in_required", "Silakan masuk sebagai petugas.", "Sign in as staff first.")
+
+
+async def load_for_staff(session: AsyncSession, actor: Actor, submission_id: int) -> Submission:
+    _require_staff(actor)
+    submission = (
+        await session.exec(
+            select(Submission)
+            .where(Submission.id == submission_id, visible_to(actor))
+            .execution_options(populate_existing=True)  # transitions update through Core
+        )
+    ).first()
+    if submission is None:
+        raise HIDDEN
+    return submission
+
+
+async def _load_for_action(
+    session: AsyncSession, actor: Actor, submission_id: int, expected_version: int | None
+) -> Submission:
+    submission = await load_for_staff(session, actor, submission_id)
+    if submission.agency_id != actor.agency_id:
+        raise NotAllowed(
+            "not_your_agency", "Hanya instansi penangan yang dapat menindaklanjuti laporan ini.",
+            "Only the handling agency can act on this submission.",
+        )
+    if expected_version is not None and expected_version != submission.version:
+        raise Conflict()
+    return submission
+
+
+async def _agency(session: AsyncSession, agency_id: int | None) -> Agency | None:
+    return await session.get(Agency, agency_id) if agency_id else None
+
+
+def _require_text(field: str, value: str | None, minimum: int = 3) -> str:
+    value = (value or "").strip()
+    if len(value) < minimum or len(value) > NOTE_MAX:
+        raise ValidationFailed([FieldProblem(
+            field, "invalid_length", f"Isi antara {minimum} dan {NOTE_MAX} karakter.",
+            f"Write between {minimum} and {NOTE_MAX} characters.",
+        )])
+    return value
+
+
+def _first_response(submission: Submission, now: datetime) -> dict[str, Any]:
+    """Answering for the first time stops the first-response clock; the resolution one runs on."""
+    if submission.first_responded_at is not None:
+        return {}
+    return {"first_responded_at": now, "due_at": submission.resolution_due_at}
+
+
+async def acknowledge(session, actor: Actor, submission_id: int, *, expected_version: int | None = None) -> Submission:
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    agency = await _agency(session, submission.agency_id)
+    now = utcnow()
+    return await transition(
+        session, submission, Action.ACKNOWLEDGE, actor, changes=_first_response(submission, now),
+        details={"agency_id": submission.agency_id}, agency_name=agency.short_name, now=now,
+    )
+
+
+async def respond(session, actor: Actor, submission_id: int, text: str, *, expected_version: int | None = None) -> Submission:
+    """A public answer the citizen reads on the tracking page."""
+    text = _require_text("text", text)
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    agency = await _agency(session, submission.agency_id)
+    now = utcnow()
+    return await transition(
+        session, submission, Action.RESPOND, actor, changes=_first_response(submission, now),
+        details={"agency_id": submission.agency_id, "public_note": text},
+        agency_name=agency.short_name, now=now,
+    )
+
+
+async def add_note(session, actor: Actor, submission_id: int, note: str, *, expected_version: int | None = None) -> Submission:
+    """An internal note: never shown in public views."""
+    note = _require_text("note", note)
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    return await transition(session, submission, Action.ADD_NOTE, actor, details={"note": note})
+
+
+async def mark_field_check(session, actor: Actor, submission_id: int, *, expected_version: int | None = None) -> Submission:
+    """A field check moves the resolution deadline to the longer legal limit."""
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    agency = await _agency(session, submission.agency_id)
+    deadlines = deadlines_for(agency, submission.kind, submission.routed_at, field_check=True)
+    changes: dict[str, Any] = {"field_check": True, "resolution_due_at": deadlines.resolution_due_at}
+    if submission.first_responded_at is not None:
+        changes["due_at"] = deadlines.resolution_due_at
+    return await transition(
+        session, submission, Action.MARK_FIELD_CHECK, actor, changes=changes,
+        details={"resolution_due_at": deadlines.resolution_due_at.isoformat()},
+    )
+
+
+async def forward(
+    session, actor: Actor, submission_id: int, to_agency_slug: str, reason: str,
+    *, expected_version: int | None = None,
+) -> Submission:
+    """G2G forwarding: the new agency gets the item and its own, fresh clock."""
+    reason = _require_text("reason", reason)
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    target = (await session.exec(select(Agency).where(Agency.slug == to_agency_slug))).first()
+    if target is None:
+        raise NotFound("agency", f"Instansi '{to_agency_slug}' tidak ditemukan.", f"No agency '{to_agency_slug}'.")
+    if target.id == submission.agency_id:
+        raise ValidationFailed([FieldProblem(
+            "toAgency", "same_agency", "Laporan sudah ada di instansi ini.", "The submission is already with this agency.",
+        )])
+    now = utcnow()
+    return await transition(
+        session, submission, Action.FORWARD, actor, changes=routing_changes(target, submission.kind, now),
+        details={"from_agency_id": submission.agency_id, "agency_id": target.id, "public_note": reason},
+        agency_name=target.short_name, now=now,
+    )
+
+
+async def resolve(session, actor: Actor, submission_id: int, text: str, *, expected_version: int | None = None) -> Submission:
+    text = _require_text("text", text)
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    agency = await _agency(session, submission.agency_id)
+    now = utcnow()
+    changes = {**_first_response(submission, now), "resolved_at": now, "due_at": None}
+    return await transition(
+        session, submission, Action.RESOLVE, actor, changes=changes,
+        details={"agency_id": submission.agency_id, "public_note": text},
+        agency_name=agency.short_name, now=now,
+    )
+
+
+async def reject(
+    session, actor: Actor, submission_id: int, reason: str, public_reason: str,
+    *, expected_version: int | None = None,
+) -> Submission:
+    """Rejected items stay, with a public reason: nothing is ever silently deleted."""
+    if reason not in REJECTION_REASONS:
+        raise ValidationFailed([FieldProblem(
+            "reason", "invalid_choice", "Alasan penolakan tidak dikenal.", "Unknown rejection reason.",
+        )])
+    public_reason = _require_text("publicReason", public_reason)
+    submission = await load_for_staff(session, actor, submission_id)
+    in_triage = submission.status in (Status.RECEIVED, Status.IN_TRIAGE)
+    if not (in_triage and actor.role == Role.TRIAGE_ADMIN):
+        submission = await _load_for_action(session, actor, submission_id, expected_version)
+    now = utcnow()
+    return await transition(
+        session, submission, Action.REJECT, actor,
+        changes={**_first_response(submission, now), "due_at": None},
+        details={"reason": reason, "public_note": public_reason, "agency_id": submission.agency_id},
+        now=now,
+    )
+
+
+async def route_submission(
+    session, actor: Actor, submission_id: int, category_slug: str, agency_slug: str | None = None,
+    *, expected_version: int | None = None,
+) -> Submission:
+    """A triage admin routes an item (or re-routes one nobody acknowledged); it becomes a training label."""
+    _require_staff(actor)
+    if actor.role != Role.TRIAGE_ADMIN:
+        raise NotAllowed("triage_admin_only", "Hanya admin triase yang dapat merutekan.", "Only triage admins route.")
+    submission = await load_for_staff(session, actor, submission_id)
+    if expected_version is not None and expected_version != submission.version:
+        raise Conflict()
+    category = await session.get(Category, category_slug)
+    if category is None:
+        raise NotFound("category", f"Kategori '{category_slug}' tidak ada.", f"No category '{category_slug}'.")
+    if agency_slug:
+        agency = (await session.exec(select(Agency).where(Agency.slug == agency_slug))).first()
+        if agency is None:
+            raise NotFound("agency", f"Instansi '{agency_slug}' tidak ada.", f"No agency '{agency_slug}'.")
+    else:
+        agency = await _agency(session, category.default_agency_id)
+    decision = _label_decision(submission, category_slug, agency.id)
+    now = utcnow()
+    updated = await transition(
+        session, submission, Action.ROUTE, actor,
+        changes={**routing_changes(agency, submission.kind, now), "category_slug": category_slug},
+        details={"category": category_slug, "agency_id": agency.id, "decision": decision},
+        agency_name=agency.short_name, now=now,
+    )
+    await record_label(
+        session, submission, category_slug=category_slug, agency_id=agency.id,
+        decision=decision, decided_by=actor.label,
+    )
+    return updated
+
+
+async def confirm_routing(session, actor: Actor, submission_id: int) -> Submission:
+    """A triage admin agrees with the model's automatic route: a label, no status change."""
+    _require_staff(actor)
+    if actor.role != Role.TRIAGE_ADMIN:
+        raise NotAllowed("triage_admin_only", "Hanya admin triase yang dapat merutekan.", "Only triage admins route.")
+    submission = await load_for_staff(session, actor, submission_id)
+    if not submission.category_slug or submission.agency_id is None:
+        raise NotAllowed("not_routed", "Laporan belum dirutekan.", "The submission is not routed yet.")
+    await record_label(
+        session, submission, category_slug=submission.category_slug, agency_id=submission.agency_id,
+        decision="confirmed", decided_by=actor.label,
+    )
+    session.add(SubmissionEvent(
+        submission_id=submission.id, kind="routing_confirmed", actor=actor.label,
+        status_before=submission.status, status_after=submission.status,
+        details={"category": submission.category_slug}, public=False,
+    ))
+    await session.flush()
+    return submission
+
+
+def _label_decision(submission: Submission, category_slug: str, agency_id: int) -> str:
+    if submission.status in (Status.RECEIVED, Status.IN_TRIAGE):
+        return "routed"
+    if predicted_category(submission) == category_slug and submission.agency_id == agency_id:
+        return "confirmed"
+    return "corrected"
+
+
+@dataclass(frozen=True)
+class ContactView:
+    name: str | None
+    phone: str | None
+    email: str | None
+    nik: str | None
+
+
+async def read_contact(session, actor: Actor, submission_id: int) -> ContactView | None:
+    """The reporter's contact, for the handling agency only; every read is itself logged."""
+    submission = await load_for_staff(session, actor, submission_id)
+    if submission.agency_id != actor.agency_id:
+        raise NotAllowed(
+            "not_your_agency", "Kontak pelapor hanya untuk instansi penangan.",
+            "Reporter contact is for the handling agency only.",
+        )
+    if submission.anonymous:
+        return None
+    contact = await session.get(ReporterContact, submission_id)
+    session.add(SubmissionEvent(
+        submission_id=submission_id, kind="contact_viewed", actor=actor.label,
+        status_before=submission.status, status_after=submission.status, details={}, public=False,
+    ))
+    await session.flush()
+    if contact is None:
+        return None
+    return ContactView(contact.name, contact.phone, contact.email, contact.nik)
+
+
+# Citizen side: authorised by the tracking code plus the secret from the receipt.
+
+async def _load_for_citizen(session, raw_code: str, secret: str, key: bytes) -> Submission:
+    submission = await find_by_tracking_code(session, raw_code)
+    if not codes.secret_matches(submission.tracking_code, secret, key):
+        raise NotAllowed("wrong_secret", "Kode rahasia tidak cocok.", "The secret does not match.")
+    return submission
+
+
+async def confirm_resolved(session, raw_code: str, secret: str, *, key: bytes, channel: str = "web") -> Submission:
+    submission = await _load_for_citizen(session, raw_code, secret, key)
+    now = utcnow()
+    return await transition(
+        session, submission, Action.CONFIRM_RESOLVED, Actor.citizen(channel), changes={"closed_at": now}, now=now,
+    )
+
+
+async def dispute(session, raw_code: str, secret: str, reason: str, *, key: bytes, channel: str = "web") -> Submission:
+    """The citizen says it is not resolved: back to the agency, on the resolution clock."""
+    reason = _require_text("reason", reason)
+    submission = await _load_for_citizen(session, raw_code, secret, key)
+    return await _reopen(session, submission, Action.DISPUTE, reason, channel)
+
+
+async def reopen(session, raw_code: str, secret: str, reason: str, *, key: bytes, channel: str = "web") -> Submission:
+    reason = _require_text("reason", reason)
+    submission = await _load_for_citizen(session, raw_code, secret, key)
+    return await _reopen(session, submission, Action.REOPEN, reason, channel)
+
+
+async def _reopen(session, submission: Submission, action: Action, reason: str, channel: str) -> Submission:
+    now = utcnow()
+    agency = await _agency(session, submission.agency_id)
+    if submission.resolved_at is not None and agency is not None:
+        window_ends = add_working_days(submission.resolved_at, REOPEN_WINDOW_WORKING_DAYS, agency.timezone)
+        if now > window_ends:
+            raise NotAllowed(
+                "reopen_window_passed",
+                f"Laporan hanya dapat dibuka kembali dalam {REOPEN_WINDOW_WORKING_DAYS} hari kerja setelah selesai.",
+                f"A submission can be reopened only within {REOPEN_WINDOW_WORKING_DAYS} working days of resolution.",
+            )
+    changes = {"resolved_at": None, "closed_at": None, "due_at": submission.resolution_due_at}
+    return await transition(
+        session, submission, action, Actor.citizen(channel), changes=changes,
+        details={"public_note": reason}, agency_name=agency.short_name if agency else None, now=now,
+    )
+
+
+# Jobs: run by `suara jobs run` or the scheduler inside `suara serve`.
+
+async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """Mark each item past a deadline as escalated, once per deadline, and tell the people above."""
+    now = now or utcnow()
+    first_response_late = and_(
+        Submission.first_responded_at.is_(None), Submission.first_response_due_at < now,
+        Submission.first_response_escalated_at.is_(None),
+    )
+    resolution_late = and_(
+        Submission.resolved_at.is_(None), Submission.resolution_due_at < now,
+        Submission.resolution_escalated_at.is_(None),
+    )
+    late = list(await session.exec(
+        select(Submission)
+        .where(Submission.status.in_(unfinished_statuses()), or_(first_response_late, resolution_late))
+        .order_by(Submission.id)
+        .with_for_update(skip_locked=True)
+    ))
+    escalated = 0
+    for submission in late:
+        which = "first_response" if submission.first_responded_at is None and submission.first_response_due_at < now \
+            and submission.first_response_escalated_at is None else "resolution"
+        column = f"{which}_escalated_at"
+        try:
+            await transition(
+                session, submission, Action.ESCALATE, Actor.system(), changes={column: now},
+                details={"deadline": which, "due_at": getattr(submission, f"{which}_due_at").isoformat(),
+                         "agency_id": submission.agency_id},
+                now=now,
+            )
+        except Conflict:
+            continue
+        notify_staff(
+            session, await _escalation_recipients(session, submission.agency_id),
+            subject=f"Terlambat: laporan {codes.format_tracking_code(submission.tracking_code)}",
+            body=f"Laporan {codes.format_tracking_code(submission.tracking_code)} melewati batas waktu ({which}).",
+            submission_id=submission.id,
+        )
+        escalated += 1
+    await session.flush()
+    return escalated
+
+
+async def _escalation_recipients(session: AsyncSession, agency_id: int | None) -> list[str]:
+    """The parent agency's admins and every triage admin."""
+    agency = await _agency(session, agency_id)
+    conditions = [Staff.role == Role.TRIAGE_ADMIN]
+    if agency is not None and agency.parent_id is not None:
+        conditions.append(and_(Staff.agency_id == agency.parent_id, Staff.role == Role.AGENCY_ADMIN))
+    rows = await session.exec(select(Staff.email).where(Staff.active.is_(True), or_(*conditions)))
+    return list(rows)
+
+
+async def auto_close(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """Close items resolved more than 10 working days ago without a dispute."""
+    now = now or utcnow()
+    resolved = list(await session.exec(
+        select(Submission, Agency.timezone)
+        .join(Agency, Agency.id == Submission.agency_id)
+        .where(Submission.status == Status.RESOLVED, Submission.resolved_at < now - MIN_CALENDAR_DAYS_TO_CLOSE)
+        .with_for_update(of=Submission, skip_locked=True)
+    ))
+    closed = 0
+    for submission, timezone in resolved:
+        if add_working_days(submission.resolved_at, AUTO_CLOSE_WORKING_DAYS, timezone) >= now:
+            continue
+        await transition(session, submission, Action.AUTO_CLOSE, Actor.system(), changes={"closed_at": now}, now=now)
+        closed += 1
+    return closed
