@@ -84,9 +84,14 @@ def upgrade() -> None:
     op.add_column('submissions', sa.Column('resolution_escalated_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('submissions', sa.Column('due_at', sa.DateTime(timezone=True), nullable=True))
     op.create_index('ix_submissions_agency_inbox', 'submissions', ['agency_id', 'due_at', 'id'], unique=False)
+    op.create_index(
+        'ix_submissions_triage_queue', 'submissions', ['created_at', 'id'], unique=False,
+        postgresql_where=sa.text("status IN ('received', 'in_triage')"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_submissions_triage_queue', table_name='submissions')
     op.drop_index('ix_submissions_agency_inbox', table_name='submissions')
     op.drop_column('submissions', 'due_at')
     op.drop_column('submissions', 'resolution_escalated_at')

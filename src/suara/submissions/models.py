@@ -76,6 +76,10 @@ class Submission(SQLModel, table=True):
         Index("ix_submissions_status_created", "status", "created_at"),
         Index("ix_submissions_duplicate_bands", "duplicate_bands", postgresql_using="gin"),
         Index("ix_submissions_agency_inbox", "agency_id", "due_at", "id"),
+        Index(
+            "ix_submissions_triage_queue", "created_at", "id",
+            postgresql_where=text("status IN ('received', 'in_triage')"),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))

@@ -28,6 +28,8 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 12
+LAST_USED_PRECISION = timedelta(minutes=5)
+"""A token's last use is recorded at most this often, so reads do not each cost a write."""
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("a password nobody has, to spend the same time on unknown e-mails")
@@ -198,7 +200,9 @@ async def actor_for_api_token(session: AsyncSession, token: str) -> Actor | None
     if row is None:
         return None
     staff, api_token = row
-    await session.exec(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=utcnow()))
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
+        await session.exec(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
     return Actor.of(staff)
 
 

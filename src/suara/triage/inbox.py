@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +25,8 @@ from suara.triage.models import Role
 
 MAX_PAGE = 100
 TRIAGE_STATUSES = (Status.RECEIVED, Status.IN_TRIAGE)
+IN_TRIAGE_QUEUE = text("submissions.status IN ('received', 'in_triage')")
+"""Written literally (not as bound parameters) so the planner can use the partial index."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ async def triage_queue_page(
     if actor.role != Role.TRIAGE_ADMIN:
         raise NotAllowed("triage_admin_only", "Hanya untuk admin triase.", "For triage admins only.")
     first = _page_size(first)
-    conditions = [Submission.status.in_(TRIAGE_STATUSES)]
+    conditions = [IN_TRIAGE_QUEUE]
     total = (await session.exec(select(func.count()).select_from(Submission).where(*conditions))).one()
     page_conditions = list(conditions)
     if after:

@@ -28,100 +28,86 @@ class PublicContact:
 
 @strawberry.type
 class Agency:
-    row: strawberry.Private[AgencyRow]
+    slug: str
+    name: str
+    short_name: str
+    description: str
+    description_en: str
+    level: str
+    timezone: str
+    service_levels: ServiceLevels
+    contact: PublicContact
+    parent_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    def slug(self) -> str:
-        return self.row.slug
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def short_name(self) -> str:
-        return self.row.short_name
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.row.description_id
-
-    @strawberry.field
-    def description_en(self) -> str:
-        return self.row.description_en
-
-    @strawberry.field
-    def level(self) -> str:
-        return self.row.level
-
-    @strawberry.field
-    def timezone(self) -> str:
-        return self.row.timezone
-
-    @strawberry.field
-    def service_levels(self) -> ServiceLevels:
-        row = self.row
-        return ServiceLevels(
-            first_response_days=row.first_response_days,
-            information_request_days=row.information_request_days,
-            resolution_days=row.resolution_days,
-            resolution_with_field_check_days=row.resolution_with_field_check_days,
-        )
-
-    @strawberry.field
-    def contact(self) -> PublicContact:
-        row = self.row
-        return PublicContact(
-            address=row.contact_address, website=row.contact_website,
-            email=row.contact_email, phone=row.contact_phone,
+    @classmethod
+    def from_row(cls, row: AgencyRow) -> "Agency":
+        return cls(
+            slug=row.slug, name=row.name, short_name=row.short_name, description=row.description_id,
+            description_en=row.description_en, level=row.level, timezone=row.timezone,
+            service_levels=ServiceLevels(
+                first_response_days=row.first_response_days,
+                information_request_days=row.information_request_days,
+                resolution_days=row.resolution_days,
+                resolution_with_field_check_days=row.resolution_with_field_check_days,
+            ),
+            contact=PublicContact(
+                address=row.contact_address, website=row.contact_website,
+                email=row.contact_email, phone=row.contact_phone,
+            ),
+            parent_id=row.parent_id,
         )
 
     @strawberry.field
     async def parent(self, info: Info) -> "Agency | None":
-        return await load_agency(info, self.row.parent_id)
+        return await load_agency(info, self.parent_id)
 
 
 @strawberry.type
 class Category:
-    row: strawberry.Private[CategoryRow]
+    slug: str
+    label: str = strawberry.field(description="Label in Bahasa Indonesia.")
+    label_en: str
+    description: str
+    description_en: str
+    default_agency_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    def slug(self) -> str:
-        return self.row.slug
-
-    @strawberry.field(description="Label in Bahasa Indonesia.")
-    def label(self) -> str:
-        return self.row.label_id
-
-    @strawberry.field
-    def label_en(self) -> str:
-        return self.row.label_en
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.row.description_id
-
-    @strawberry.field
-    def description_en(self) -> str:
-        return self.row.description_en
+    @classmethod
+    def from_row(cls, row: CategoryRow) -> "Category":
+        return cls(
+            slug=row.slug, label=row.label_id, label_en=row.label_en, description=row.description_id,
+            description_en=row.description_en, default_agency_id=row.default_agency_id,
+        )
 
     @strawberry.field
     async def default_agency(self, info: Info) -> Agency | None:
-        return await load_agency(info, self.row.default_agency_id)
+        return await load_agency(info, self.default_agency_id)
 
 
 async def load_agency(info: Info, agency_id: int | None) -> Agency | None:
     if agency_id is None:
         return None
     row = await info.context.agency_loader.load(agency_id)
-    return Agency(row=row) if row else None
+    return Agency.from_row(row) if row else None
+
+
+async def load_agencies(info: Info, ids: list[int | None]) -> list[Agency | None]:
+    """Many at once: one batch for a whole page instead of one await per item."""
+    wanted = [agency_id for agency_id in ids if agency_id is not None]
+    rows = dict(zip(wanted, await info.context.agency_loader.load_many(wanted)))
+    return [Agency.from_row(rows[i]) if i is not None and rows.get(i) else None for i in ids]
+
+
+async def load_categories(info: Info, slugs: list[str | None]) -> list[Category | None]:
+    wanted = [slug for slug in slugs if slug is not None]
+    rows = dict(zip(wanted, await info.context.category_loader.load_many(wanted)))
+    return [Category.from_row(rows[s]) if s is not None and rows.get(s) else None for s in slugs]
 
 
 async def load_category(info: Info, slug: str | None) -> Category | None:
     if slug is None:
         return None
     row = await info.context.category_loader.load(slug)
-    return Category(row=row) if row else None
+    return Category.from_row(row) if row else None
 
 
 @strawberry.type
@@ -132,10 +118,10 @@ class AgencyQuery:
             rows = await service.list_agencies(session)
         for row in rows:
             info.context.agency_loader.prime(row.id, row)
-        return [Agency(row=row) for row in rows]
+        return [Agency.from_row(row) for row in rows]
 
     @strawberry.field(description="The topic categories routing predicts, each with its agency.")
     async def categories(self, info: Info) -> list[Category]:
         async with info.context.state.reading() as session:
             rows = await service.list_categories(session)
-        return [Category(row=row) for row in rows]
+        return [Category.from_row(row) for row in rows]

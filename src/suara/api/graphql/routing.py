@@ -6,7 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from suara.api.graphql.context import Info
-from suara.api.graphql.submissions import RoutingSuggestion
+from suara.api.graphql.submissions import RoutingSuggestion, routing_suggestions
 
 SUGGEST_MIN_CHARS, SUGGEST_MAX_CHARS = 3, 5000
 
@@ -37,12 +37,12 @@ class RoutingAccuracy:
 @strawberry.type
 class RoutingQuery:
     @strawberry.field(description="Top-3 categories and agencies for a text. Writes nothing.")
-    def suggest_routing(self, info: Info, text: str) -> list[RoutingSuggestion]:
+    async def suggest_routing(self, info: Info, text: str) -> list[RoutingSuggestion]:
         text = text.strip()[:SUGGEST_MAX_CHARS]
         if len(text) < SUGGEST_MIN_CHARS:
             return []
         suggestions = info.context.state.router.suggest(text)
-        return [RoutingSuggestion(confidence=s["confidence"], category_slug=s["category"]) for s in suggestions]
+        return (await routing_suggestions(info, [suggestions]))[0]
 
     @strawberry.field(description="The current routing model's version, date and evaluation.")
     def routing_accuracy(self, info: Info) -> RoutingAccuracy | None:

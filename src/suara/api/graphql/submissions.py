@@ -8,7 +8,14 @@ from typing import Annotated
 
 import strawberry
 
-from suara.api.graphql.agencies import Agency, Category, load_agency, load_category
+from suara.api.graphql.agencies import (
+    Agency,
+    Category,
+    load_agencies,
+    load_agency,
+    load_categories,
+    load_category,
+)
 from suara.api.graphql.context import Info
 from suara.api.graphql.errors import NotAllowed, NotFound, ValidationError
 from suara.common.errors import NotFound as DomainNotFound
@@ -184,16 +191,21 @@ class Submission:
 @strawberry.type
 class RoutingSuggestion:
     confidence: float
-    category_slug: strawberry.Private[str]
+    category: Category | None
+    agency: Agency | None
 
-    @strawberry.field
-    async def category(self, info: Info) -> Category | None:
-        return await load_category(info, self.category_slug)
 
-    @strawberry.field
-    async def agency(self, info: Info) -> Agency | None:
-        category = await info.context.category_loader.load(self.category_slug)
-        return await load_agency(info, category.default_agency_id if category else None)
+async def routing_suggestions(info: Info, suggestion_lists: list[list[dict]]) -> list[list[RoutingSuggestion]]:
+    """Suggestions of many items with their categories and agencies loaded in two batches."""
+    slugs = [s["category"] for suggestions in suggestion_lists for s in suggestions]
+    categories = await load_categories(info, slugs)
+    agencies = await load_agencies(info, [c.default_agency_id if c else None for c in categories])
+    built = iter(zip(categories, agencies))
+    return [
+        [RoutingSuggestion(confidence=s["confidence"], category=c, agency=a)
+         for s, (c, a) in zip(suggestions, built)]
+        for suggestions in suggestion_lists
+    ]
 
 
 @strawberry.enum(description="Where a new submission went.")
@@ -211,7 +223,7 @@ class RoutingOutcome:
     suggestions: list[RoutingSuggestion]
 
 
-def routing_outcome(status: str, decision: RoutingDecision) -> RoutingOutcome:
+async def routing_outcome(info: Info, status: str, decision: RoutingDecision) -> RoutingOutcome:
     state = {
         Status.ROUTED: RoutingState.ROUTED,
         Status.IN_TRIAGE: RoutingState.AWAITING_TRIAGE,
@@ -220,10 +232,7 @@ def routing_outcome(status: str, decision: RoutingDecision) -> RoutingOutcome:
         state=state,
         confidence=decision.confidence,
         model_version=decision.model_version,
-        suggestions=[
-            RoutingSuggestion(confidence=s["confidence"], category_slug=s["category"])
-            for s in decision.suggestions
-        ],
+        suggestions=(await routing_suggestions(info, [decision.suggestions]))[0],
     )
 
 
@@ -288,7 +297,7 @@ class SubmissionMutation:
             citizen_secret=receipt.citizen_secret,
             replayed=receipt.replayed,
             submission=Submission(view=public_view(submission)),
-            routing=routing_outcome(submission.status, receipt.routing),
+            routing=await routing_outcome(info, submission.status, receipt.routing),
             possible_duplicates=[
                 PossibleDuplicate(similarity=d.similarity, submission=Submission(view=public_view(d.submission)))
                 for d in receipt.possible_duplicates

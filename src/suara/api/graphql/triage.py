@@ -9,7 +9,7 @@ from typing import Annotated
 
 import strawberry
 
-from suara.api.graphql.agencies import Agency, Category, load_agency, load_category
+from suara.api.graphql.agencies import Agency, Category, load_agencies, load_agency, load_categories
 from suara.api.graphql.context import SESSION_COOKIE, Info
 from suara.api.graphql.errors import ActionError, NotAllowed, ValidationError, error_result
 from suara.api.graphql.submissions import (
@@ -17,6 +17,7 @@ from suara.api.graphql.submissions import (
     RoutingSuggestion,
     Submission,
     SubmissionKind,
+    routing_suggestions,
 )
 from suara.common.errors import DomainError, FieldProblem
 from suara.common.errors import NotAllowed as DomainNotAllowed
@@ -96,110 +97,72 @@ class ReporterContact:
 
 @strawberry.type(description="A submission as the handling agency (or a triage admin) sees it.")
 class StaffSubmission:
-    row: strawberry.Private[SubmissionRow]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(node_id(self.row.id))
-
-    @strawberry.field
-    def tracking_code(self) -> str:
-        return codes.format_tracking_code(self.row.tracking_code)
-
-    @strawberry.field
-    def version(self) -> int:
-        return self.row.version
-
-    @strawberry.field
-    def kind(self) -> SubmissionKind:
-        return Kind(self.row.kind)
-
-    @strawberry.field
-    def status(self) -> str:
-        return self.row.status
-
-    @strawberry.field
-    def status_group(self) -> PublicStatusGroup:
-        return status_group(self.row.status)
-
-    @strawberry.field
-    def title(self) -> str | None:
-        return self.row.title
-
-    @strawberry.field
-    def text(self) -> str:
-        return self.row.text
-
-    @strawberry.field
-    def channel(self) -> str:
-        return self.row.channel
-
-    @strawberry.field
-    def anonymous(self) -> bool:
-        return self.row.anonymous
-
-    @strawberry.field
-    def confidential(self) -> bool:
-        return self.row.confidential
-
-    @strawberry.field
-    def field_check(self) -> bool:
-        return self.row.field_check
-
-    @strawberry.field
-    def routing_confidence(self) -> float | None:
-        return self.row.routing_confidence
-
-    @strawberry.field
-    def routing_suggestions(self) -> list[RoutingSuggestion]:
-        return [
-            RoutingSuggestion(confidence=s["confidence"], category_slug=s["category"])
-            for s in self.row.routing_suggestions or []
-        ]
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.row.created_at
-
-    @strawberry.field
-    def first_response_due_at(self) -> datetime | None:
-        return self.row.first_response_due_at
-
-    @strawberry.field
-    def resolution_due_at(self) -> datetime | None:
-        return self.row.resolution_due_at
-
-    @strawberry.field(description="The deadline that matters now.")
-    def due_at(self) -> datetime | None:
-        return self.row.due_at
-
-    @strawberry.field
-    def overdue(self) -> bool:
-        return self.row.due_at is not None and self.row.due_at < utcnow()
-
-    @strawberry.field
-    async def agency(self, info: Info) -> Agency | None:
-        return await load_agency(info, self.row.agency_id)
-
-    @strawberry.field
-    async def category(self, info: Info) -> Category | None:
-        return await load_category(info, self.row.category_slug)
+    id: strawberry.ID
+    tracking_code: str
+    version: int
+    kind: SubmissionKind
+    status: str
+    status_group: PublicStatusGroup
+    title: str | None
+    text: str
+    channel: str
+    anonymous: bool
+    confidential: bool
+    field_check: bool
+    routing_confidence: float | None
+    routing_suggestions: list[RoutingSuggestion]
+    created_at: datetime
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    due_at: datetime | None = strawberry.field(description="The deadline that matters now.")
+    overdue: bool
+    agency: Agency | None
+    category: Category | None
+    submission_id: strawberry.Private[int]
 
     @strawberry.field
     async def events(self, info: Info) -> list[StaffEvent]:
-        return [StaffEvent(row=row) for row in await info.context.events_loader.load(self.row.id)]
+        return [StaffEvent(row=row) for row in await info.context.events_loader.load(self.submission_id)]
 
     @strawberry.field(description="Handling agency only, never for anonymous items; every read is logged.")
     async def reporter_contact(self, info: Info) -> ReporterContact | None:
         actor = await info.context.staff()
         async with info.context.state.transaction() as session:
             try:
-                contact = await service.read_contact(session, actor, self.row.id)
+                contact = await service.read_contact(session, actor, self.submission_id)
             except DomainNotAllowed:
                 return None
         if contact is None:
             return None
         return ReporterContact(name=contact.name, phone=contact.phone, email=contact.email, nik=contact.nik)
+
+
+async def staff_submissions(info: Info, rows: list[SubmissionRow]) -> list[StaffSubmission]:
+    """Build a page of items with their agencies and categories fetched in one batch each."""
+    agencies = await load_agencies(info, [row.agency_id for row in rows])
+    categories = await load_categories(info, [row.category_slug for row in rows])
+    suggestions = await routing_suggestions(info, [row.routing_suggestions or [] for row in rows])
+    now = utcnow()
+    return [
+        StaffSubmission(
+            id=strawberry.ID(node_id(row.id)),
+            tracking_code=codes.format_tracking_code(row.tracking_code),
+            version=row.version, kind=Kind(row.kind), status=row.status,
+            status_group=status_group(row.status), title=row.title, text=row.text, channel=row.channel,
+            anonymous=row.anonymous, confidential=row.confidential, field_check=row.field_check,
+            routing_confidence=row.routing_confidence,
+            routing_suggestions=row_suggestions,
+            created_at=row.created_at, first_response_due_at=row.first_response_due_at,
+            resolution_due_at=row.resolution_due_at, due_at=row.due_at,
+            overdue=row.due_at is not None and row.due_at < now,
+            agency=agency, category=category, submission_id=row.id,
+        )
+        for row, agency, category, row_suggestions in zip(rows, agencies, categories, suggestions)
+    ]
+
+
+async def staff_submission(info: Info, row: SubmissionRow) -> StaffSubmission:
+    return (await staff_submissions(info, [row]))[0]
 
 
 @strawberry.type
@@ -221,10 +184,11 @@ class StaffSubmissionConnection:
     total_count: int
 
 
-def connection(page: inbox.Page, sort: str) -> StaffSubmissionConnection:
+async def connection(info: Info, page: inbox.Page, sort: str) -> StaffSubmissionConnection:
+    nodes = await staff_submissions(info, page.items)
     edges = [
-        StaffSubmissionEdge(cursor=inbox.encode_cursor(sort, row), node=StaffSubmission(row=row))
-        for row in page.items
+        StaffSubmissionEdge(cursor=inbox.encode_cursor(sort, row), node=node)
+        for row, node in zip(page.items, nodes)
     ]
     return StaffSubmissionConnection(
         edges=edges,
@@ -262,7 +226,7 @@ class TriageQuery:
                 )
         except DomainError as error:
             return error_result(error)
-        return connection(page, "due")
+        return await connection(info, page, "due")
 
     @strawberry.field(description="Items routing was unsure about, oldest first (triage admins).")
     async def triage_queue(self, info: Info, first: int = 50, after: str | None = None) -> ConnectionResult:
@@ -272,7 +236,7 @@ class TriageQuery:
                 page = await inbox.triage_queue_page(session, actor, first=first, after=after)
         except DomainError as error:
             return error_result(error)
-        return connection(page, "created")
+        return await connection(info, page, "created")
 
     @strawberry.field(description="One item by its node id, if you may see it.")
     async def staff_submission(self, info: Info, id: strawberry.ID) -> StaffSubmission | None:
@@ -285,7 +249,7 @@ class TriageQuery:
                 row = await service.load_for_staff(session, actor, submission_id)
             except DomainError:
                 return None
-        return StaffSubmission(row=row)
+        return await staff_submission(info, row)
 
 
 @strawberry.type
@@ -316,7 +280,9 @@ CitizenActionResult = Annotated[CitizenActionSuccess | ActionError, strawberry.u
 ApiTokenResult = Annotated[ApiTokenCreated | NotAllowed | ValidationError, strawberry.union("ApiTokenResult")]
 
 
-async def _staff_action(info: Info, id: strawberry.ID, operation: Callable[..., Awaitable[SubmissionRow]], *args, **kwargs):
+async def _staff_action(
+    info: Info, id: strawberry.ID, operation: Callable[..., Awaitable[SubmissionRow]], *args, **kwargs
+):
     submission_id = parse_node_id(id)
     try:
         actor = await info.context.staff(mutation=True)
@@ -326,7 +292,7 @@ async def _staff_action(info: Info, id: strawberry.ID, operation: Callable[..., 
             row = await operation(session, actor, submission_id, *args, **kwargs)
     except DomainError as error:
         return error_result(error)
-    return StaffActionSuccess(submission=StaffSubmission(row=row))
+    return StaffActionSuccess(submission=await staff_submission(info, row))
 
 
 async def _citizen_action(info: Info, operation, tracking_code: str, secret: str, *args):
