@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from pathlib import Path
 
 import typer
@@ -64,7 +65,14 @@ def serve(
     asyncio.run(_with_session(prepare, url))
     where = f"embedded PostgreSQL in {settings.resolved_home()}" if embedded else "DATABASE_URL"
     console.print(f"[bold]Suara[/bold] on http://{host}:{port}/graphql (GraphiQL) — database: {where}")
+    # Uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting normally instead lets
+    # the embedded PostgreSQL be stopped by its exit handler.
+    signal.signal(signal.SIGTERM, _exit_normally)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+
+
+def _exit_normally(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 @db_app.command("upgrade")
@@ -171,6 +179,77 @@ def jobs_run(
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     asyncio.run(run_jobs(get_settings(), once=once, interval=interval, sender_name=sender, echo=console.print))
+
+
+DEFAULT_MODEL = Path("models/default.skops")
+
+
+@app.command()
+def train(
+    data: Path = typer.Option(None, help="CSV with columns text,label (other columns ignored)."),
+    from_db: bool = typer.Option(False, "--from-db", help="Staff-confirmed or corrected submissions, plus the seed corpus."),
+    seed_only: bool = typer.Option(False, "--seed-corpus", help="Only the project's own seed corpus (the shipped model)."),
+    out: Path = typer.Option(DEFAULT_MODEL, help="Where to write the .skops model (its card goes next to it)."),
+    name: str = typer.Option(None, help="Model name (default: the file name)."),
+) -> None:
+    """Train the routing model; the auto-route threshold is chosen by cross-validation (≥ 95 % precise)."""
+    from suara.routing import labels as routing_labels
+    from suara.routing.evaluate import format_report
+    from suara.routing.model import save
+    from suara.routing.model import train as train_model
+    from suara.routing.training import TrainingDataError, read_labelled_csv, seed_corpus
+
+    if sum((data is not None, from_db, seed_only)) != 1:
+        console.print("[red]Give exactly one of --data FILE.csv, --from-db or --seed-corpus.[/red]")
+        raise typer.Exit(2)
+    try:
+        if data is not None:
+            texts, labels = read_labelled_csv(data)
+            source = str(data)
+        elif seed_only:
+            texts, labels = seed_corpus()
+            source = "Suara's seed corpus (src/suara/routing/seed_corpus*.csv)"
+        else:
+            texts, labels = seed_corpus()
+            database_rows = asyncio.run(_with_session(routing_labels.training_rows))
+            texts += [text for text, _ in database_rows]
+            labels += [label for _, label in database_rows]
+            source = f"seed corpus + {len(database_rows)} staff-labelled submissions"
+    except TrainingDataError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Training on {len(texts)} texts, {len(set(labels))} categories ({source}).")
+    with console.status("training") as status:
+        model = train_model(texts, labels, name=name or out.stem, source=source,
+                            progress=lambda step: status.update(f"training: {step}"))
+    save(model, out)
+    console.print(format_report(model.cv_metrics))
+    console.print(f"Saved {out} and {out.with_suffix('.md')} (version {model.version}).")
+
+
+@app.command()
+def evaluate(
+    data: Path = typer.Option(..., help="CSV with columns text,label."),
+    model_path: Path = typer.Option(None, "--model", help="Model file (default: SUARA_MODEL_PATH)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Macro-F1, accuracy, per-class F1, top-3 accuracy and auto-routing coverage/precision."""
+    import json
+
+    from suara.routing.evaluate import evaluate as evaluate_model
+    from suara.routing.evaluate import format_report
+    from suara.routing.model import ModelLoadError, load
+    from suara.routing.training import TrainingDataError, read_labelled_csv
+
+    try:
+        model = load(model_path or get_settings().suara_model_path)
+        texts, labels = read_labelled_csv(data)
+    except (ModelLoadError, TrainingDataError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    metrics = evaluate_model(model, texts, labels)
+    metrics["model_version"] = model.version
+    typer.echo(json.dumps(metrics, indent=2) if as_json else format_report(metrics))
 
 
 @app.command()

@@ -1,0 +1,72 @@
+"""Indonesian SMS abbreviations, slang and common Javanese words, mapped to standard Indonesian.
+
+Written for Suara; keys are lower-case tokens as citizens type them.
+"""
+
+SLANG: dict[str, str] = {
+    # function words and pronouns
+    "yg": "yang", "yng": "yang", "dgn": "dengan", "dg": "dengan", "dng": "dengan", "utk": "untuk",
+    "untk": "untuk", "u/": "untuk", "krn": "karena", "krna": "karena", "karna": "karena", "tp": "tapi",
+    "tpi": "tapi", "sm": "sama", "ama": "sama", "dr": "dari", "dri": "dari", "kpd": "kepada", "pd": "pada",
+    "sy": "saya", "sya": "saya", "aku": "saya", "gw": "saya", "gue": "saya", "ak": "saya", "kami": "kami",
+    "km": "kamu", "kmu": "kamu", "bpk": "bapak", "bp": "bapak", "pak": "bapak", "ibu": "ibu", "bu": "ibu",
+    "org": "orang", "orng": "orang", "jg": "juga", "jga": "juga", "lg": "lagi", "lgi": "lagi",
+    "aja": "saja", "aj": "saja", "sj": "saja", "sdh": "sudah", "udh": "sudah", "udah": "sudah", "sdah": "sudah",
+    "dah": "sudah", "blm": "belum", "blum": "belum", "belom": "belum", "tdk": "tidak", "tak": "tidak",
+    "gak": "tidak", "ga": "tidak", "gk": "tidak", "ngga": "tidak", "nggak": "tidak", "engga": "tidak",
+    "enggak": "tidak", "gmn": "bagaimana", "gimana": "bagaimana", "bgmn": "bagaimana",
+    "bagaimna": "bagaimana", "knp": "kenapa", "kenpa": "kenapa", "napa": "kenapa", "kpn": "kapan",
+    "brp": "berapa", "brapa": "berapa", "bs": "bisa", "bsa": "bisa", "hrs": "harus", "msh": "masih",
+    "masi": "masih", "skrg": "sekarang", "skr": "sekarang", "skrng": "sekarang", "kmrn": "kemarin",
+    "kmarin": "kemarin", "bsk": "besok", "trs": "terus", "trus": "terus", "sampe": "sampai",
+    "spt": "seperti", "sprti": "seperti", "kyk": "seperti", "kaya": "seperti", "dll": "dan lain lain",
+    "dsb": "dan sebagainya", "jd": "jadi", "jdi": "jadi", "klo": "kalau", "kalo": "kalau", "kl": "kalau",
+    "bnyk": "banyak", "byk": "banyak", "sgt": "sangat", "bgt": "banget", "bener": "benar", "bnr": "benar",
+    "ato": "atau", "atw": "atau", "tsb": "tersebut", "mrk": "mereka", "kt": "kita", "dpt": "dapat",
+    "dapet": "dapat", "ngurus": "mengurus", "urus": "mengurus", "nanya": "bertanya", "tny": "tanya",
+    "mau": "mau", "mo": "mau", "pengen": "ingin", "pgn": "ingin", "blh": "boleh", "tlg": "tolong",
+    "tolongin": "tolong", "mhn": "mohon", "info": "informasi", "infonya": "informasinya",
+    "thn": "tahun", "th": "tahun", "bln": "bulan", "hr": "hari", "mgg": "minggu", "jt": "juta", "rb": "ribu",
+    "rbu": "ribu", "tgl": "tanggal", "no": "nomor", "nmr": "nomor", "kec": "kecamatan", "kab": "kabupaten",
+    "kel": "kelurahan", "ds": "desa", "dsn": "dusun", "prov": "provinsi", "pemkab": "pemerintah kabupaten",
+    "pemkot": "pemerintah kota", "pemprov": "pemerintah provinsi", "rt": "rt", "rw": "rw",
+    # public-service vocabulary
+    "jln": "jalan", "jl": "jalan", "jalanan": "jalan", "jembtn": "jembatan", "ektp": "ektp", "e-ktp": "ektp",
+    "ktp-el": "ektp", "ktpel": "ektp", "ktp": "ektp", "kk": "kartu keluarga", "akte": "akta",
+    "dukcapil": "dukcapil", "disduk": "dukcapil", "disdukcapil": "dukcapil", "capil": "dukcapil",
+    "pju": "lampu jalan", "lpj": "lampu jalan", "pdam": "pdam", "listrik": "listrik", "pln": "pln",
+    "elpiji": "lpg", "bbm": "bbm", "spbu": "spbu", "bpjs": "bpjs",
+    "kis": "kis", "faskes": "faskes", "rs": "rumah sakit", "rsud": "rumah sakit", "pkm": "puskesmas",
+    "pusk": "puskesmas", "bansos": "bansos", "blt": "bansos", "pkh": "pkh", "bpnt": "bpnt", "dtks": "dtks",
+    "ppdb": "ppdb", "sma": "sma", "smk": "smk", "smp": "smp", "sd": "sd", "guru": "guru", "honorer": "honorer",
+    "pns": "pns", "asn": "asn", "cpns": "cpns", "pppk": "pppk", "p3k": "pppk", "stnk": "stnk", "bpkb": "bpkb",
+    "pkb": "pajak kendaraan", "samsat": "samsat", "pungli": "pungli", "polsek": "polisi", "polres": "polisi",
+    "polisi": "polisi", "umkm": "umkm", "ukm": "umkm", "hp": "handphone", "wa": "whatsapp", "sms": "sms",
+    "sertipikat": "sertifikat", "serifikat": "sertifikat", "ptsl": "ptsl", "bpbd": "bpbd",
+    # Javanese (ngoko and krama) to Indonesian
+    "ora": "tidak", "mboten": "tidak", "ndak": "tidak", "nggih": "ya", "inggih": "ya",
+    "wis": "sudah", "uwis": "sudah", "wes": "sudah", "sampun": "sudah", "durung": "belum", "dereng": "belum",
+    "dalan": "jalan", "ratan": "jalan", "omah": "rumah", "griya": "rumah", "banyu": "air", "toya": "air",
+    "kulo": "saya", "kula": "saya", "njenengan": "anda", "panjenengan": "anda",
+    "sampeyan": "anda", "kowe": "kamu", "opo": "apa", "nopo": "apa", "piye": "bagaimana", "pripun": "bagaimana",
+    "kepriye": "bagaimana", "ngopo": "kenapa", "kenging": "kena", "sing": "yang", "ingkang": "yang",
+    "karo": "dengan", "kaliyan": "dengan", "neng": "di", "ing": "di", "wonten": "ada", "ono": "ada",
+    "akeh": "banyak", "kathah": "banyak", "sithik": "sedikit", "gedhe": "besar", "cilik": "kecil",
+    "rusak": "rusak", "bolong": "berlubang", "growong": "berlubang", "mati": "mati", "peteng": "gelap",
+    "udan": "hujan", "jawah": "hujan", "kebanjiran": "banjir", "mbanjiri": "banjir", "sekolahan": "sekolah",
+    "bocah": "anak", "lare": "anak", "wong": "orang", "tiyang": "orang", "duit": "uang", "arto": "uang",
+    "bayar": "bayar", "mbayar": "bayar", "nyuwun": "mohon", "tulung": "tolong", "monggo": "silakan",
+    "matur": "bilang", "suwun": "terima kasih", "sawah": "sawah", "pari": "padi", "rabuk": "pupuk",
+    "lurahe": "lurah", "kades": "kepala desa",
+}
+
+SALUTATIONS: tuple[str, ...] = (
+    "assalamualaikum warahmatullahi wabarakatuh", "assalamualaikum wr wb", "assalamualaikum wr. wb",
+    "assalamualaikum", "assalamu'alaikum", "asslamualaikum", "asalamualaikum", "ass wr wb", "wassalamualaikum",
+    "wassalam", "wr wb", "selamat pagi", "selamat siang", "selamat sore", "selamat malam", "salam sejahtera",
+    "dengan hormat", "yang terhormat", "yth", "kepada yth", "bapak gubernur", "pak gubernur", "bpk gubernur",
+    "gubernur jawa tengah", "gubernur jateng", "pak ganjar", "mas ganjar", "bapak ganjar", "pak gub",
+    "terima kasih", "terimakasih", "trimakasih", "trima kasih", "makasih", "matur nuwun", "matursuwun",
+    "trims", "thanks", "tks", "mohon maaf", "mohon bantuannya", "mohon ditindaklanjuti", "mohon tindak lanjut",
+    "mohon perhatian", "mohon", "hormat kami", "hormat saya", "salam", "admin", "min", "laporgub",
+)
