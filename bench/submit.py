@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import post_request, run_load  # noqa: E402
@@ -82,7 +83,9 @@ def main() -> None:
 
     home = REPO / ".suara" / "bench"
     url = resolve_database_url(Settings(database_url=os.environ.get("DATABASE_URL"), suara_home=home))
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    parsed = make_url(url)
+    dsn = f"postgresql://{parsed.username}@/{parsed.database}?host={parsed.query['host']}&port={parsed.port or 5432}" \
+        if "host" in parsed.query else url.replace("postgresql+asyncpg://", "postgresql://")
     env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(home))
     graphql_port, bare_port = 18081, 18082
     servers = [

@@ -5,12 +5,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.agencies import service as agency_service
+from suara.agencies.models import Agency, Category
 from suara.config import Settings
 from suara.db.engine import SessionFactory, transaction
 from suara.routing.router import Router
@@ -28,6 +31,17 @@ def load_or_create_secret_key(settings: Settings) -> bytes:
     return path.read_text().strip().encode()
 
 
+DIRECTORY_TTL_SECONDS = 30.0
+"""How long a running server may show an agency or category mapping after an administrator changed it."""
+
+
+@dataclass(frozen=True)
+class DirectorySnapshot:
+    agencies: dict[int, Agency]
+    categories: dict[str, Category]
+    loaded_at: float
+
+
 @dataclass
 class AppState:
     settings: Settings
@@ -35,6 +49,17 @@ class AppState:
     sessions: SessionFactory
     router: Router
     secret_key: bytes
+    _directory: DirectorySnapshot | None = field(default=None, init=False, repr=False)
+
+    async def directory(self) -> DirectorySnapshot:
+        """Agencies and categories, read at most every 30 s: every response shows them, they rarely change."""
+        snapshot = self._directory
+        if snapshot is None or time.monotonic() - snapshot.loaded_at > DIRECTORY_TTL_SECONDS:
+            async with self.reading() as session:
+                agencies = {a.id: a for a in await agency_service.list_agencies(session)}
+                categories = {c.slug: c for c in await agency_service.list_categories(session)}
+            snapshot = self._directory = DirectorySnapshot(agencies, categories, time.monotonic())
+        return snapshot
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

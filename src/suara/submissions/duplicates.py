@@ -49,8 +49,10 @@ def band_hashes(text: str) -> list[int]:
     return bands
 
 
-def similarity(first: str, second: str) -> float:
-    a, b = shingles(first), shingles(second)
+def similarity(first: str | set[str], second: str) -> float:
+    """Jaccard similarity of word shingles; pass a shingle set as ``first`` to reuse it."""
+    a = first if isinstance(first, set) else shingles(first)
+    b = shingles(second)
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)

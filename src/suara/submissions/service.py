@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.agencies.models import Agency, Category
 from suara.common.errors import DomainError, NotFound
 from suara.db.columns import utcnow
-from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, similarity
+from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, shingles, similarity
 from suara.routing.router import Router, RoutingDecision
 from suara.submissions import codes
 from suara.submissions.models import (
@@ -284,11 +284,11 @@ async def find_possible_duplicates(
             Submission.confidential.is_(False),
             or_(*topic) if predicted_category or submission.agency_id else true(),
         )
-        .order_by(Submission.id.desc())
-        .limit(20)
+        .limit(20)  # no ORDER BY: the scan stops at 20 candidates however many texts share a band
     )
+    own_shingles = shingles(submission.text)
     scored = [
-        PossibleDuplicate(candidate, round(similarity(submission.text, candidate.text), 3))
+        PossibleDuplicate(candidate, round(similarity(own_shingles, candidate.text), 3))
         for candidate in candidates
     ]
     kept = [d for d in scored if d.similarity >= SIMILARITY_THRESHOLD]

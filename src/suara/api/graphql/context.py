@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
-from suara.agencies import service as agencies
 from suara.agencies.models import Agency, Category
 from suara.common.errors import NotAllowed
 from suara.state import AppState
@@ -39,14 +38,12 @@ class Context:
         self.events_loader = DataLoader(load_fn=self._load_events)
 
     async def _load_agencies(self, ids: list[int]) -> list[Agency | None]:
-        async with self.state.reading() as session:
-            found = await agencies.agencies_by_id(session, list(ids))
-        return [found.get(agency_id) for agency_id in ids]
+        directory = await self.state.directory()
+        return [directory.agencies.get(agency_id) for agency_id in ids]
 
     async def _load_categories(self, slugs: list[str]) -> list[Category | None]:
-        async with self.state.reading() as session:
-            found = {c.slug: c for c in await agencies.list_categories(session)}
-        return [found.get(slug) for slug in slugs]
+        directory = await self.state.directory()
+        return [directory.categories.get(slug) for slug in slugs]
 
     async def _load_events(self, submission_ids: list[int]) -> list[list[SubmissionEvent]]:
         async with self.state.reading() as session:
