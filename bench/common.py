@@ -7,12 +7,10 @@ import statistics
 import time
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
 from suara.agencies import service as agencies
 from suara.config import Settings
 from suara.db import migrate
+from suara.db.admin import recreate_database
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,14 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 async def fresh_database(name: str) -> str:
     """Drop and create database ``name`` (embedded server under .suara/bench unless DATABASE_URL)."""
     settings = Settings(database_url=os.environ.get("DATABASE_URL"), suara_home=REPO / ".suara" / "bench")
-    base = make_url(resolve_database_url(settings))
-    admin = make_engine(base.set(database="postgres").render_as_string(hide_password=False), pool_size=1)
-    async with admin.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    url = base.set(database=name).render_as_string(hide_password=False)
+    url = await recreate_database(resolve_database_url(settings), name)
     engine = make_engine(url, pool_size=1)
     await migrate.upgrade(engine)
     async with transaction(make_session_factory(engine)) as session:

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +21,7 @@ from suara.agencies import service as agencies
 from suara.app import create_app
 from suara.config import Settings
 from suara.db import migrate
+from suara.db.admin import recreate_database
 from suara.db.embedded import start_embedded_server
 from suara.db.engine import asyncpg_url, make_engine, make_session_factory, transaction
 from suara.routing.router import NoRouter, Router
@@ -44,14 +43,7 @@ def server_url() -> str:
 
 async def create_database(name: str) -> str:
     """Drop and create database ``name`` on the test server; return its URL."""
-    admin_url = make_url(server_url())
-    admin = make_engine(admin_url.render_as_string(hide_password=False), pool_size=1)
-    async with admin.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
+    return await recreate_database(server_url(), name)
 
 
 @pytest.fixture(scope="session")

@@ -146,7 +146,7 @@ def staff_create(
     """Create a staff account; prints a one-time password unless one is given on stdin."""
     import sys
 
-    from suara.common.errors import DomainError, NotFound, ValidationFailed
+    from suara.common.errors import NotFound, ValidationFailed
     from suara.triage import auth
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 

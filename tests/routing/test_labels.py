@@ -8,7 +8,7 @@ from sqlmodel import select
 from suara.routing import labels
 from suara.routing.router import NoRouter
 from suara.submissions import service as submissions
-from suara.submissions.models import Status, Submission, SubmissionEvent
+from suara.submissions.models import Status, SubmissionEvent
 from suara.triage import service as triage
 from suara.triage.workflow import Conflict
 from tests.factories import draft, unique_text
@@ -39,7 +39,7 @@ async def test_a_correction_appears_in_training_rows_with_the_latest_label(db_se
     await triage.route_submission(db_session, cast.triage_admin, submission_id, "energi")
     corrected = await triage.route_submission(db_session, cast.triage_admin, submission_id, "infrastruktur")
     assert corrected.category_slug == "infrastruktur"
-    decisions = [l.decision for l in await db_session.exec(
+    decisions = [label.decision for label in await db_session.exec(
         select(labels.RoutingLabel).where(labels.RoutingLabel.submission_id == submission_id).order_by(labels.RoutingLabel.id))]
     assert decisions == ["routed", "corrected"]
     rows = await labels.training_rows(db_session)
@@ -59,3 +59,23 @@ async def test_a_stale_version_is_refused(db_session, cast):
     receipt = await submissions.submit(db_session, draft(), router=NoRouter(), secret_key=KEY)
     with pytest.raises(Conflict):
         await triage.route_submission(db_session, cast.triage_admin, receipt.submission.id, "energi", expected_version=7)
+
+
+async def test_train_from_db_learns_from_staff_decisions(database_url, engine, cast, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from suara.db.engine import make_session_factory, transaction
+
+    async with transaction(make_session_factory(engine)) as session:
+        receipt = await submissions.submit(session, draft(text=unique_text("Retribusi parkir pasar ditarik dua kali")),
+                                           router=NoRouter(), secret_key=KEY)
+        await triage.route_submission(session, cast.triage_admin, receipt.submission.id, "ekonomi_dan_industri")
+    out = tmp_path / "from-db.skops"
+    result = subprocess.run([sys.executable, "-m", "suara.cli", "train", "--from-db", "--out", str(out)],
+                            env=dict(os.environ, DATABASE_URL=database_url), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    card = out.with_suffix(".md").read_text()
+    assert "staff-labelled submissions" in card
+    assert " 0 staff-labelled" not in card

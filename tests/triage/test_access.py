@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 
 import httpx
 import pytest
@@ -13,8 +12,7 @@ from suara.db.engine import make_session_factory, transaction
 from suara.submissions.models import Status
 from suara.triage import auth
 from suara.triage.inbox import encode_cursor
-from tests.factories import make_item, make_staff
-from tests.factories import default_agency_slug
+from tests.factories import default_agency_slug, make_item, make_staff
 
 CONTACT = {"name": "Rahmat Hidayatullah", "phone": "+6281399887766", "email": "rahmat.h@example.id",
            "nik": "3374012303850004"}

@@ -11,7 +11,7 @@ from suara.notifications.models import OutboxMessage
 from suara.submissions.models import Status, Submission, SubmissionEvent
 from suara.triage import service
 from suara.triage.deadlines import deadlines_for
-from tests.factories import make_item, make_staff
+from tests.factories import make_item
 
 WIB = timezone(timedelta(hours=7))
 
@@ -86,3 +86,12 @@ async def test_overdue_job_escalates_exactly_the_late_items_once_and_tells_the_t
         select(OutboxMessage.recipient).where(OutboxMessage.submission_id == late, OutboxMessage.channel == "email")
     )).all()
     assert any(email.startswith("triage_admin.") for email in triage_admin_email)
+
+
+def test_wita_agencies_count_in_their_own_zone():
+    instant = datetime(2025, 1, 6, 16, 30, tzinfo=timezone.utc)  # Monday 23:30 WIB, Tuesday 00:30 WITA
+    wib = deadlines_for(agency("Asia/Jakarta"), "complaint", instant).first_response_due_at
+    wita = deadlines_for(agency("Asia/Makassar"), "complaint", instant).first_response_due_at
+    assert wib.astimezone(WIB).date().isoformat() == "2025-01-09"
+    assert wita.astimezone(timezone(timedelta(hours=8))).date().isoformat() == "2025-01-10"
+    assert wita.astimezone(timezone(timedelta(hours=8))).hour == 23

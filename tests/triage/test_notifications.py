@@ -13,8 +13,7 @@ from suara.notifications.senders import ConsoleSender
 from suara.notifications.service import send_due
 from suara.submissions.models import Status
 from suara.triage import service
-from tests.factories import make_item, make_staff
-from tests.factories import default_agency_slug
+from tests.factories import default_agency_slug, make_item, make_staff
 
 
 async def outbox_for(session, submission_id: int) -> list[OutboxMessage]:

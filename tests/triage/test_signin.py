@@ -6,8 +6,7 @@ import uuid
 
 from suara.db.engine import make_session_factory, transaction
 from suara.submissions.models import Status
-from tests.factories import make_item, make_staff
-from tests.factories import default_agency_slug
+from tests.factories import default_agency_slug, make_item, make_staff
 
 LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) {
   __typename ... on SignedIn { csrfToken me { email role agency { slug } } } ... on NotAllowed { code } } }"""

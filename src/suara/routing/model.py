@@ -195,7 +195,7 @@ def train(
         progress("fitting the final model on all data")
     pipeline = build_pipeline().fit(texts, labels)
     trained_at = datetime.now(timezone.utc).replace(microsecond=0)
-    digest = hashlib.sha256("\n".join(f"{t}\t{l}" for t, l in zip(texts, labels)).encode()).hexdigest()[:8]
+    digest = hashlib.sha256("\n".join(f"{text}\t{label}" for text, label in zip(texts, labels)).encode()).hexdigest()[:8]
     return RoutingModel(
         pipeline=pipeline,
         name=name,

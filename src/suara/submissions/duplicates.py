@@ -29,7 +29,7 @@ def shingles(text: str) -> set[str]:
 
 
 def _hash64(value: str) -> int:
-    return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big") 
+    return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big")
 
 
 def band_hashes(text: str) -> list[int]:

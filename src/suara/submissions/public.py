@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from suara.submissions.redaction import mask_personal_data
 from suara.submissions.models import STATUS_GROUPS, StatusGroup, Submission, SubmissionEvent
+from suara.submissions.redaction import mask_personal_data
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.agencies.models import Agency, Category
 from suara.common.errors import DomainError, NotFound
 from suara.db.columns import utcnow
-from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, shingles, similarity
 from suara.routing.router import Router, RoutingDecision
 from suara.submissions import codes
+from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, shingles, similarity
 from suara.submissions.models import (
     ReporterContact,
     Status,

@@ -20,7 +20,13 @@ from suara.db.columns import utcnow
 from suara.notifications.service import notify_staff
 from suara.routing.labels import predicted_category, record_label
 from suara.submissions import codes
-from suara.submissions.models import ReporterContact, Status, Submission, SubmissionEvent, unfinished_statuses
+from suara.submissions.models import (
+    ReporterContact,
+    Status,
+    Submission,
+    SubmissionEvent,
+    unfinished_statuses,
+)
 from suara.submissions.service import find_by_tracking_code
 from suara.triage.auth import Actor
 from suara.triage.calendar import add_working_days

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from suara.common.errors import DomainError
+from suara.common.errors import DomainError, ValidationFailed
 from suara.common.errors import FieldProblem as DomainFieldProblem
 from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.common.errors import NotFound as DomainNotFound
-from suara.common.errors import ValidationFailed
 from suara.triage.workflow import Conflict as DomainConflict
 from suara.triage.workflow import InvalidTransition as DomainInvalidTransition
 

@@ -23,7 +23,8 @@ from suara.common.errors import DomainError, FieldProblem
 from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.db.columns import utcnow
 from suara.submissions import codes
-from suara.submissions.models import Kind, Submission as SubmissionRow, SubmissionEvent
+from suara.submissions.models import Kind, SubmissionEvent
+from suara.submissions.models import Submission as SubmissionRow
 from suara.submissions.public import public_view, status_group
 from suara.triage import auth, inbox, service
 from suara.triage.auth import SESSION_LIFETIME
