@@ -30,7 +30,7 @@ def _forget_dead_handles(pgdata: Path) -> None:
         pids = json.loads(handle_file.read_text() or "[]")
     except json.JSONDecodeError:
         pids = []
-    alive = [pid for pid in pids if psutil.pid_exists(pid) and pid != os.getpid()]
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
     if alive != pids:
         handle_file.write_text(json.dumps(alive))
 
