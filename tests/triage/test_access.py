@@ -126,6 +126,21 @@ async def test_revoked_api_token_no_longer_works(world, engine):
     async with transaction(make_session_factory(engine)) as session:
         actor = await auth.actor_for_api_token(session, world.token_a)
         row, token = await auth.create_api_token(session, actor.staff_id, "short-lived")
-        await auth.revoke_api_token(session, row.id)
+        assert await auth.revoke_api_token(session, row.id, owner_id=actor.staff_id)
     result = (await as_user(world, token, INBOX))["inbox"]
     assert result["__typename"] == "NotAllowed"
+
+
+async def test_tokens_are_created_and_revoked_over_graphql_only_by_their_owner(world):
+    created = (await as_user(world, world.token_a, 'mutation { createApiToken(name: "integrasi") { __typename ... on ApiTokenCreated { id token } } }'))["createApiToken"]
+    assert created["token"].startswith("suara_")
+    revoke = "mutation($id: Int!) { revokeApiToken(id: $id) { ... on ApiTokenRevoked { revoked } } }"
+    assert (await as_user(world, world.token_b, revoke, {"id": created["id"]}))["revokeApiToken"] == {"revoked": False}
+    assert (await as_user(world, world.token_a, revoke, {"id": created["id"]}))["revokeApiToken"] == {"revoked": True}
+    inbox = (await as_user(world, created["token"], INBOX))["inbox"]
+    assert inbox["__typename"] == "NotAllowed"
+
+
+async def test_blank_token_names_are_a_validation_error(world):
+    result = (await as_user(world, world.token_a, 'mutation { createApiToken(name: "  ") { __typename ... on ValidationError { field code } } }'))["createApiToken"]
+    assert result == {"__typename": "ValidationError", "field": "name", "code": "invalid_length"}

@@ -175,6 +175,12 @@ def csrf_matches(session_token: str, given: str | None, key: bytes) -> bool:
 
 
 async def create_api_token(session: AsyncSession, staff_id: int, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token for an integration; the token itself is returned once and never stored."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationFailed([FieldProblem(
+            "name", "invalid_length", "Nama token 1–100 karakter.", "A token name has 1–100 characters.",
+        )])
     token = "suara_" + secrets.token_urlsafe(32)
     row = ApiToken(staff_id=staff_id, name=name, token_hash=_digest(token))
     session.add(row)
@@ -182,11 +188,18 @@ async def create_api_token(session: AsyncSession, staff_id: int, name: str) -> t
     return row, token
 
 
-async def revoke_api_token(session: AsyncSession, token_id: int) -> bool:
+async def revoke_api_token(session: AsyncSession, token_id: int, *, owner_id: int) -> bool:
+    """Revoke one of the owner's own tokens; another person's token counts as not found."""
     result = await session.exec(
-        update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.staff_id == owner_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
     )
     return result.rowcount == 1
+
+
+async def staff_member(session: AsyncSession, staff_id: int) -> Staff | None:
+    return await session.get(Staff, staff_id)
 
 
 async def actor_for_api_token(session: AsyncSession, token: str) -> Actor | None:

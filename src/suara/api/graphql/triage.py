@@ -19,7 +19,7 @@ from suara.api.graphql.submissions import (
     SubmissionKind,
     routing_suggestions,
 )
-from suara.common.errors import DomainError, FieldProblem
+from suara.common.errors import DomainError
 from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.db.columns import utcnow
 from suara.submissions import codes
@@ -28,7 +28,6 @@ from suara.submissions.models import Submission as SubmissionRow
 from suara.submissions.public import public_view, status_group
 from suara.triage import auth, inbox, service
 from suara.triage.auth import SESSION_LIFETIME
-from suara.triage.models import ApiToken, Staff
 
 NODE_PREFIX = "StaffSubmission:"
 
@@ -211,7 +210,7 @@ class TriageQuery:
         if actor is None:
             return None
         async with info.context.state.reading() as session:
-            staff = await session.get(Staff, actor.staff_id)
+            staff = await auth.staff_member(session, actor.staff_id)
         return Me(email=staff.email, role=staff.role, agency_id=staff.agency_id)
 
     @strawberry.field(description="Your agency's items, most urgent deadline first.")
@@ -275,7 +274,13 @@ class ApiTokenCreated:
     token: str = strawberry.field(description="Shown once. Send it as `Authorization: Bearer <token>`.")
 
 
+@strawberry.type
+class ApiTokenRevoked:
+    revoked: bool
+
+
 LoginResult = Annotated[SignedIn | NotAllowed, strawberry.union("LoginResult")]
+RevokeResult = Annotated[ApiTokenRevoked | NotAllowed, strawberry.union("RevokeApiTokenResult")]
 StaffActionResult = Annotated[StaffActionSuccess | ActionError, strawberry.union("StaffActionResult")]
 CitizenActionResult = Annotated[CitizenActionSuccess | ActionError, strawberry.union("CitizenActionResult")]
 ApiTokenResult = Annotated[ApiTokenCreated | NotAllowed | ValidationError, strawberry.union("ApiTokenResult")]
@@ -342,27 +347,25 @@ class TriageMutation:
         info.context.response.delete_cookie(SESSION_COOKIE, path="/")
         return token is not None
 
-    @strawberry.mutation
+    @strawberry.mutation(description="A bearer token for an integration, shown once.")
     async def create_api_token(self, info: Info, name: str) -> ApiTokenResult:
+        try:
+            actor = await info.context.staff(mutation=True)
+            async with info.context.state.transaction() as session:
+                row, token = await auth.create_api_token(session, actor.staff_id, name)
+        except DomainError as error:
+            return error_result(error)
+        return ApiTokenCreated(id=row.id, token=token)
+
+    @strawberry.mutation(description="Revoke one of your tokens; true when it was yours and active.")
+    async def revoke_api_token(self, info: Info, id: int) -> RevokeResult:
         try:
             actor = await info.context.staff(mutation=True)
         except DomainError as error:
             return error_result(error)
-        if not 1 <= len(name.strip()) <= 100:
-            return ValidationError.from_problems([FieldProblem(
-                "name", "invalid_length", "Nama token 1–100 karakter.", "Token name: 1–100 characters.")])
         async with info.context.state.transaction() as session:
-            row, token = await auth.create_api_token(session, actor.staff_id, name.strip())
-        return ApiTokenCreated(id=row.id, token=token)
-
-    @strawberry.mutation
-    async def revoke_api_token(self, info: Info, id: int) -> bool:
-        actor = await info.context.staff(mutation=True)
-        async with info.context.state.transaction() as session:
-            token = await session.get(ApiToken, id)
-            if token is None or token.staff_id != actor.staff_id:
-                return False
-            return await auth.revoke_api_token(session, id)
+            revoked = await auth.revoke_api_token(session, id, owner_id=actor.staff_id)
+        return ApiTokenRevoked(revoked=revoked)
 
     @strawberry.mutation
     async def acknowledge(self, info: Info, id: strawberry.ID, expected_version: int | None = None) -> StaffActionResult:
