@@ -42,7 +42,8 @@ def cross_validate(texts: list[str], labels: list[str], name: str) -> tuple[dict
     x = np.asarray(texts, dtype=object)
     y = np.asarray(labels)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=RANDOM_STATE)
-    ours = {"f1": [], "acc": [], "top3": [], "auto": [], "auto_correct": [], "conf": [], "correct": []}
+    ours = {"f1": [], "acc": [], "top3": [], "auto": [], "auto_correct": [], "conf": [], "correct": [],
+            "triage_top3": []}
     base = {"f1": [], "acc": []}
     model = None
     for fold, (train_idx, test_idx) in enumerate(folds.split(x, y), start=1):
@@ -60,6 +61,7 @@ def cross_validate(texts: list[str], labels: list[str], name: str) -> tuple[dict
         auto = top >= model.threshold
         ours["auto"].extend(auto)
         ours["auto_correct"].extend((predicted == truth)[auto])
+        ours["triage_top3"].extend(t in row for t, row, a in zip(truth, top3, auto) if not a)
         ours["conf"].extend(top)
         ours["correct"].extend(predicted == truth)
         reference = baseline().fit(list(x[train_idx]), y[train_idx]).predict(list(x[test_idx]))
@@ -72,7 +74,6 @@ def cross_validate(texts: list[str], labels: list[str], name: str) -> tuple[dict
 
 def report(title: str, ours: dict, base: dict) -> None:
     auto = np.asarray(ours["auto"])
-    triage_top3 = None
     print(f"\n{title}")
     print(f"  {'':28}{'suara':>10}{'baseline':>10}")
     print(f"  {'macro-F1 (fold mean)':28}{np.mean(ours['f1']):10.3f}{np.mean(base['f1']):10.3f}"
@@ -81,9 +82,9 @@ def report(title: str, ours: dict, base: dict) -> None:
     print(f"  {'top-3 accuracy':28}{np.mean(ours['top3']):10.3f}")
     print(f"  {'auto-route coverage':28}{auto.mean():10.3f}")
     print(f"  {'auto-route precision':28}{np.mean(ours['auto_correct']):10.3f}")
+    print(f"  {'top-3 of items left to people':28}{np.mean(ours['triage_top3']):10.3f}")
     print(f"  {'expected calibration error':28}"
           f"{expected_calibration_error(np.asarray(ours['conf']), np.asarray(ours['correct'], dtype=float)):10.3f}")
-    del triage_top3
 
 
 def latency(model, texts: list[str]) -> None:
