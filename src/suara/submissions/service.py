@@ -275,7 +275,7 @@ async def find_possible_duplicates(
     if submission.agency_id:
         topic.append(Submission.agency_id == submission.agency_id)
     candidates = await session.exec(
-        select(Submission)
+        select(Submission.id, Submission.text)
         .where(
             Submission.duplicate_bands.overlap(submission.duplicate_bands),
             Submission.id != submission.id,
@@ -287,12 +287,15 @@ async def find_possible_duplicates(
         .limit(20)  # no ORDER BY: the scan stops at 20 candidates however many texts share a band
     )
     own_shingles = shingles(submission.text)
-    scored = [
-        PossibleDuplicate(candidate, round(similarity(own_shingles, candidate.text), 3))
-        for candidate in candidates
-    ]
-    kept = [d for d in scored if d.similarity >= SIMILARITY_THRESHOLD]
-    return sorted(kept, key=lambda d: d.similarity, reverse=True)[:MAX_DUPLICATES]
+    scored = sorted(
+        ((round(similarity(own_shingles, text), 3), candidate_id) for candidate_id, text in candidates),
+        reverse=True,
+    )
+    kept = [(score, candidate_id) for score, candidate_id in scored if score >= SIMILARITY_THRESHOLD][:MAX_DUPLICATES]
+    if not kept:
+        return []
+    rows = {row.id: row for row in await session.exec(select(Submission).where(Submission.id.in_([i for _, i in kept])))}
+    return [PossibleDuplicate(rows[candidate_id], score) for score, candidate_id in kept]
 
 
 async def support(
