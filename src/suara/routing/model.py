@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,6 +161,14 @@ class RoutingModel:
         return self.suggest_many([text], k)[0]
 
 
+def _without_pruned_terms(pipeline: Pipeline) -> Pipeline:
+    """Drop each vectoriser's ``stop_words_``: every pruned n-gram, kept only for introspection, most of the file."""
+    for _, vectorizer in pipeline.named_steps["features"].transformer_list:
+        if hasattr(vectorizer, "stop_words_"):
+            del vectorizer.stop_words_
+    return pipeline
+
+
 def out_of_fold_probabilities(
     texts: list[str], labels: list[str], *, folds: int = CV_FOLDS, progress: Callable[[str], None] | None = None
 ) -> tuple[list[str], np.ndarray]:
@@ -193,7 +202,7 @@ def train(
     cv_metrics = metrics_from_probabilities(classes, probabilities, labels, threshold)
     if progress:
         progress("fitting the final model on all data")
-    pipeline = build_pipeline().fit(texts, labels)
+    pipeline = _without_pruned_terms(build_pipeline().fit(texts, labels))
     trained_at = datetime.now(timezone.utc).replace(microsecond=0)
     digest = hashlib.sha256("\n".join(f"{text}\t{label}" for text, label in zip(texts, labels)).encode()).hexdigest()[:8]
     return RoutingModel(
@@ -220,7 +229,8 @@ def _metadata(model: RoutingModel) -> dict:
 def save(model: RoutingModel, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump({"pipeline": model.pipeline, "metadata": _metadata(model)}, path)
+    sio.dump({"pipeline": model.pipeline, "metadata": _metadata(model)}, path,
+             compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     write_model_card(model, path.with_suffix(".md"))
     return path
 
@@ -274,7 +284,7 @@ def write_model_card(model: RoutingModel, path: Path) -> None:
     out.write(f"- Auto-route threshold: {model.threshold:.3f} (chosen by {CV_FOLDS}-fold cross-validation "
               f"for ≥ {TARGET_PRECISION:.0%} precision of auto-routed items)\n\n")
     out.write("Pipeline: normalisation (lower case; URLs, e-mails, phones, NIK and numbers masked; slang "
-              "and Javanese mapped; salutations removed) → tf-idf words 1–2 + char_wb 3–5 → "
+              "and Javanese mapped; salutations removed; long texts cut to 160 words) → tf-idf words 1–2 + char_wb 3–5 → "
               "RidgeClassifier(alpha=1, balanced) → temperature-scaled softmax (calibrated on out-of-fold scores).\n\n")
     if metrics:
         out.write("## Cross-validated figures\n\n| figure | value |\n|---|---|\n")
