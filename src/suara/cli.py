@@ -75,34 +75,31 @@ def _exit_normally(signum, frame) -> None:
     raise SystemExit(0)
 
 
-@db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
-    """Apply migrations up to REVISION."""
+def _migrate(operation_name: str, revision: str) -> None:
     from suara.db import migrate
     from suara.db.engine import make_engine, resolve_database_url
 
     async def run():
         engine = make_engine(resolve_database_url(get_settings()), pool_size=1)
-        await migrate.upgrade(engine, revision)
-        console.print(f"Database at {await migrate.current_revision(engine)}")
-        await engine.dispose()
+        try:
+            await getattr(migrate, operation_name)(engine, revision)
+            console.print(f"Database at {await migrate.current_revision(engine)}")
+        finally:
+            await engine.dispose()
 
     asyncio.run(run())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION."""
+    _migrate("upgrade", revision)
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base.")) -> None:
     """Undo migrations down to REVISION."""
-    from suara.db import migrate
-    from suara.db.engine import make_engine, resolve_database_url
-
-    async def run():
-        engine = make_engine(resolve_database_url(get_settings()), pool_size=1)
-        await migrate.downgrade(engine, revision)
-        console.print(f"Database at {await migrate.current_revision(engine)}")
-        await engine.dispose()
-
-    asyncio.run(run())
+    _migrate("downgrade", revision)
 
 
 @app.command()
