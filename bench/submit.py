@@ -90,7 +90,7 @@ def main() -> None:
     graphql_port, bare_port = 18081, 18082
     servers = [
         subprocess.Popen(
-            [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(graphql_port)],
+            [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(graphql_port), "--no-jobs"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +21,8 @@ from suara.api.graphql.schema import schema
 from suara.config import Settings, get_settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url
+from suara.jobs import run_forever
+from suara.notifications.senders import sender_from_settings
 from suara.routing.loading import load_router
 from suara.state import AppState, load_or_create_secret_key
 
@@ -115,9 +119,19 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own_state = state is None
         app.state.suara = state or await build_state(settings)
+        jobs = None
+        if own_state and settings.suara_jobs_interval_seconds > 0:
+            jobs = asyncio.create_task(run_forever(
+                app.state.suara.sessions, sender_from_settings(settings.suara_sender),
+                settings.suara_jobs_interval_seconds,
+            ))
         try:
             yield
         finally:
+            if jobs is not None:
+                jobs.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await jobs
             if own_state:
                 await app.state.suara.engine.dispose()
 

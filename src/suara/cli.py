@@ -43,6 +43,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     seed: bool = typer.Option(True, help="Load the agency directory when the database is empty."),
+    jobs: bool = typer.Option(True, help="Run overdue escalation, auto-close and the outbox every minute."),
 ) -> None:
     """Start PostgreSQL if needed, apply migrations, and serve the API (GraphiQL at /graphql)."""
     import uvicorn
@@ -56,6 +57,8 @@ def serve(
     embedded = settings.database_url is None
     url = resolve_database_url(settings)
     settings = settings.model_copy(update={"database_url": url})
+    if not jobs:
+        settings = settings.model_copy(update={"suara_jobs_interval_seconds": 0})
 
     async def prepare(session):
         if seed and not await agencies.list_agencies(session):

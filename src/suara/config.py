@@ -32,6 +32,12 @@ class Settings(BaseSettings):
 
     suara_db_pool_size: int = 20
 
+    suara_jobs_interval_seconds: float = 60.0
+    """How often `suara serve` runs overdue escalation, auto-close and the outbox; 0 turns it off."""
+
+    suara_sender: str = "console"
+    """The outbox gateway: console (development)."""
+
     suara_secret_key: str | None = None
     """Server key for derived secrets; when unset one is generated once under ``suara_home``."""
 

@@ -1,8 +1,9 @@
-"""The background worker behind `suara jobs run`: each round in its own transactions."""
+"""The background worker behind `suara jobs run` and `suara serve`: each round in its own transactions."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 from suara.config import Settings
@@ -21,6 +22,21 @@ async def run_round(sessions, sender) -> dict[str, int]:
     report = await send_due(sessions, sender)
     return {"escalated": escalated, "closed": closed, "sent": report.sent, "retried": report.retried,
             "failed": report.failed}
+
+
+log = logging.getLogger(__name__)
+
+
+async def run_forever(sessions, sender, interval: float) -> None:
+    """Rounds until cancelled; a failing round is logged and retried at the next interval."""
+    while True:
+        try:
+            report = await run_round(sessions, sender)
+            if any(report.values()):
+                log.info("jobs: %s", " ".join(f"{name}={count}" for name, count in report.items()))
+        except Exception:  # noqa: BLE001 — a broken round must not stop the server's jobs for good
+            log.exception("a jobs round failed; trying again in %s s", interval)
+        await asyncio.sleep(interval)
 
 
 async def run_jobs(settings: Settings, *, once: bool, interval: float, sender_name: str,

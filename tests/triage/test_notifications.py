@@ -80,3 +80,27 @@ async def test_console_sender_records_what_it_would_send():
     sender = ConsoleSender()
     await sender.send(Outgoing("sms", "+62812", None, "halo"))
     assert sender.sent[0].body == "halo"
+
+
+async def test_the_jobs_loop_inside_serve_sends_due_messages_until_cancelled(engine):
+    import asyncio
+    import contextlib
+
+    from suara.jobs import run_forever
+
+    sessions = make_session_factory(engine)
+    async with transaction(sessions) as session:
+        agency = await default_agency_slug(session, "infrastruktur")
+        _, officer = await make_staff(session, agency)
+        item = await make_item(session, agency_slug=agency, status=Status.ROUTED, contact={"phone": "+6281299990000"})
+        await service.acknowledge(session, officer, item.id)
+    sender = ConsoleSender()
+    loop = asyncio.create_task(run_forever(sessions, sender, interval=0.05))
+    for _ in range(100):
+        if any(message.recipient == "+6281299990000" for message in sender.sent):
+            break
+        await asyncio.sleep(0.05)
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
+    assert any(message.recipient == "+6281299990000" for message in sender.sent)
