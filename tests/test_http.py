@@ -43,3 +43,10 @@ async def test_chunked_oversized_body_is_refused_too(client):
 def test_checked_in_schema_matches_the_code():
     checked_in = (REPO / "schema.graphql").read_text()
     assert checked_in.strip() == schema.as_str().strip(), "run `make schema` and commit schema.graphql"
+
+
+async def test_every_response_carries_a_request_id_and_keeps_the_callers(client):
+    fresh = await client.get("/health")
+    assert len(fresh.headers["x-request-id"]) == 32
+    given = await client.get("/health", headers={"X-Request-ID": "aduan-123"})
+    assert given.headers["x-request-id"] == "aduan-123"

@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 
 from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
+from suara.api.request_id import RequestId
 from suara.config import Settings, get_settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes)],
+        middleware=[Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes)],
         lifespan=lifespan,
     )
     if state is not None:

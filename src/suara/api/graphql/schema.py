@@ -12,6 +12,7 @@ from suara.api.graphql.agencies import AgencyQuery
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
 from suara.api.graphql.triage import TriageMutation, TriageQuery
+from suara.api.request_id import REQUEST_ID
 
 log = logging.getLogger("suara.graphql")
 
@@ -31,7 +32,7 @@ def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    log.error("unexpected error in %s", error.path, exc_info=original)
+    log.error("unexpected error in %s (request %s)", error.path, REQUEST_ID.get(), exc_info=original)
     return True
 
 
