@@ -7,11 +7,9 @@ import statistics
 import time
 from pathlib import Path
 
-from suara.agencies import service as agencies
 from suara.config import Settings
-from suara.db import migrate
-from suara.db.admin import recreate_database
-from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
+from suara.db.admin import migrate_and_seed, recreate_database
+from suara.db.engine import resolve_database_url
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,11 +18,7 @@ async def fresh_database(name: str) -> str:
     """Drop and create database ``name`` (embedded server under .suara/bench unless DATABASE_URL)."""
     settings = Settings(database_url=os.environ.get("DATABASE_URL"), suara_home=REPO / ".suara" / "bench")
     url = await recreate_database(resolve_database_url(settings), name)
-    engine = make_engine(url, pool_size=1)
-    await migrate.upgrade(engine)
-    async with transaction(make_session_factory(engine)) as session:
-        await agencies.load_directory(session)
-    await engine.dispose()
+    await migrate_and_seed(url)
     return url
 
 

@@ -17,11 +17,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from suara.agencies import service as agencies
 from suara.app import create_app
 from suara.config import Settings
-from suara.db import migrate
-from suara.db.admin import recreate_database
+from suara.db.admin import migrate_and_seed, recreate_database
 from suara.db.embedded import start_embedded_server
 from suara.db.engine import asyncpg_url, make_engine, make_session_factory, transaction
 from suara.routing.router import NoRouter, Router
@@ -49,11 +47,7 @@ async def create_database(name: str) -> str:
 @pytest.fixture(scope="session")
 async def database_url() -> str:
     url = await create_database(f"suara_test_{os.getpid()}")
-    engine = make_engine(url, pool_size=1)
-    await migrate.upgrade(engine)
-    async with transaction(make_session_factory(engine)) as session:
-        await agencies.load_directory(session)
-    await engine.dispose()
+    await migrate_and_seed(url)
     return url
 
 

@@ -48,13 +48,19 @@ class FlakyGateway:
         self.delivered.append(message.recipient)
 
 
-async def test_a_gateway_outage_keeps_messages_and_they_go_out_after_recovery(engine):
-    sessions = make_session_factory(engine)
+async def acknowledged_item_with_contact(sessions, contact: dict):
+    """A committed item whose acknowledgement queued one message to ``contact``."""
     async with transaction(sessions) as session:
         agency = await default_agency_slug(session, "infrastruktur")
         _, officer = await make_staff(session, agency)
-        item = await make_item(session, agency_slug=agency, status=Status.ROUTED, contact={"email": "warga@example.id"})
+        item = await make_item(session, agency_slug=agency, status=Status.ROUTED, contact=contact)
         await service.acknowledge(session, officer, item.id)
+    return item
+
+
+async def test_a_gateway_outage_keeps_messages_and_they_go_out_after_recovery(engine):
+    sessions = make_session_factory(engine)
+    item = await acknowledged_item_with_contact(sessions, {"email": "warga@example.id"})
 
     gateway = FlakyGateway(failures=10_000)
     now = utcnow()
@@ -89,11 +95,7 @@ async def test_the_jobs_loop_inside_serve_sends_due_messages_until_cancelled(eng
     from suara.jobs import run_forever
 
     sessions = make_session_factory(engine)
-    async with transaction(sessions) as session:
-        agency = await default_agency_slug(session, "infrastruktur")
-        _, officer = await make_staff(session, agency)
-        item = await make_item(session, agency_slug=agency, status=Status.ROUTED, contact={"phone": "+6281299990000"})
-        await service.acknowledge(session, officer, item.id)
+    await acknowledged_item_with_contact(sessions, {"phone": "+6281299990000"})
     sender = ConsoleSender()
     loop = asyncio.create_task(run_forever(sessions, sender, interval=0.05))
     for _ in range(100):
