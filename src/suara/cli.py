@@ -16,11 +16,13 @@ app = typer.Typer(help="Suara: citizen complaints, routed and tracked.", no_args
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 category_app = typer.Typer(help="Category → agency mapping.", no_args_is_help=True)
 staff_app = typer.Typer(help="Agency staff accounts.", no_args_is_help=True)
+stats_app = typer.Typer(help="Public transparency counters.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background work: overdue escalation, auto-close, the outbox.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(category_app, name="category")
 app.add_typer(staff_app, name="staff")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(stats_app, name="stats")
 console = Console(stderr=True)
 
 
@@ -166,6 +168,15 @@ def staff_create(
     console.print(f"Created {staff.role} {staff.email} at {agency}.")
     if not password_stdin:
         typer.echo(f"One-time password: {chosen}")
+
+
+@stats_app.command("rebuild")
+def stats_rebuild() -> None:
+    """Recompute every counter from the event log (they are kept incrementally; this checks and repairs)."""
+    from suara.transparency.counters import rebuild
+
+    rows = asyncio.run(_with_session(rebuild))
+    console.print(f"Rebuilt {rows} counter rows from the event log.")
 
 
 @jobs_app.command("run")

@@ -9,4 +9,5 @@ from suara.submissions.models import (  # noqa: F401
     SubmissionEvent,
     SubmissionSupport,
 )
+from suara.transparency.models import AgencyDailyCount  # noqa: F401
 from suara.triage.models import ApiToken, Staff, StaffSession  # noqa: F401

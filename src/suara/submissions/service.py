@@ -28,6 +28,8 @@ from suara.submissions.models import (
 )
 from suara.submissions.redaction import mask_personal_data
 from suara.submissions.validation import CleanSubmission, SubmissionDraft, validate_submission
+from suara.transparency.counters import apply as apply_counts
+from suara.transparency.counters import increments_for_event
 from suara.triage.deadlines import routing_changes
 from suara.triage.workflow import Action, next_status
 
@@ -111,7 +113,16 @@ async def submit(
                 email=clean.reporter_email, nik=clean.reporter_nik,
             )
         )
-    await session.exec(insert(EVENTS), params=_first_events(submission, clean, decision))
+    first_events = _first_events(submission, clean, decision)
+    await session.exec(insert(EVENTS), params=first_events)
+    await apply_counts(session, [
+        change
+        for event in first_events
+        for change in increments_for_event(
+            event["kind"], event["actor"], None,
+            submission.agency_id if event["kind"] == "routed" else None, event["created_at"],
+        )
+    ])
     return Receipt(
         submission=submission,
         citizen_secret=codes.citizen_secret(submission.tracking_code, secret_key),
@@ -182,6 +193,7 @@ def _first_events(
             "status_after": Status.RECEIVED.value,
             "details": {"channel": clean.channel.value, "kind": clean.kind.value},
             "public": True,
+            "created_at": submission.created_at,
         }
     ]
     if submission.status == Status.RECEIVED:
@@ -211,6 +223,7 @@ def _first_events(
             "status_after": submission.status,
             "details": details,
             "public": True,
+            "created_at": submission.created_at,
         }
     )
     return events

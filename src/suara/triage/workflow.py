@@ -18,6 +18,7 @@ from suara.common.errors import DomainError
 from suara.db.columns import utcnow
 from suara.notifications.service import notify_citizen
 from suara.submissions.models import Status, Submission, SubmissionEvent
+from suara.transparency.counters import count_event
 from suara.triage.auth import Actor
 
 S = Status
@@ -149,6 +150,7 @@ async def transition(
             public=action not in PRIVATE_ACTIONS, created_at=now,
         )
     )
+    await count_event(session, kind, actor.label, submission.agency_id, updated.agency_id, now)
     await notify_citizen(session, updated, kind, agency_name=agency_name, note=details.get("public_note"))
     await session.flush()
     return updated
