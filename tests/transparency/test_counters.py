@@ -48,6 +48,8 @@ async def test_a_hand_followed_item_moves_exactly_the_expected_counters(db_sessi
     assert mine == {
         (first.id, "received"): 1, (first.id, "routed_by_people"): 1, (first.id, "acknowledged"): 1,
         (first.id, "responded"): 1, (first.id, "forwarded"): 1, (first.id, "transferred_out"): 1,
+        (first.id, "first_response_count"): 1, (first.id, "first_response_le_1_hours"): 1,
+        (first.id, "first_response_le_0.25_working_days"): 1, (first.id, "first_response_within_service_level"): 1,
         (second.id, "received"): 1,
     }
 
@@ -141,3 +143,27 @@ def test_stats_rebuild_command_recomputes_from_the_event_log(counting_database):
                             env=dict(os.environ, DATABASE_URL=url), timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Rebuilt" in result.stderr and "counter rows" in result.stderr
+
+
+def test_first_response_time_across_idul_fitri_counts_only_working_time():
+    from datetime import datetime, timedelta, timezone
+
+    from suara.transparency.counters import Clock, increments_for_event
+
+    wib = timezone(timedelta(hours=7))
+    routed = datetime(2025, 3, 27, 10, 0, tzinfo=wib)     # Thursday before the Lebaran holidays
+    answered = datetime(2025, 4, 8, 10, 0, tzinfo=wib)    # first working day after them, 10:00
+    clock = Clock(routed, first_response_due_at=datetime(2025, 4, 10, 23, 59, tzinfo=wib),
+                  resolution_due_at=None, responded=False, timezone="Asia/Jakarta")
+    changes = dict(increments_for_event("acknowledged", "staff:1", 7, 7, answered.astimezone(timezone.utc), clock))
+    day = answered.date()
+    # 14 h on 27 March + 10 h on 8 April = exactly one working day; 288 wall-clock hours.
+    assert changes == {
+        (7, day, "acknowledged"): 1,
+        (7, day, "first_response_count"): 1,
+        (7, day, "first_response_le_336_hours"): 1,
+        (7, day, "first_response_le_1_working_days"): 1,
+        (7, day, "first_response_within_service_level"): 1,
+    }
+    late = dict(increments_for_event("acknowledged", "staff:1", 7, 7, datetime(2025, 4, 14, 9, 0, tzinfo=wib), clock))
+    assert (7, datetime(2025, 4, 14).date(), "first_response_within_service_level") not in late

@@ -86,8 +86,10 @@ async def submit(
     agency = await _agency_for(session, decision.category) if decision.category else None
     status = _status_after_routing(decision, agency)
     row = _submission_row(clean, decision, status)
+    now = utcnow()
+    row.update(created_at=now, updated_at=now)
     if status == Status.ROUTED:
-        row.update(routing_changes(agency, clean.kind, utcnow()), category_slug=decision.category)
+        row.update(routing_changes(agency, clean.kind, now), category_slug=decision.category)
 
     for _ in range(CODE_ATTEMPTS):
         row["tracking_code"] = codes.new_tracking_code()
@@ -203,6 +205,8 @@ def _first_events(
         details = {
             "category": submission.category_slug,
             "agency_id": submission.agency_id,
+            "first_response_due_at": submission.first_response_due_at.isoformat(),
+            "resolution_due_at": submission.resolution_due_at.isoformat(),
             "confidence": decision.confidence,
             "model_version": decision.model_version,
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.agencies.models import Agency
 from suara.submissions.models import SubmissionEvent
 from suara.transparency.models import PLATFORM, AgencyDailyCount
+from suara.triage.calendar import working_days_between
 
 COUNTING_ZONE = ZoneInfo("Asia/Jakarta")
 """Days are counted in WIB for every agency, so all figures share one calendar."""
@@ -30,8 +33,45 @@ ACTION_METRICS = {
 """Event kinds counted for the agency that held the item when it happened."""
 
 AGENCY_CHANGING = {"routed", "forwarded"}
+FIRST_RESPONSES = {"acknowledged", "responded", "resolved", "rejected"}
+"""Any of these, the first after the agency got the item, is its first response."""
+
+HOUR_EDGES = (1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 240, 336, 504, 720, 1440)
+WORKING_DAY_EDGES = (0.25, 0.5, 1, 2, 3, 4, 5, 7, 10, 14, 20, 30, 45, 60)
+"""Upper edges of the duration histograms; medians and 90th percentiles are read from them."""
 
 Key = tuple[int, date, str]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The agency's clock for one item at the moment of an event."""
+
+    started_at: datetime
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    responded: bool
+    timezone: str
+
+
+def bucket(value: float, edges: tuple[float, ...], unit: str) -> str:
+    for edge in edges:
+        if value <= edge:
+            return f"le_{edge:g}_{unit}"
+    return f"gt_{edges[-1]:g}_{unit}"
+
+
+def _durations(prefix: str, agency_id: int, day: date, clock: Clock, at: datetime, due: datetime | None):
+    hours = max((at - clock.started_at).total_seconds() / 3600, 0.0)
+    working_days = working_days_between(clock.started_at, at, clock.timezone)
+    changes = [
+        ((agency_id, day, f"{prefix}_count"), 1),
+        ((agency_id, day, f"{prefix}_{bucket(hours, HOUR_EDGES, 'hours')}"), 1),
+        ((agency_id, day, f"{prefix}_{bucket(working_days, WORKING_DAY_EDGES, 'working_days')}"), 1),
+    ]
+    if due is not None and at <= due:
+        changes.append(((agency_id, day, f"{prefix}_within_service_level"), 1))
+    return changes
 
 
 def counting_day(at: datetime) -> date:
@@ -39,9 +79,10 @@ def counting_day(at: datetime) -> date:
 
 
 def increments_for_event(
-    kind: str, actor: str, agency_before: int | None, agency_after: int | None, at: datetime
+    kind: str, actor: str, agency_before: int | None, agency_after: int | None, at: datetime,
+    clock: Clock | None = None,
 ) -> list[tuple[Key, int]]:
-    """The counter changes one event causes."""
+    """The counter changes one event causes; ``clock`` is the item's clock before the event."""
     day = counting_day(at)
     changes: list[tuple[Key, int]] = []
     if kind == "received":
@@ -57,6 +98,11 @@ def increments_for_event(
         changes.append(((agency_after, day, how), 1))
     if kind in ACTION_METRICS and agency_before is not None:
         changes.append(((agency_before, day, kind), 1))
+    if clock is not None and agency_before is not None:
+        if kind in FIRST_RESPONSES and not clock.responded:
+            changes += _durations("first_response", agency_before, day, clock, at, clock.first_response_due_at)
+        if kind == "resolved":
+            changes += _durations("resolution", agency_before, day, clock, at, clock.resolution_due_at)
     return changes
 
 
@@ -76,27 +122,53 @@ async def apply(session: AsyncSession, changes: Iterable[tuple[Key, int]]) -> No
 
 
 async def count_event(
-    session: AsyncSession, kind: str, actor: str, agency_before: int | None, agency_after: int | None, at: datetime
+    session: AsyncSession, kind: str, actor: str, agency_before: int | None, agency_after: int | None,
+    at: datetime, clock: Clock | None = None,
 ) -> None:
-    await apply(session, increments_for_event(kind, actor, agency_before, agency_after, at))
+    await apply(session, increments_for_event(kind, actor, agency_before, agency_after, at, clock))
+
+
+def _due(details: dict, key: str) -> datetime | None:
+    value = details.get(key)
+    return datetime.fromisoformat(value) if value else None
 
 
 async def recount(session: AsyncSession) -> Counter[Key]:
     """Every counter recomputed from the event log alone."""
     totals: Counter[Key] = Counter()
     holder: dict[int, int | None] = {}
+    clocks: dict[int, Clock] = {}
+    zones = dict((await session.exec(select(Agency.id, Agency.timezone))).all())
     events = await session.exec(
         select(SubmissionEvent.submission_id, SubmissionEvent.kind, SubmissionEvent.actor,
                SubmissionEvent.details, SubmissionEvent.created_at)
         .order_by(SubmissionEvent.submission_id, SubmissionEvent.id)
     )
     for submission_id, kind, actor, details, at in events:
+        details = details or {}
         before = holder.get(submission_id)
-        after = (details or {}).get("agency_id", before) if kind in AGENCY_CHANGING else before
+        after = details.get("agency_id", before) if kind in AGENCY_CHANGING else before
         holder[submission_id] = after
-        for key, delta in increments_for_event(kind, actor, before, after, at):
+        clock = clocks.get(submission_id)
+        for key, delta in increments_for_event(kind, actor, before, after, at, clock):
             totals[key] += delta
+        clocks[submission_id] = _clock_after(kind, details, at, after, clock, zones)
     return totals
+
+
+def _clock_after(kind: str, details: dict, at: datetime, agency_id: int | None, clock: Clock | None,
+                 zones: dict[int, str]) -> Clock | None:
+    """How an event moves the item's clock, as the workflow does (see triage.deadlines)."""
+    if kind in AGENCY_CHANGING and agency_id is not None:
+        return Clock(at, _due(details, "first_response_due_at"), _due(details, "resolution_due_at"), False,
+                     zones.get(agency_id, "Asia/Jakarta"))
+    if clock is None:
+        return None
+    if kind in FIRST_RESPONSES and not clock.responded:
+        clock = replace(clock, responded=True)
+    if kind == "field_check_marked":
+        clock = replace(clock, resolution_due_at=_due(details, "resolution_due_at"))
+    return clock
 
 
 async def stored_counts(session: AsyncSession) -> Counter[Key]:

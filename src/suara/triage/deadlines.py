@@ -37,6 +37,14 @@ def deadlines_for(agency: Agency, kind: str, start: datetime, *, field_check: bo
     )
 
 
+def deadline_details(changes: dict) -> dict:
+    """The deadlines a routing or forwarding set, as recorded on its event (the counters replay them)."""
+    return {
+        "first_response_due_at": changes["first_response_due_at"].isoformat(),
+        "resolution_due_at": changes["resolution_due_at"].isoformat(),
+    }
+
+
 def routing_changes(agency: Agency, kind: str, start: datetime) -> dict:
     """Column values that start (or restart) the agency's clock."""
     deadlines = deadlines_for(agency, kind, start)

@@ -33,6 +33,7 @@ from suara.triage.calendar import add_working_days
 from suara.triage.deadlines import (
     AUTO_CLOSE_WORKING_DAYS,
     REOPEN_WINDOW_WORKING_DAYS,
+    deadline_details,
     deadlines_for,
     routing_changes,
 )
@@ -173,9 +174,11 @@ async def forward(
             "toAgency", "same_agency", "Laporan sudah ada di instansi ini.", "The submission is already with this agency.",
         )])
     now = utcnow()
+    changes = routing_changes(target, submission.kind, now)
     return await transition(
-        session, submission, Action.FORWARD, actor, changes=routing_changes(target, submission.kind, now),
-        details={"from_agency_id": submission.agency_id, "agency_id": target.id, "public_note": reason},
+        session, submission, Action.FORWARD, actor, changes=changes,
+        details={"from_agency_id": submission.agency_id, "agency_id": target.id, "public_note": reason,
+                 **deadline_details(changes)},
         agency_name=target.short_name, now=now,
     )
 
@@ -238,10 +241,12 @@ async def route_submission(
         agency = await _agency(session, category.default_agency_id)
     decision = _label_decision(submission, category_slug, agency.id)
     now = utcnow()
+    changes = routing_changes(agency, submission.kind, now)
     updated = await transition(
         session, submission, Action.ROUTE, actor,
-        changes={**routing_changes(agency, submission.kind, now), "category_slug": category_slug},
-        details={"category": category_slug, "agency_id": agency.id, "decision": decision},
+        changes={**changes, "category_slug": category_slug},
+        details={"category": category_slug, "agency_id": agency.id, "decision": decision,
+                 **deadline_details(changes)},
         agency_name=agency.short_name, now=now,
     )
     await record_label(

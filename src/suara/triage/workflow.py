@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.agencies.models import Agency
 from suara.common.errors import DomainError
 from suara.db.columns import utcnow
 from suara.notifications.service import notify_citizen
 from suara.submissions.models import Status, Submission, SubmissionEvent
-from suara.transparency.counters import count_event
+from suara.transparency.counters import Clock, count_event
 from suara.triage.auth import Actor
 
 S = Status
@@ -109,6 +110,20 @@ class Conflict(DomainError):
         self.message_en = "Someone else changed this submission just now. Reload and try again."
 
 
+async def _clock_before(session: AsyncSession, submission: Submission) -> Clock | None:
+    """The item's agency clock as it stood before this event, for the response-time counters."""
+    if submission.routed_at is None or submission.agency_id is None:
+        return None
+    agency = await session.get(Agency, submission.agency_id)
+    return Clock(
+        started_at=submission.routed_at,
+        first_response_due_at=submission.first_response_due_at,
+        resolution_due_at=submission.resolution_due_at,
+        responded=submission.first_responded_at is not None,
+        timezone=agency.timezone,
+    )
+
+
 def next_status(status: str, action: Action) -> Status:
     try:
         return TRANSITIONS[(Status(status), action)]
@@ -150,7 +165,8 @@ async def transition(
             public=action not in PRIVATE_ACTIONS, created_at=now,
         )
     )
-    await count_event(session, kind, actor.label, submission.agency_id, updated.agency_id, now)
+    await count_event(session, kind, actor.label, submission.agency_id, updated.agency_id, now,
+                      await _clock_before(session, submission))
     await notify_citizen(session, updated, kind, agency_name=agency_name, note=details.get("public_note"))
     await session.flush()
     return updated
