@@ -16,6 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from suara.api import open_data
 from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
 from suara.api.request_id import RequestId
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
+            *open_data.routes,
         ],
         middleware=[Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes)],
         lifespan=lifespan,

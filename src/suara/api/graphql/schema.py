@@ -11,6 +11,7 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from suara.api.graphql.agencies import AgencyQuery
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
+from suara.api.graphql.transparency import TransparencyQuery
 from suara.api.graphql.triage import TriageMutation, TriageQuery
 from suara.api.request_id import REQUEST_ID
 
@@ -18,7 +19,7 @@ log = logging.getLogger("suara.graphql")
 
 
 @strawberry.type
-class Query(SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery):
+class Query(SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery):
     pass
 
 

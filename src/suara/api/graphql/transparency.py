@@ -1,0 +1,106 @@
+"""GraphQL for the public transparency figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from suara.api.graphql.agencies import Agency, load_agency
+from suara.api.graphql.context import Info
+from suara.transparency import queries
+from suara.transparency.queries import Period
+
+TransparencyPeriod = strawberry.enum(Period, name="TransparencyPeriod")
+
+
+@strawberry.type(description="A duration distribution; quantiles are bucket upper edges (see the methodology).")
+class DurationFigures:
+    count: int
+    within_service_level: int
+    within_service_level_share: float | None
+    median_hours: float | None
+    p90_hours: float | None
+    median_working_days: float | None
+    p90_working_days: float | None
+
+    @classmethod
+    def of(cls, durations: queries.Durations) -> "DurationFigures":
+        return cls(
+            count=durations.count, within_service_level=durations.within_service_level,
+            within_service_level_share=durations.within_service_level_share,
+            median_hours=durations.median_hours, p90_hours=durations.p90_hours,
+            median_working_days=durations.median_working_days, p90_working_days=durations.p90_working_days,
+        )
+
+
+@strawberry.type(description="One agency's figures for one period.")
+class AgencyFigures:
+    period_start: date | None
+    received: int
+    routed_automatically: int
+    routed_by_people: int
+    acknowledged: int
+    responded: int
+    resolved: int
+    rejected: int
+    forwarded: int
+    reopened: int
+    disputed: int
+    confirmed_by_citizens: int
+    escalated_overdue: int
+    first_response: DurationFigures
+    resolution: DurationFigures
+    agency_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.agency_id)
+
+    @classmethod
+    def of(cls, row: queries.AgencyPeriod) -> "AgencyFigures":
+        return cls(
+            period_start=row.period_start, received=row.count("received"),
+            routed_automatically=row.count("routed_automatically"), routed_by_people=row.count("routed_by_people"),
+            acknowledged=row.count("acknowledged"), responded=row.count("responded"),
+            resolved=row.count("resolved"), rejected=row.count("rejected"), forwarded=row.count("forwarded"),
+            reopened=row.count("reopened"), disputed=row.count("disputed"),
+            confirmed_by_citizens=row.count("confirmed_resolved"), escalated_overdue=row.count("escalated"),
+            first_response=DurationFigures.of(row.durations("first_response")),
+            resolution=DurationFigures.of(row.durations("resolution")),
+            agency_id=row.agency_id,
+        )
+
+
+@strawberry.type
+class Backlog:
+    open_now: int
+    agency_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.agency_id)
+
+
+@strawberry.type
+class TransparencyQuery:
+    @strawberry.field(description="Per-agency figures per period, from exact counters (no personal data).")
+    async def transparency(
+        self, info: Info, period: TransparencyPeriod = Period.MONTH,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None, agency: str | None = None,
+    ) -> list[AgencyFigures]:
+        directory = await info.context.state.directory()
+        agency_id = None
+        if agency is not None:
+            agency_id = next((a.id for a in directory.agencies.values() if a.slug == agency), -1)
+        async with info.context.state.reading() as session:
+            rows = await queries.figures(session, period=period, start=from_, end=to, agency_id=agency_id)
+        return [AgencyFigures.of(row) for row in rows]
+
+    @strawberry.field(description="Items each agency holds unfinished right now.")
+    async def backlog(self, info: Info) -> list[Backlog]:
+        async with info.context.state.reading() as session:
+            counts = await queries.open_now(session)
+        return [Backlog(open_now=count, agency_id=agency_id) for agency_id, count in sorted(counts.items())]

@@ -1,0 +1,128 @@
+"""Open data for journalists: agency figures per month as CSV and JSON, and how they are computed."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from suara.transparency import queries
+from suara.transparency.queries import Period
+
+COLUMNS = [
+    "agency", "month", "received", "routed_automatically", "routed_by_people", "acknowledged", "responded",
+    "resolved", "rejected", "forwarded", "reopened", "disputed", "confirmed_by_citizens", "escalated_overdue",
+    "first_responses", "first_response_within_service_level", "first_response_median_working_days",
+    "first_response_p90_working_days", "first_response_median_hours", "resolutions",
+    "resolution_within_service_level", "resolution_median_working_days", "resolution_p90_working_days",
+]
+CACHE = "public, max-age=300"
+
+
+async def monthly_rows(request: Request) -> list[dict]:
+    state = request.app.state.suara
+    directory = await state.directory()
+    async with state.reading() as session:
+        periods = await queries.figures(session, period=Period.MONTH)
+    rows = []
+    for period in periods:
+        agency = directory.agencies.get(period.agency_id)
+        first, resolution = period.durations("first_response"), period.durations("resolution")
+        rows.append({
+            "agency": agency.slug if agency else str(period.agency_id),
+            "month": period.period_start.strftime("%Y-%m"),
+            "received": period.count("received"),
+            "routed_automatically": period.count("routed_automatically"),
+            "routed_by_people": period.count("routed_by_people"),
+            "acknowledged": period.count("acknowledged"), "responded": period.count("responded"),
+            "resolved": period.count("resolved"), "rejected": period.count("rejected"),
+            "forwarded": period.count("forwarded"), "reopened": period.count("reopened"),
+            "disputed": period.count("disputed"), "confirmed_by_citizens": period.count("confirmed_resolved"),
+            "escalated_overdue": period.count("escalated"),
+            "first_responses": first.count, "first_response_within_service_level": first.within_service_level,
+            "first_response_median_working_days": first.median_working_days,
+            "first_response_p90_working_days": first.p90_working_days,
+            "first_response_median_hours": first.median_hours,
+            "resolutions": resolution.count, "resolution_within_service_level": resolution.within_service_level,
+            "resolution_median_working_days": resolution.median_working_days,
+            "resolution_p90_working_days": resolution.p90_working_days,
+        })
+    return rows
+
+
+def _cached(request: Request, body: bytes, media_type: str) -> Response:
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": CACHE}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+async def agency_stats_csv(request: Request) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(await monthly_rows(request))
+    return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8")
+
+
+async def agency_stats_json(request: Request) -> Response:
+    body = json.dumps({"columns": COLUMNS, "rows": await monthly_rows(request)}, ensure_ascii=False).encode()
+    return _cached(request, body, "application/json")
+
+
+METHODOLOGY = """<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Metodologi data terbuka Suara</title></head><body>
+<main>
+<h1>Metodologi / Methodology</h1>
+<section lang="id">
+<h2>Bahasa Indonesia</h2>
+<p>Setiap angka dihitung dari catatan kejadian setiap laporan (diterima, dirutekan, ditanggapi, diteruskan,
+diselesaikan, ditolak) di dalam transaksi yang sama dengan kejadian itu, dan dapat dihitung ulang dari awal
+(<code>suara stats rebuild</code>). Hari dihitung dalam WIB.</p>
+<ul>
+<li><b>Diterima</b>: laporan yang sampai ke instansi (dirutekan ke atau diteruskan kepadanya).</li>
+<li><b>Tanggapan pertama</b>: kejadian pertama berupa konfirmasi, tanggapan, penyelesaian, atau penolakan sejak
+instansi menerima laporan. Waktu diukur dalam jam dan dalam hari kerja (Senin–Jumat, tanpa libur nasional dan
+cuti bersama, di zona waktu instansi). Median dan persentil ke-90 dilaporkan sebagai batas atas kelompok
+histogram (misalnya "≤ 1 hari kerja").</li>
+<li><b>Sesuai standar layanan</b>: dijawab atau diselesaikan sebelum tenggat yang berlaku saat itu
+(tanggapan pertama 3 hari kerja, permintaan informasi 5, penyelesaian 14 atau 60 dengan cek lapangan).</li>
+<li>Data tidak memuat nama, nomor telepon, email, NIK, maupun isi laporan rahasia.</li>
+</ul>
+</section>
+<section lang="en">
+<h2>English</h2>
+<p>Every figure is counted from each submission's event log (received, routed, answered, forwarded, resolved,
+rejected) in the same transaction as the event, and can be recomputed from scratch
+(<code>suara stats rebuild</code>). Days are counted in WIB (UTC+7).</p>
+<ul>
+<li><b>Received</b>: items that reached the agency (routed or forwarded to it).</li>
+<li><b>First response</b>: the first acknowledgement, public response, resolution or rejection after the agency
+received the item. Time is measured in hours and in working days (Monday–Friday without national holidays and
+collective leave, in the agency's time zone). Medians and 90th percentiles are reported as the upper edge of
+their histogram bucket (for example "≤ 1 working day").</li>
+<li><b>Within the service level</b>: answered or resolved before the deadline in force at the time (first
+response 3 working days, information requests 5, resolution 14, or 60 with a field check).</li>
+<li>The data hold no names, phone numbers, e-mails, NIKs or texts of confidential submissions.</li>
+</ul>
+</section>
+</main></body></html>
+"""
+
+
+async def methodology(request: Request) -> HTMLResponse:
+    return HTMLResponse(METHODOLOGY, headers={"Cache-Control": CACHE})
+
+
+routes = [
+    Route("/open-data/agency-stats.csv", agency_stats_csv, methods=["GET"]),
+    Route("/open-data/agency-stats.json", agency_stats_json, methods=["GET"]),
+    Route("/open-data/methodology", methodology, methods=["GET"]),
+]

@@ -1,0 +1,119 @@
+"""Public figures per agency and period, read from the daily counters only (never the submissions)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from suara.transparency.counters import HOUR_EDGES, WORKING_DAY_EDGES
+from suara.transparency.models import PLATFORM, AgencyDailyCount
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Durations:
+    """A duration distribution read from a histogram: quantiles are the upper edge of their bucket."""
+
+    count: int
+    within_service_level: int
+    median_hours: float | None
+    p90_hours: float | None
+    median_working_days: float | None
+    p90_working_days: float | None
+
+    @property
+    def within_service_level_share(self) -> float | None:
+        return self.within_service_level / self.count if self.count else None
+
+
+@dataclass
+class AgencyPeriod:
+    agency_id: int
+    period_start: date | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, metric: str) -> int:
+        return self.counts.get(metric, 0)
+
+    def durations(self, prefix: str) -> Durations:
+        return Durations(
+            count=self.count(f"{prefix}_count"),
+            within_service_level=self.count(f"{prefix}_within_service_level"),
+            median_hours=self._quantile(prefix, HOUR_EDGES, "hours", 0.5),
+            p90_hours=self._quantile(prefix, HOUR_EDGES, "hours", 0.9),
+            median_working_days=self._quantile(prefix, WORKING_DAY_EDGES, "working_days", 0.5),
+            p90_working_days=self._quantile(prefix, WORKING_DAY_EDGES, "working_days", 0.9),
+        )
+
+    def _quantile(self, prefix: str, edges: tuple[float, ...], unit: str, q: float) -> float | None:
+        total = self.count(f"{prefix}_count")
+        if not total:
+            return None
+        seen = 0
+        for edge in edges:
+            seen += self.count(f"{prefix}_le_{edge:g}_{unit}")
+            if seen >= q * total:
+                return float(edge)
+        return None  # beyond the last edge: reported as "more than" it
+
+
+def _bucket_start(period: Period):
+    if period == Period.ALL:
+        return None
+    return func.date_trunc(period.value, AgencyDailyCount.day).cast(AgencyDailyCount.day.type)
+
+
+async def figures(
+    session: AsyncSession, *, period: Period, start: date | None = None, end: date | None = None,
+    agency_id: int | None = None,
+) -> list[AgencyPeriod]:
+    """Counters summed per agency and period; the cost depends on days and agencies, not on items."""
+    bucket = _bucket_start(period)
+    columns = [AgencyDailyCount.agency_id, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value)]
+    if bucket is not None:
+        columns.insert(1, bucket.label("period_start"))
+    query = select(*columns).where(AgencyDailyCount.agency_id != PLATFORM)
+    if start:
+        query = query.where(AgencyDailyCount.day >= start)
+    if end:
+        query = query.where(AgencyDailyCount.day <= end)
+    if agency_id is not None:
+        query = query.where(AgencyDailyCount.agency_id == agency_id)
+    group = [AgencyDailyCount.agency_id, AgencyDailyCount.metric] + ([bucket] if bucket is not None else [])
+    rows = (await session.exec(query.group_by(*group))).all()
+    grouped: dict[tuple[int, date | None], AgencyPeriod] = {}
+    for row in rows:
+        if bucket is not None:
+            agency, period_start, metric, value = row
+        else:
+            (agency, metric, value), period_start = row, None
+        key = (agency, period_start)
+        grouped.setdefault(key, AgencyPeriod(agency, period_start)).counts[metric] = int(value)
+    return sorted(grouped.values(), key=lambda p: (p.agency_id, p.period_start or date.min))
+
+
+async def open_now(session: AsyncSession, agency_id: int | None = None) -> dict[int, int]:
+    """Items each agency holds unfinished right now, from all-time counters."""
+    signs = {"received": 1, "reopened": 1, "disputed": 1, "transferred_out": -1, "resolved": -1, "rejected": -1}
+    query = (
+        select(AgencyDailyCount.agency_id, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value))
+        .where(AgencyDailyCount.metric.in_(signs), AgencyDailyCount.agency_id != PLATFORM)
+        .group_by(AgencyDailyCount.agency_id, AgencyDailyCount.metric)
+    )
+    if agency_id is not None:
+        query = query.where(AgencyDailyCount.agency_id == agency_id)
+    backlog: dict[int, int] = defaultdict(int)
+    for agency, metric, value in (await session.exec(query)).all():
+        backlog[agency] += signs[metric] * int(value)
+    return dict(backlog)
