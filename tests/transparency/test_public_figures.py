@@ -78,3 +78,25 @@ async def test_methodology_is_published_in_indonesian_and_english(client):
     assert page.status_code == 200
     assert 'lang="id"' in page.text and 'lang="en"' in page.text
     assert "hari kerja" in page.text and "working days" in page.text
+
+
+async def test_agency_ranking_leaves_out_agencies_under_the_minimum_volume(gql, engine, cast):
+    slug = await scenario(engine, cast)
+    query = "query($v: Int!) { agencyRanking(minimumVolume: $v) { rank share volume agency { slug } } }"
+    small = {row["agency"]["slug"]: row for row in (await gql(query, {"v": 1}))["agencyRanking"]}
+    assert small[slug]["share"] == 1.0 and small[slug]["volume"] == 1
+    ranks = [row["rank"] for row in small.values()]
+    assert sorted(ranks) == list(range(1, len(ranks) + 1))
+    assert slug not in {row["agency"]["slug"] for row in (await gql(query, {"v": 20}))["agencyRanking"]}
+
+
+async def test_submissions_csv_lists_public_items_without_text_or_contact(client, gql):
+    from tests.factories import SUBMIT, submit_input
+
+    public = (await gql(SUBMIT, {"input": submit_input(reporterEmail="rahasia.sekali@example.id")}))["submit"]
+    hidden = (await gql(SUBMIT, {"input": submit_input(confidential=True)}))["submit"]
+    response = await client.get("/open-data/submissions.csv")
+    codes = {row["tracking_code"] for row in csv.DictReader(io.StringIO(response.text))}
+    assert public["trackingCode"].replace("-", "") in codes
+    assert hidden["trackingCode"].replace("-", "") not in codes
+    assert "rahasia.sekali@example.id" not in response.text and "laporan uji nomor" not in response.text

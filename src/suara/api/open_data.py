@@ -7,10 +7,12 @@ import hashlib
 import io
 import json
 
+from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from suara.submissions.models import Submission
 from suara.transparency import queries
 from suara.transparency.queries import Period
 
@@ -126,3 +128,38 @@ routes = [
     Route("/open-data/agency-stats.json", agency_stats_json, methods=["GET"]),
     Route("/open-data/methodology", methodology, methods=["GET"]),
 ]
+
+
+SUBMISSION_COLUMNS = [
+    "tracking_code", "kind", "category", "agency", "region_code", "channel", "status", "submitted_at",
+    "routed_at", "first_responded_at", "resolved_at", "closed_at", "first_response_due_at", "resolution_due_at",
+]
+
+
+async def submissions_csv(request: Request) -> Response:
+    """One row per non-confidential submission: codes, dates of each step, status; never text or contact."""
+    state = request.app.state.suara
+    directory = await state.directory()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SUBMISSION_COLUMNS)
+    async with state.reading() as session:
+        result = await session.stream(
+            select(Submission.tracking_code, Submission.kind, Submission.category_slug, Submission.agency_id,
+                   Submission.region_code, Submission.channel, Submission.status, Submission.created_at,
+                   Submission.routed_at, Submission.first_responded_at, Submission.resolved_at,
+                   Submission.closed_at, Submission.first_response_due_at, Submission.resolution_due_at)
+            .where(Submission.confidential.is_(False))
+            .order_by(Submission.id)
+        )
+        async for row in result:
+            agency = directory.agencies.get(row.agency_id)
+            writer.writerow([
+                row.tracking_code, row.kind, row.category_slug or "", agency.slug if agency else "",
+                row.region_code or "", row.channel, row.status,
+                *[value.isoformat() if value else "" for value in row[7:]],
+            ])
+    return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8")
+
+
+routes.append(Route("/open-data/submissions.csv", submissions_csv, methods=["GET"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -13,6 +14,8 @@ from suara.transparency import queries
 from suara.transparency.queries import Period
 
 TransparencyPeriod = strawberry.enum(Period, name="TransparencyPeriod")
+MINIMUM_RANKING_VOLUME = 20
+"""Agencies with fewer items are not ranked, so a tiny agency cannot top the table by chance."""
 
 
 @strawberry.type(description="A duration distribution; quantiles are bucket upper edges (see the methodology).")
@@ -73,6 +76,24 @@ class AgencyFigures:
         )
 
 
+@strawberry.enum(description="What the league table ranks by.")
+class RankingMetric(Enum):
+    FIRST_RESPONSE_WITHIN_SERVICE_LEVEL = "first_response"
+    RESOLUTION_WITHIN_SERVICE_LEVEL = "resolution"
+
+
+@strawberry.type
+class RankedAgency:
+    rank: int
+    share: float = strawberry.field(description="Share of items answered (or resolved) within the service level.")
+    volume: int = strawberry.field(description="Items the share is based on.")
+    agency_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.agency_id)
+
+
 @strawberry.type
 class Backlog:
     open_now: int
@@ -98,6 +119,23 @@ class TransparencyQuery:
         async with info.context.state.reading() as session:
             rows = await queries.figures(session, period=period, start=from_, end=to, agency_id=agency_id)
         return [AgencyFigures.of(row) for row in rows]
+
+    @strawberry.field(description="League table by service-level share; agencies under the minimum volume are left out.")
+    async def agency_ranking(
+        self, info: Info, metric: RankingMetric = RankingMetric.FIRST_RESPONSE_WITHIN_SERVICE_LEVEL,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None, to: date | None = None,
+        minimum_volume: int = MINIMUM_RANKING_VOLUME,
+    ) -> list[RankedAgency]:
+        async with info.context.state.reading() as session:
+            rows = await queries.figures(session, period=Period.ALL, start=from_, end=to)
+        scored = []
+        for row in rows:
+            durations = row.durations(metric.value)
+            if durations.count >= max(minimum_volume, 1):
+                scored.append((durations.within_service_level_share, durations.count, row.agency_id))
+        scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
+        return [RankedAgency(rank=index, share=share, volume=volume, agency_id=agency_id)
+                for index, (share, volume, agency_id) in enumerate(scored, start=1)]
 
     @strawberry.field(description="Items each agency holds unfinished right now.")
     async def backlog(self, info: Info) -> list[Backlog]:
