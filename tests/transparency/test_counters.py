@@ -51,6 +51,8 @@ async def test_a_hand_followed_item_moves_exactly_the_expected_counters(db_sessi
         (first.id, "first_response_count"): 1, (first.id, "first_response_le_1_hours"): 1,
         (first.id, "first_response_le_0.25_working_days"): 1, (first.id, "first_response_within_service_level"): 1,
         (second.id, "received"): 1,
+        **{(agency.id, metric): 1 for agency in (first, second) for metric in (
+            "received_by_channel:api", "received_by_region:unknown", "received_by_category:infrastruktur")},
     }
 
 

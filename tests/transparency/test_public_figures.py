@@ -100,3 +100,15 @@ async def test_submissions_csv_lists_public_items_without_text_or_contact(client
     assert public["trackingCode"].replace("-", "") in codes
     assert hidden["trackingCode"].replace("-", "") not in codes
     assert "rahasia.sekali@example.id" not in response.text and "laporan uji nomor" not in response.text
+
+
+async def test_small_region_and_category_cells_are_suppressed_but_channels_are_not(gql, engine, cast):
+    slug = await scenario(engine, cast)
+    query = "query($d: BreakdownDimension!, $a: String) { arrivals(dimension: $d, agency: $a) { key count suppressed display } }"
+    by_category = (await gql(query, {"d": "CATEGORY", "a": slug}))["arrivals"]
+    assert by_category == [{"key": "infrastruktur", "count": None, "suppressed": True, "display": "<5"}]
+    by_channel = (await gql(query, {"d": "CHANNEL", "a": slug}))["arrivals"]
+    assert by_channel == [{"key": "api", "count": 2, "suppressed": False, "display": "2"}]
+    everyone = (await gql(query, {"d": "CATEGORY", "a": None}))["arrivals"]
+    assert all(cell["suppressed"] == (cell["count"] is None) for cell in everyone)
+    assert all(cell["count"] is None or cell["count"] >= 5 for cell in everyone)

@@ -28,8 +28,8 @@ from suara.submissions.models import (
 )
 from suara.submissions.redaction import mask_personal_data
 from suara.submissions.validation import CleanSubmission, SubmissionDraft, validate_submission
+from suara.transparency.counters import Facets, increments_for_event
 from suara.transparency.counters import apply as apply_counts
-from suara.transparency.counters import increments_for_event
 from suara.triage.deadlines import routing_changes
 from suara.triage.workflow import Action, next_status
 
@@ -123,6 +123,7 @@ async def submit(
         for change in increments_for_event(
             event["kind"], event["actor"], None,
             submission.agency_id if event["kind"] == "routed" else None, event["created_at"],
+            facets=Facets(submission.channel, submission.region_code, submission.category_slug),
         )
     ])
     return Receipt(
@@ -193,7 +194,7 @@ def _first_events(
             "actor": f"citizen:{clean.channel.value}",
             "status_before": None,
             "status_after": Status.RECEIVED.value,
-            "details": {"channel": clean.channel.value, "kind": clean.kind.value},
+            "details": {"channel": clean.channel.value, "kind": clean.kind.value, "region_code": clean.region_code},
             "public": True,
             "created_at": submission.created_at,
         }

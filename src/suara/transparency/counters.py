@@ -78,9 +78,26 @@ def counting_day(at: datetime) -> date:
     return at.astimezone(COUNTING_ZONE).date()
 
 
+@dataclass(frozen=True)
+class Facets:
+    """What an arrival is broken down by: how it came in, where from, what about."""
+
+    channel: str | None = None
+    region_code: str | None = None
+    category: str | None = None
+
+    def metrics(self) -> list[str]:
+        region = (self.region_code or "")[:5] or "unknown"  # regency level, e.g. 33.74
+        return [
+            f"received_by_channel:{self.channel or 'unknown'}",
+            f"received_by_region:{region}",
+            f"received_by_category:{self.category or 'unknown'}",
+        ]
+
+
 def increments_for_event(
     kind: str, actor: str, agency_before: int | None, agency_after: int | None, at: datetime,
-    clock: Clock | None = None,
+    clock: Clock | None = None, facets: Facets | None = None,
 ) -> list[tuple[Key, int]]:
     """The counter changes one event causes; ``clock`` is the item's clock before the event."""
     day = counting_day(at)
@@ -91,6 +108,7 @@ def increments_for_event(
         changes.append(((PLATFORM, day, "sent_to_triage"), 1))
     if kind in AGENCY_CHANGING and agency_after is not None and agency_after != agency_before:
         changes.append(((agency_after, day, "received"), 1))
+        changes += [((agency_after, day, metric), 1) for metric in (facets or Facets()).metrics()]
         if agency_before is not None:
             changes.append(((agency_before, day, "transferred_out"), 1))
     if kind == "routed" and agency_after is not None:
@@ -123,9 +141,9 @@ async def apply(session: AsyncSession, changes: Iterable[tuple[Key, int]]) -> No
 
 async def count_event(
     session: AsyncSession, kind: str, actor: str, agency_before: int | None, agency_after: int | None,
-    at: datetime, clock: Clock | None = None,
+    at: datetime, clock: Clock | None = None, facets: Facets | None = None,
 ) -> None:
-    await apply(session, increments_for_event(kind, actor, agency_before, agency_after, at, clock))
+    await apply(session, increments_for_event(kind, actor, agency_before, agency_after, at, clock, facets))
 
 
 def _due(details: dict, key: str) -> datetime | None:
@@ -138,6 +156,7 @@ async def recount(session: AsyncSession) -> Counter[Key]:
     totals: Counter[Key] = Counter()
     holder: dict[int, int | None] = {}
     clocks: dict[int, Clock] = {}
+    facets: dict[int, Facets] = {}
     zones = dict((await session.exec(select(Agency.id, Agency.timezone))).all())
     events = await session.exec(
         select(SubmissionEvent.submission_id, SubmissionEvent.kind, SubmissionEvent.actor,
@@ -150,7 +169,13 @@ async def recount(session: AsyncSession) -> Counter[Key]:
         after = details.get("agency_id", before) if kind in AGENCY_CHANGING else before
         holder[submission_id] = after
         clock = clocks.get(submission_id)
-        for key, delta in increments_for_event(kind, actor, before, after, at, clock):
+        item = facets.get(submission_id, Facets())
+        if kind == "received":
+            item = Facets(details.get("channel"), details.get("region_code"), None)
+        elif kind == "routed":
+            item = replace(item, category=details.get("category"))
+        facets[submission_id] = item
+        for key, delta in increments_for_event(kind, actor, before, after, at, clock, item):
             totals[key] += delta
         clocks[submission_id] = _clock_after(kind, details, at, after, clock, zones)
     return totals

@@ -117,3 +117,49 @@ async def open_now(session: AsyncSession, agency_id: int | None = None) -> dict[
     for agency, metric, value in (await session.exec(query)).all():
         backlog[agency] += signs[metric] * int(value)
     return dict(backlog)
+
+
+SMALL_CELL = 5
+"""Breakdown cells by region or category based on fewer items are shown as "<5" (they could point at a person)."""
+
+
+class Dimension(StrEnum):
+    CHANNEL = "channel"
+    REGION = "region"
+    CATEGORY = "category"
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    count: int | None
+    """None when suppressed."""
+
+    @property
+    def suppressed(self) -> bool:
+        return self.count is None
+
+
+async def arrivals_by(
+    session: AsyncSession, dimension: Dimension, *, start: date | None = None, end: date | None = None,
+    agency_id: int | None = None,
+) -> list[Cell]:
+    """Arrivals per channel, region or category; small region and category cells are suppressed."""
+    prefix = f"received_by_{dimension.value}:"
+    query = (
+        select(AgencyDailyCount.metric, func.sum(AgencyDailyCount.value))
+        .where(AgencyDailyCount.metric.startswith(prefix), AgencyDailyCount.agency_id != PLATFORM)
+        .group_by(AgencyDailyCount.metric)
+    )
+    if start:
+        query = query.where(AgencyDailyCount.day >= start)
+    if end:
+        query = query.where(AgencyDailyCount.day <= end)
+    if agency_id is not None:
+        query = query.where(AgencyDailyCount.agency_id == agency_id)
+    protect = dimension in (Dimension.REGION, Dimension.CATEGORY)
+    cells = []
+    for metric, value in (await session.exec(query)).all():
+        count = int(value)
+        cells.append(Cell(metric[len(prefix):], None if protect and count < SMALL_CELL else count))
+    return sorted(cells, key=lambda cell: (cell.suppressed, -(cell.count or 0), cell.key))

@@ -19,7 +19,7 @@ from suara.common.errors import DomainError
 from suara.db.columns import utcnow
 from suara.notifications.service import notify_citizen
 from suara.submissions.models import Status, Submission, SubmissionEvent
-from suara.transparency.counters import Clock, count_event
+from suara.transparency.counters import Clock, Facets, count_event
 from suara.triage.auth import Actor
 
 S = Status
@@ -166,7 +166,8 @@ async def transition(
         )
     )
     await count_event(session, kind, actor.label, submission.agency_id, updated.agency_id, now,
-                      await _clock_before(session, submission))
+                      await _clock_before(session, submission),
+                      Facets(updated.channel, updated.region_code, updated.category_slug))
     await notify_citizen(session, updated, kind, agency_name=agency_name, note=details.get("public_note"))
     await session.flush()
     return updated

@@ -94,6 +94,20 @@ class RankedAgency:
         return await load_agency(info, self.agency_id)
 
 
+BreakdownDimension = strawberry.enum(queries.Dimension, name="BreakdownDimension")
+
+
+@strawberry.type(description="Arrivals in one cell of a breakdown; small region/category cells read \"<5\".")
+class BreakdownCell:
+    key: str
+    count: int | None
+    suppressed: bool
+
+    @strawberry.field(description="The count as printed: a number, or \"<5\" when suppressed.")
+    def display(self) -> str:
+        return f"<{queries.SMALL_CELL}" if self.suppressed else str(self.count)
+
+
 @strawberry.type
 class Backlog:
     open_now: int
@@ -104,6 +118,14 @@ class Backlog:
         return await load_agency(info, self.agency_id)
 
 
+async def _agency_id(info: Info, slug: str | None) -> int | None:
+    """The id of an agency slug; an unknown slug matches nothing (-1) rather than everything."""
+    if slug is None:
+        return None
+    directory = await info.context.state.directory()
+    return next((agency.id for agency in directory.agencies.values() if agency.slug == slug), -1)
+
+
 @strawberry.type
 class TransparencyQuery:
     @strawberry.field(description="Per-agency figures per period, from exact counters (no personal data).")
@@ -112,10 +134,7 @@ class TransparencyQuery:
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None, agency: str | None = None,
     ) -> list[AgencyFigures]:
-        directory = await info.context.state.directory()
-        agency_id = None
-        if agency is not None:
-            agency_id = next((a.id for a in directory.agencies.values() if a.slug == agency), -1)
+        agency_id = await _agency_id(info, agency)
         async with info.context.state.reading() as session:
             rows = await queries.figures(session, period=period, start=from_, end=to, agency_id=agency_id)
         return [AgencyFigures.of(row) for row in rows]
@@ -136,6 +155,17 @@ class TransparencyQuery:
         scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
         return [RankedAgency(rank=index, share=share, volume=volume, agency_id=agency_id)
                 for index, (share, volume, agency_id) in enumerate(scored, start=1)]
+
+    @strawberry.field(description="Arrivals by channel, region or category (small cells suppressed).")
+    async def arrivals(
+        self, info: Info, dimension: BreakdownDimension,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None, to: date | None = None,
+        agency: str | None = None,
+    ) -> list[BreakdownCell]:
+        agency_id = await _agency_id(info, agency)
+        async with info.context.state.reading() as session:
+            cells = await queries.arrivals_by(session, dimension, start=from_, end=to, agency_id=agency_id)
+        return [BreakdownCell(key=cell.key, count=cell.count, suppressed=cell.suppressed) for cell in cells]
 
     @strawberry.field(description="Items each agency holds unfinished right now.")
     async def backlog(self, info: Info) -> list[Backlog]:
