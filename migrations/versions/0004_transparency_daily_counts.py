@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table('agency_daily_counts',
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('value', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('agency_id', 'day', 'metric')
     )

@@ -16,5 +16,6 @@ class AgencyDailyCount(SQLModel, table=True):
 
     agency_id: int = Field(primary_key=True)
     day: date = Field(sa_column=Column(Date, primary_key=True))
-    metric: str = Field(primary_key=True, max_length=40)
+    metric: str = Field(primary_key=True, max_length=100)
+    """e.g. resolved, first_response_le_3_working_days, received_by_category:<slug up to 60>."""
     value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
