@@ -20,10 +20,11 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     op.create_table('agency_daily_counts',
     sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('span', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('value', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('agency_id', 'day', 'metric')
+    sa.PrimaryKeyConstraint('agency_id', 'span', 'day', 'metric')
     )
 
 

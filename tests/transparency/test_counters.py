@@ -16,7 +16,13 @@ from suara.routing.router import NoRouter
 from suara.submissions import codes
 from suara.submissions import service as submissions
 from suara.submissions.models import Submission
-from suara.transparency.counters import counting_day, rebuild, recount, stored_counts
+from suara.transparency.counters import (
+    counting_day,
+    rebuild,
+    recount,
+    rollups_match_days,
+    stored_counts,
+)
 from suara.triage import service as triage
 from tests.conftest import create_database
 from tests.factories import draft, make_staff, unique_text
@@ -121,6 +127,7 @@ async def test_incremental_counters_equal_a_full_rebuild_after_random_concurrent
 
     async with sessions() as session:
         incremental, recomputed = await stored_counts(session), await recount(session)
+        assert await rollups_match_days(session)
     assert incremental == recomputed
     assert sum(v for (_, _, m), v in incremental.items() if m == "submitted") >= 80
     exercised = {metric for (_, _, metric) in incremental}
@@ -131,6 +138,7 @@ async def test_incremental_counters_equal_a_full_rebuild_after_random_concurrent
         await rebuild(session)
     async with sessions() as session:
         assert await stored_counts(session) == incremental
+        assert await rollups_match_days(session)
 
 
 

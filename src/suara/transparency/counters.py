@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
 from suara.submissions.models import SubmissionEvent
-from suara.transparency.models import PLATFORM, AgencyDailyCount
+from suara.transparency.models import ALL_TIME, ALL_TIME_DAY, DAY, MONTH, PLATFORM, AgencyDailyCount
 from suara.triage.calendar import working_days_between
 
 COUNTING_ZONE = ZoneInfo("Asia/Jakarta")
@@ -131,12 +131,22 @@ async def apply(session: AsyncSession, changes: Iterable[tuple[Key, int]]) -> No
         totals[key] += delta
     if not totals:
         return
-    rows = [{"agency_id": a, "day": d, "metric": m, "value": v} for (a, d, m), v in sorted(totals.items())]
-    statement = pg_insert(AgencyDailyCount.__table__).values(rows)
+    statement = pg_insert(AgencyDailyCount.__table__).values(_rows_with_rollups(totals))
     await session.exec(statement.on_conflict_do_update(
-        index_elements=["agency_id", "day", "metric"],
+        index_elements=["agency_id", "span", "day", "metric"],
         set_={"value": AgencyDailyCount.__table__.c.value + statement.excluded.value},
     ))
+
+
+def _rows_with_rollups(totals: Counter[Key]) -> list[dict]:
+    """Day rows plus the month and all-time rows they roll up into, in key order (no deadlocks)."""
+    expanded: Counter[tuple[int, str, date, str]] = Counter()
+    for (agency_id, day, metric), value in totals.items():
+        expanded[(agency_id, DAY, day, metric)] += value
+        expanded[(agency_id, MONTH, day.replace(day=1), metric)] += value
+        expanded[(agency_id, ALL_TIME, ALL_TIME_DAY, metric)] += value
+    return [{"agency_id": a, "span": s, "day": d, "metric": m, "value": v}
+            for (a, s, d, m), v in sorted(expanded.items())]
 
 
 async def count_event(
@@ -197,8 +207,21 @@ def _clock_after(kind: str, details: dict, at: datetime, agency_id: int | None, 
 
 
 async def stored_counts(session: AsyncSession) -> Counter[Key]:
-    rows = await session.exec(select(AgencyDailyCount).where(AgencyDailyCount.value != 0))
+    """The day rows as stored."""
+    rows = await session.exec(
+        select(AgencyDailyCount).where(AgencyDailyCount.value != 0, AgencyDailyCount.span == DAY)
+    )
     return Counter({(row.agency_id, row.day, row.metric): row.value for row in rows})
+
+
+async def rollups_match_days(session: AsyncSession) -> bool:
+    """Every month and all-time row equals the sum of its day rows."""
+    rows = list(await session.exec(select(AgencyDailyCount).where(AgencyDailyCount.value != 0)))
+    days = Counter({(r.agency_id, r.day, r.metric): r.value for r in rows if r.span == DAY})
+    expected = Counter({(r["agency_id"], r["span"], r["day"], r["metric"]): r["value"]
+                        for r in _rows_with_rollups(days) if r["span"] != DAY})
+    stored = Counter({(r.agency_id, r.span, r.day, r.metric): r.value for r in rows if r.span != DAY})
+    return stored == expected
 
 
 async def rebuild(session: AsyncSession) -> int:
@@ -206,7 +229,7 @@ async def rebuild(session: AsyncSession) -> int:
     await session.exec(text("LOCK TABLE agency_daily_counts IN EXCLUSIVE MODE"))
     totals = await recount(session)
     await session.exec(delete(AgencyDailyCount))
-    rows = [{"agency_id": a, "day": d, "metric": m, "value": v} for (a, d, m), v in sorted(totals.items())]
+    rows = _rows_with_rollups(totals)
     for start in range(0, len(rows), 5000):
         await session.exec(insert(AgencyDailyCount.__table__), params=rows[start:start + 5000])
     return len(rows)

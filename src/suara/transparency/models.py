@@ -10,11 +10,17 @@ from sqlmodel import Field, SQLModel
 PLATFORM = 0
 """The agency id under which items that have no agency yet are counted."""
 
+DAY, MONTH, ALL_TIME = "day", "month", "all"
+ALL_TIME_DAY = date(1970, 1, 1)
+"""Every increment lands in its day's row, its month's row (first day of the month) and the all-time row,
+so reading a month or all time costs the same however much history there is."""
+
 
 class AgencyDailyCount(SQLModel, table=True):
     __tablename__ = "agency_daily_counts"
 
     agency_id: int = Field(primary_key=True)
+    span: str = Field(default=DAY, primary_key=True, max_length=5)
     day: date = Field(sa_column=Column(Date, primary_key=True))
     metric: str = Field(primary_key=True, max_length=100)
     """e.g. resolved, first_response_le_3_working_days, received_by_category:<slug up to 60>."""

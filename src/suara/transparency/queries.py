@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.transparency.counters import HOUR_EDGES, WORKING_DAY_EDGES
-from suara.transparency.models import PLATFORM, AgencyDailyCount
+from suara.transparency.models import ALL_TIME, DAY, MONTH, PLATFORM, AgencyDailyCount
 
 
 class Period(StrEnum):
@@ -74,18 +74,31 @@ def _bucket_start(period: Period):
     return func.date_trunc(period.value, AgencyDailyCount.day).cast(AgencyDailyCount.day.type)
 
 
+def _span_for(period: Period, start: date | None, end: date | None) -> str:
+    """The coarsest stored rows that answer the question: all-time and month rows keep reads cheap."""
+    if period == Period.ALL and start is None and end is None:
+        return ALL_TIME
+    if period == Period.MONTH:
+        return MONTH
+    return DAY
+
+
 async def figures(
     session: AsyncSession, *, period: Period, start: date | None = None, end: date | None = None,
     agency_id: int | None = None,
 ) -> list[AgencyPeriod]:
-    """Counters summed per agency and period; the cost depends on days and agencies, not on items."""
+    """Counters summed per agency and period; the cost depends on days and agencies, not on items.
+
+    Months are whole calendar months: ``start`` selects from the first day of its month.
+    """
+    span = _span_for(period, start, end)
     bucket = _bucket_start(period)
     columns = [AgencyDailyCount.agency_id, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value)]
     if bucket is not None:
         columns.insert(1, bucket.label("period_start"))
-    query = select(*columns).where(AgencyDailyCount.agency_id != PLATFORM)
+    query = select(*columns).where(AgencyDailyCount.agency_id != PLATFORM, AgencyDailyCount.span == span)
     if start:
-        query = query.where(AgencyDailyCount.day >= start)
+        query = query.where(AgencyDailyCount.day >= (start.replace(day=1) if span == MONTH else start))
     if end:
         query = query.where(AgencyDailyCount.day <= end)
     if agency_id is not None:
@@ -108,7 +121,8 @@ async def open_now(session: AsyncSession, agency_id: int | None = None) -> dict[
     signs = {"received": 1, "reopened": 1, "disputed": 1, "transferred_out": -1, "resolved": -1, "rejected": -1}
     query = (
         select(AgencyDailyCount.agency_id, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value))
-        .where(AgencyDailyCount.metric.in_(signs), AgencyDailyCount.agency_id != PLATFORM)
+        .where(AgencyDailyCount.metric.in_(signs), AgencyDailyCount.agency_id != PLATFORM,
+               AgencyDailyCount.span == ALL_TIME)
         .group_by(AgencyDailyCount.agency_id, AgencyDailyCount.metric)
     )
     if agency_id is not None:
@@ -148,7 +162,8 @@ async def arrivals_by(
     prefix = f"received_by_{dimension.value}:"
     query = (
         select(AgencyDailyCount.metric, func.sum(AgencyDailyCount.value))
-        .where(AgencyDailyCount.metric.startswith(prefix), AgencyDailyCount.agency_id != PLATFORM)
+        .where(AgencyDailyCount.metric.startswith(prefix), AgencyDailyCount.agency_id != PLATFORM,
+               AgencyDailyCount.span == (ALL_TIME if start is None and end is None else DAY))
         .group_by(AgencyDailyCount.metric)
     )
     if start:
