@@ -110,15 +110,24 @@ def db_downgrade(revision: str = typer.Argument(..., help="Target revision, e.g.
 @app.command()
 def seed(
     directory: Path = typer.Option(None, help="Directory JSON (default: the Jawa Tengah directory)."),
+    demo: int = typer.Option(0, help="Also write this many historical demo submissions."),
 ) -> None:
-    """Load the agency directory and categories (existing rows are kept)."""
+    """Load the agency directory and categories (existing rows are kept), and optionally demo history."""
+    from rich.progress import Progress
+
     from suara.agencies import service as agencies
+    from suara.transparency.demo import seed_demo
 
     async def work(session):
-        return await agencies.load_directory(session, directory or agencies.DIRECTORY_FILE)
+        counts = await agencies.load_directory(session, directory or agencies.DIRECTORY_FILE)
+        console.print(f"Added {counts.agencies_added} agencies and {counts.categories_added} categories.")
+        if demo > 0:
+            with Progress(console=console) as progress:
+                task = progress.add_task("demo history", total=demo)
+                await seed_demo(session, demo, progress=lambda done: progress.advance(task, done))
+            console.print(f"Wrote {demo} demo submissions and rebuilt the counters.")
 
-    counts = asyncio.run(_with_session(work))
-    console.print(f"Added {counts.agencies_added} agencies and {counts.categories_added} categories.")
+    asyncio.run(_with_session(work))
 
 
 @category_app.command("assign")

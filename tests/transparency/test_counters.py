@@ -177,3 +177,26 @@ def test_first_response_time_across_idul_fitri_counts_only_working_time():
     }
     late = dict(increments_for_event("acknowledged", "staff:1", 7, 7, datetime(2025, 4, 14, 9, 0, tzinfo=wib), clock))
     assert (7, datetime(2025, 4, 14).date(), "first_response_within_service_level") not in late
+
+
+async def test_demo_history_is_plausible_and_its_counters_match_a_recount():
+    from sqlalchemy import func, select
+
+    from suara.submissions.models import Submission
+    from suara.transparency.demo import seed_demo
+
+    url = await create_database("suara_test_demo")
+    await migrate_and_seed(url)
+    engine = make_engine(url, pool_size=2)
+    try:
+        async with transaction(make_session_factory(engine)) as session:
+            assert await seed_demo(session, 600, batch=250) == 600
+        async with make_session_factory(engine)() as session:
+            statuses = dict((await session.exec(
+                select(Submission.status, func.count()).group_by(Submission.status))).all())
+            assert sum(statuses.values()) == 600
+            assert {"resolved", "closed", "acknowledged", "routed"} <= set(statuses)
+            assert await stored_counts(session) == await recount(session)
+            assert await rollups_match_days(session)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,92 @@
+"""Transparency read cost at 10,000 and at 1,000,000 submissions: the figures must not slow down with history.
+
+Usage: python bench/transparency.py [--small 10000] [--large 1000000] [--runs 200]
+Seeds demo history (`suara seed --demo`), then times the `transparency` GraphQL query (per month and all
+time) and GET /open-data/agency-stats.csv through the real app in-process, at both sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Timer, fresh_database  # noqa: E402
+
+from suara.app import create_app  # noqa: E402
+from suara.config import Settings  # noqa: E402
+from suara.db.engine import make_engine, make_session_factory, transaction  # noqa: E402
+from suara.routing.router import NoRouter  # noqa: E402
+from suara.state import AppState  # noqa: E402
+from suara.transparency.demo import seed_demo  # noqa: E402
+
+MONTHLY = "{ transparency(period: MONTH) { periodStart received resolved firstResponse { medianWorkingDays withinServiceLevelShare } } }"
+ALL_TIME = "{ transparency(period: ALL) { received resolved firstResponse { medianHours p90Hours } resolution { medianWorkingDays } } }"
+
+
+def quantiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1) + 0.5))]
+
+
+async def measure(app, runs: int) -> dict[str, tuple[float, float]]:
+    results = {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+        for name, request in (
+            ("transparency per month", lambda: client.post("/graphql", json={"query": MONTHLY})),
+            ("transparency all time", lambda: client.post("/graphql", json={"query": ALL_TIME})),
+            ("agency-stats.csv", lambda: client.get("/open-data/agency-stats.csv")),
+        ):
+            samples = []
+            for index in range(runs + 10):
+                started = time.perf_counter()
+                response = await request()
+                elapsed = (time.perf_counter() - started) * 1000
+                assert response.status_code == 200 and "errors" not in response.text[:200], response.text[:300]
+                if index >= 10:
+                    samples.append(elapsed)
+            results[name] = quantiles(samples)
+    return results
+
+
+async def main(small: int, large: int, runs: int) -> None:
+    url = await fresh_database("suara_bench_transparency")
+    engine = make_engine(url, pool_size=5)
+    sessions = make_session_factory(engine)
+    state = AppState(settings=Settings(database_url=url), engine=engine, sessions=sessions, router=NoRouter(),
+                     secret_key=b"bench")
+    app = create_app(state.settings, state=state)
+    figures = {}
+    seeded = 0
+    for target in (small, large):
+        with Timer() as seeding:
+            async with transaction(sessions) as session:
+                await seed_demo(session, target - seeded, seed=target)
+        print(f"seeded {target - seeded:,} submissions (and rebuilt all counters) in {seeding.seconds:.1f} s "
+              f"({(target - seeded) / seeding.seconds:,.0f}/s)", flush=True)
+        seeded = target
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE agency_daily_counts"))
+        figures[target] = await measure(app, runs)
+        for name, (p50, p99) in figures[target].items():
+            print(f"  {target:>9,} submissions  {name:24} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms", flush=True)
+    for name in figures[small]:
+        ratio = figures[large][name][1] / figures[small][name][1]
+        print(f"p99 ratio {large:,}/{small:,} for {name}: {ratio:.2f}")
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    asyncio.run(main(args.small, args.large, args.runs))
