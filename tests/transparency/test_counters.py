@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from suara.agencies.models import Agency
 from suara.common.errors import DomainError
+from suara.config import Settings
 from suara.db.admin import migrate_and_seed
+from suara.db.columns import utcnow
 from suara.db.engine import make_engine, make_session_factory, transaction
+from suara.routing.loading import load_router
 from suara.routing.router import NoRouter
 from suara.submissions import codes
 from suara.submissions import service as submissions
@@ -79,9 +83,14 @@ async def test_incremental_counters_equal_a_full_rebuild_after_random_concurrent
         officers = {a.id: (await make_staff(session, a.slug))[1] for a in agencies}
         _, admin = await make_staff(session, "pemprov-jateng", role="triage_admin")
 
-    async def submit_one() -> int:
+    model = load_router(Settings())
+
+    async def submit_one(index: int) -> int:
+        """Half the items go to people, half are routed by the shipped model on a clear road complaint."""
+        router = model if index % 2 else NoRouter()
+        text = unique_text("Jalan provinsi rusak parah, aspal berlubang dalam dan membahayakan pengendara motor")
         async with transaction(sessions) as session:
-            receipt = await submissions.submit(session, draft(text=unique_text()), router=NoRouter(), secret_key=KEY)
+            receipt = await submissions.submit(session, draft(text=text), router=router, secret_key=KEY)
             return receipt.submission.id
 
     async def random_action(submission_id: int) -> None:
@@ -91,7 +100,7 @@ async def test_incremental_counters_equal_a_full_rebuild_after_random_concurrent
                 officer = officers.get(item.agency_id, admin)
                 secret = codes.citizen_secret(item.tracking_code, KEY)
                 choice = rng.choice(["route", "ack", "respond", "forward", "resolve", "reject", "confirm",
-                                     "dispute", "note", "field"])
+                                     "dispute", "note", "field", "late"])
                 target = rng.choice(agencies)
                 match choice:
                     case "route":
@@ -106,7 +115,7 @@ async def test_incremental_counters_equal_a_full_rebuild_after_random_concurrent
                         await triage.resolve(session, officer, submission_id, "Sudah selesai dikerjakan.")
                     case "reject":
                         await triage.reject(session, admin if item.agency_id is None else officer, submission_id,
-                                            "incomplete", "Laporan kurang lengkap.")
+                                            rng.choice(sorted(triage.REJECTION_REASONS)), "Laporan kurang lengkap.")
                     case "confirm":
                         await triage.confirm_resolved(session, item.tracking_code, secret, key=KEY)
                     case "dispute":
@@ -115,10 +124,12 @@ async def test_incremental_counters_equal_a_full_rebuild_after_random_concurrent
                         await triage.add_note(session, officer, submission_id, "Catatan internal.")
                     case "field":
                         await triage.mark_field_check(session, officer, submission_id)
+                    case "late":  # the jobs loop, a season later: everything unanswered is overdue
+                        await triage.escalate_overdue(session, now=utcnow() + timedelta(days=rng.choice((10, 90))))
         except DomainError:
             pass  # refused actions roll back and must leave the counters untouched
 
-    ids = list(await asyncio.gather(*(submit_one() for _ in range(80))))
+    ids = list(await asyncio.gather(*(submit_one(index) for index in range(80))))
     for _ in range(40):
         batch = [rng.choice(ids) for _ in range(50)]
         await asyncio.gather(*(random_action(submission_id) for submission_id in batch))
@@ -131,8 +142,10 @@ async def test_incremental_counters_equal_a_full_rebuild_after_random_concurrent
     assert incremental == recomputed
     assert sum(v for (_, _, m), v in incremental.items() if m == "submitted") >= 80
     exercised = {metric for (_, _, metric) in incremental}
-    assert {"submitted", "received", "routed_by_people", "acknowledged", "responded", "forwarded",
-            "transferred_out", "resolved", "rejected"} <= exercised
+    assert {"submitted", "received", "routed_by_people", "routed_automatically", "acknowledged", "responded",
+            "forwarded", "transferred_out", "resolved", "rejected", "escalated", "overdue_open",
+            "automatic_route_changed"} <= exercised
+    assert len({metric for metric in exercised if metric.startswith("rejected_by_reason:")}) >= 2
 
     async with transaction(sessions) as session:
         await rebuild(session)

@@ -6,10 +6,14 @@ import csv
 import io
 import uuid
 
+from sqlmodel import select
+
 from suara.agencies.models import Agency
 from suara.db.engine import make_session_factory, transaction
 from suara.routing.router import NoRouter
+from suara.submissions import codes
 from suara.submissions import service as submissions
+from suara.submissions.models import Submission
 from suara.triage import service as triage
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import draft, make_staff, unique_text
@@ -61,6 +65,7 @@ async def test_open_data_csv_and_json_carry_the_figures_and_no_personal_data(cli
     assert len(rows) == 1 and rows[0]["received"] == "2" and rows[0]["resolved"] == "1"
     as_json = (await client.get("/open-data/agency-stats.json")).json()
     assert any(row["agency"] == slug and row["received"] == 2 for row in as_json["rows"])
+    assert {"agency": slug, "open_now": 1, "overdue_now": 0} in as_json["backlog_now"]
     for raw in (response.text, str(as_json)):
         for value in ("Wulan", "081277776666", "81277776666", "wulan.s@example.id", "3374015506900002"):
             assert value not in raw
@@ -112,3 +117,76 @@ async def test_small_region_and_category_cells_are_suppressed_but_channels_are_n
     everyone = (await gql(query, {"d": "CATEGORY", "a": None}))["arrivals"]
     assert all(cell["suppressed"] == (cell["count"] is None) for cell in everyone)
     assert all(cell["count"] is None or cell["count"] >= 5 for cell in everyone)
+
+
+async def test_overdue_now_routing_accuracy_and_rejection_reasons_follow_a_hand_followed_scenario(db_session, cast):
+    """Two road complaints routed by the shipped model to the roads agency: people move one elsewhere
+    (an automatic route not kept); the other runs past its deadline, then is rejected as spam."""
+    from datetime import timedelta
+
+    from suara.config import Settings
+    from suara.db.columns import utcnow
+    from suara.routing.loading import load_router
+    from suara.transparency import queries
+    from suara.transparency.queries import Period
+
+    roads = (await db_session.exec(select(Agency).where(Agency.slug == cast.agency_a))).one()
+
+    async def now_figures():
+        rows = await queries.figures(db_session, period=Period.ALL, agency_id=roads.id)
+        backlog = (await queries.backlog(db_session, roads.id)).get(roads.id, queries.AgencyBacklog(0, 0))
+        return (rows[0] if rows else queries.AgencyPeriod(roads.id, None)), backlog
+
+    before, backlog_before = await now_figures()
+    model = load_router(Settings())
+    ids = []
+    for _ in range(2):
+        text = unique_text("Jalan provinsi rusak parah, aspal berlubang dalam dan membahayakan pengendara motor")
+        receipt = await submissions.submit(db_session, draft(text=text), router=model, secret_key=TEST_SECRET_KEY)
+        assert receipt.submission.agency_id == roads.id and receipt.routing.automatic
+        ids.append(receipt.submission.id)
+    moved, late = ids
+    await triage.route_submission(db_session, cast.triage_admin, moved, "permades_dan_kependudukan")
+    await triage.escalate_overdue(db_session, now=utcnow() + timedelta(days=30))
+    while_late, backlog_late = await now_figures()
+    await triage.reject(db_session, cast.officer_a, late, "spam", "Isi laporan tidak pantas.")
+    after, backlog_after = await now_figures()
+
+    def delta(row, metric):
+        return row.count(metric) - before.count(metric)
+
+    assert delta(after, "routed_automatically") == 2 and delta(after, "automatic_route_changed") == 1
+    assert delta(after, "transferred_out") == 1 and delta(after, "rejected_by_reason:spam") == 1
+    assert delta(while_late, "escalated") >= 1  # the roads agency may hold other late items of this test session
+    assert backlog_late.overdue_now - backlog_before.overdue_now == delta(while_late, "overdue_open") >= 1
+    assert backlog_after.overdue_now == backlog_late.overdue_now - 1
+    assert backlog_after.open_now - backlog_before.open_now == 0  # one moved away, one rejected
+    accuracy = queries.AgencyPeriod(roads.id, None, {"routed_automatically": 2, "automatic_route_changed": 1})
+    assert accuracy.routing_accuracy == 0.5
+
+
+async def test_rates_rejection_reasons_and_totals_through_graphql(gql, engine, cast):
+    slug = await scenario(engine, cast)
+    async with transaction(make_session_factory(engine)) as session:
+        agency = (await session.exec(select(Agency).where(Agency.slug == slug))).one()
+        officer = (await make_staff(session, slug))[1]
+        for reason in ("duplicate", "duplicate", "spam"):
+            receipt = await submissions.submit(session, draft(text=unique_text()), router=NoRouter(),
+                                               secret_key=TEST_SECRET_KEY)
+            await triage.route_submission(session, cast.triage_admin, receipt.submission.id, "infrastruktur", slug)
+            await triage.reject(session, officer, receipt.submission.id, reason, "Sudah pernah dilaporkan.")
+        resolved = (await session.exec(select(Submission).where(
+            Submission.agency_id == agency.id, Submission.status == "resolved"))).one()
+        await triage.dispute(session, resolved.tracking_code, codes.citizen_secret(resolved.tracking_code, TEST_SECRET_KEY),
+                             "Jalannya masih berlubang.", key=TEST_SECRET_KEY)
+    query = """query($a: String) { transparency(period: ALL, agency: $a) {
+      rejected rejectedByReason { reason count } disputeRate reopenRate confirmationRate routingAccuracy } }"""
+    [figures] = (await gql(query, {"a": slug}))["transparency"]
+    assert figures == {"rejected": 3, "rejectedByReason": [{"reason": "duplicate", "count": 2}, {"reason": "spam", "count": 1}],
+                       "disputeRate": 1.0, "reopenRate": 0.0, "confirmationRate": 0.0, "routingAccuracy": None}
+    totals = (await gql("{ transparency(period: ALL, groupBy: TOTAL) { agency { slug } received rejected } }"))["transparency"]
+    per_agency = (await gql("{ transparency(period: ALL) { received rejected } }"))["transparency"]
+    assert len(totals) == 1 and totals[0]["agency"] is None
+    assert totals[0]["received"] == sum(row["received"] for row in per_agency)
+    backlog = (await gql("query($a: String) { backlog(agency: $a) { openNow overdueNow } }", {"a": slug}))["backlog"]
+    assert backlog == [{"openNow": 2, "overdueNow": 0}]

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from suara.submissions.models import Submission
 from suara.transparency import queries
 from suara.transparency.queries import Period
+from suara.triage.service import REJECTION_REASONS
 
 COLUMNS = [
     "agency", "month", "received", "routed_automatically", "routed_by_people", "acknowledged", "responded",
@@ -22,6 +23,8 @@ COLUMNS = [
     "first_responses", "first_response_within_service_level", "first_response_median_working_days",
     "first_response_p90_working_days", "first_response_median_hours", "resolutions",
     "resolution_within_service_level", "resolution_median_working_days", "resolution_p90_working_days",
+    "first_response_p90_hours", "resolution_median_hours", "resolution_p90_hours",
+    *[f"rejected_{reason}" for reason in REJECTION_REASONS], "automatic_routes_changed", "routing_accuracy",
 ]
 CACHE = "public, max-age=300"
 
@@ -53,6 +56,11 @@ async def monthly_rows(request: Request) -> list[dict]:
             "resolutions": resolution.count, "resolution_within_service_level": resolution.within_service_level,
             "resolution_median_working_days": resolution.median_working_days,
             "resolution_p90_working_days": resolution.p90_working_days,
+            "first_response_p90_hours": first.p90_hours, "resolution_median_hours": resolution.median_hours,
+            "resolution_p90_hours": resolution.p90_hours,
+            **{f"rejected_{reason}": period.count(f"rejected_by_reason:{reason}") for reason in REJECTION_REASONS},
+            "automatic_routes_changed": period.count("automatic_route_changed"),
+            "routing_accuracy": round(period.routing_accuracy, 4) if period.routing_accuracy is not None else None,
         })
     return rows
 
@@ -74,7 +82,16 @@ async def agency_stats_csv(request: Request) -> Response:
 
 
 async def agency_stats_json(request: Request) -> Response:
-    body = json.dumps({"columns": COLUMNS, "rows": await monthly_rows(request)}, ensure_ascii=False).encode()
+    """The monthly rows, plus each agency's backlog and overdue items right now."""
+    state = request.app.state.suara
+    directory = await state.directory()
+    async with state.reading() as session:
+        backlog = await queries.backlog(session)
+    now = [{"agency": directory.agencies[agency_id].slug if agency_id in directory.agencies else str(agency_id),
+            "open_now": figures.open_now, "overdue_now": figures.overdue_now}
+           for agency_id, figures in sorted(backlog.items())]
+    body = json.dumps({"columns": COLUMNS, "rows": await monthly_rows(request), "backlog_now": now},
+                      ensure_ascii=False).encode()
     return _cached(request, body, "application/json")
 
 
@@ -96,6 +113,20 @@ cuti bersama, di zona waktu instansi). Median dan persentil ke-90 dilaporkan seb
 histogram (misalnya "≤ 1 hari kerja").</li>
 <li><b>Sesuai standar layanan</b>: dijawab atau diselesaikan sebelum tenggat yang berlaku saat itu
 (tanggapan pertama 3 hari kerja, permintaan informasi 5, penyelesaian 14 atau 60 dengan cek lapangan).</li>
+<li><b>Sedang berjalan</b> dan <b>terlambat sekarang</b>: laporan yang dipegang instansi dan belum selesai, dan
+di antaranya yang sudah melewati tenggat (ditandai oleh pemeriksaan berkala setiap menit) dan belum diselesaikan,
+ditolak, atau diteruskan.</li>
+<li><b>Akurasi rute otomatis</b>: dari laporan yang dirutekan otomatis oleh model pada periode itu, bagian yang tidak
+dipindahkan petugas (dirutekan ulang oleh admin triase atau diteruskan instansi ke instansi lain). Perubahan dihitung
+pada hari rute aslinya.</li>
+<li><b>Ditolak menurut alasan</b>: bukan kewenangan, tidak lengkap, spam, atau duplikat.</li>
+<li><b>Tingkat sengketa, pembukaan ulang, dan konfirmasi</b>: jumlah sengketa, pembukaan ulang, dan konfirmasi
+warga dibagi jumlah laporan yang diselesaikan pada periode yang sama.</li>
+<li><b>Sel kecil</b>: pada rincian menurut wilayah dan kategori, sel dengan kurang dari 5 laporan ditampilkan
+sebagai "&lt;5", karena sel sekecil itu bisa menunjuk kepada seseorang. Laporan rahasia tetap dihitung, tetapi tidak
+pernah ditampilkan satu per satu.</li>
+<li><b>Peringkat instansi</b>: hanya instansi dengan sedikitnya 20 laporan dalam periode itu, agar instansi kecil
+tidak berada di puncak karena kebetulan.</li>
 <li>Data tidak memuat nama, nomor telepon, email, NIK, maupun isi laporan rahasia.</li>
 </ul>
 </section>
@@ -112,6 +143,19 @@ collective leave, in the agency's time zone). Medians and 90th percentiles are r
 their histogram bucket (for example "≤ 1 working day").</li>
 <li><b>Within the service level</b>: answered or resolved before the deadline in force at the time (first
 response 3 working days, information requests 5, resolution 14, or 60 with a field check).</li>
+<li><b>Open now</b> and <b>overdue now</b>: items the agency holds unfinished, and of those the ones past a
+deadline (flagged by the check that runs every minute) and not yet resolved, rejected or handed on.</li>
+<li><b>Routing accuracy</b>: of the items the model routed automatically in the period, the share staff did not
+move (re-routed by a triage admin, or forwarded by the agency to another). A change is counted on the day of the
+route it undoes.</li>
+<li><b>Rejected by reason</b>: not the agency's authority, incomplete, spam, or duplicate.</li>
+<li><b>Dispute, reopen and confirmation rates</b>: disputes, reopenings and citizens' confirmations divided by
+the items resolved in the same period.</li>
+<li><b>Small cells</b>: in breakdowns by region and category, cells of fewer than 5 items are shown as "&lt;5",
+because a cell that small could point at a person. Confidential submissions count, but never appear
+individually.</li>
+<li><b>League table</b>: only agencies with at least 20 items in the period are ranked, so a tiny agency cannot
+top it by chance.</li>
 <li>The data hold no names, phone numbers, e-mails, NIKs or texts of confidential submissions.</li>
 </ul>
 </section>

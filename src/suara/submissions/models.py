@@ -114,6 +114,10 @@ class Submission(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=timestamp_column())
     first_response_escalated_at: datetime | None = Field(default=None, sa_column=timestamp_column())
     resolution_escalated_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    route_automatic: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    """The current route is the model's and no person has changed it (for routing accuracy)."""
+    overdue_since: datetime | None = Field(default=None, sa_column=timestamp_column())
+    """Set when the agency missed a deadline, cleared when it resolves, rejects or hands the item on."""
     due_at: datetime | None = Field(default=None, sa_column=timestamp_column())
     """The deadline that matters now: first response until answered, then resolution."""
     duplicate_bands: list[int] | None = Field(default=None, sa_column=Column(ARRAY(BigInteger)))

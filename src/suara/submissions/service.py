@@ -89,7 +89,8 @@ async def submit(
     now = utcnow()
     row.update(created_at=now, updated_at=now)
     if status == Status.ROUTED:
-        row.update(routing_changes(agency, clean.kind, now), category_slug=decision.category)
+        row.update(routing_changes(agency, clean.kind, now), category_slug=decision.category,
+                   route_automatic=bool(decision.model_version))
 
     for _ in range(CODE_ATTEMPTS):
         row["tracking_code"] = codes.new_tracking_code()

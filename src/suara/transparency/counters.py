@@ -8,7 +8,8 @@ events record (``details.agency_id`` on every ``routed`` and ``forwarded`` event
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -33,6 +34,8 @@ ACTION_METRICS = {
 """Event kinds counted for the agency that held the item when it happened."""
 
 AGENCY_CHANGING = {"routed", "forwarded"}
+OVERDUE_ENDS = {"resolved", "rejected", "closed", "confirmed_resolved"}
+"""An overdue item stops being overdue when its agency finishes it or hands it on (AGENCY_CHANGING)."""
 FIRST_RESPONSES = {"acknowledged", "responded", "resolved", "rejected"}
 """Any of these, the first after the agency got the item, is its first response."""
 
@@ -52,6 +55,10 @@ class Clock:
     resolution_due_at: datetime | None
     responded: bool
     timezone: str
+    automatic_route: bool = False
+    """The route is still the model's: a person changing it counts against routing accuracy."""
+    overdue: bool = False
+    """The agency has missed a deadline and not yet finished or handed on the item."""
 
 
 def bucket(value: float, edges: tuple[float, ...], unit: str) -> str:
@@ -97,10 +104,11 @@ class Facets:
 
 def increments_for_event(
     kind: str, actor: str, agency_before: int | None, agency_after: int | None, at: datetime,
-    clock: Clock | None = None, facets: Facets | None = None,
+    clock: Clock | None = None, facets: Facets | None = None, details: dict | None = None,
 ) -> list[tuple[Key, int]]:
     """The counter changes one event causes; ``clock`` is the item's clock before the event."""
     day = counting_day(at)
+    details = details or {}
     changes: list[tuple[Key, int]] = []
     if kind == "received":
         changes.append(((PLATFORM, day, "submitted"), 1))
@@ -116,12 +124,39 @@ def increments_for_event(
         changes.append(((agency_after, day, how), 1))
     if kind in ACTION_METRICS and agency_before is not None:
         changes.append(((agency_before, day, kind), 1))
+    if kind == "rejected" and agency_before is not None:
+        changes.append(((agency_before, day, f"rejected_by_reason:{details.get('reason') or 'unspecified'}"), 1))
     if clock is not None and agency_before is not None:
+        changes += _routing_and_overdue(kind, actor, agency_before, day, clock, details)
         if kind in FIRST_RESPONSES and not clock.responded:
             changes += _durations("first_response", agency_before, day, clock, at, clock.first_response_due_at)
         if kind == "resolved":
             changes += _durations("resolution", agency_before, day, clock, at, clock.resolution_due_at)
     return changes
+
+
+def _routing_and_overdue(kind: str, actor: str, agency_id: int, day: date, clock: Clock, details: dict):
+    changes = []
+    corrected = kind == "routed" and not actor.startswith("model:") and details.get("decision") == "corrected"
+    if clock.automatic_route and (corrected or kind == "forwarded"):
+        # Counted on the day of the route it undoes, so a period's accuracy is about that period's routes.
+        changes.append(((agency_id, counting_day(clock.started_at), "automatic_route_changed"), 1))
+    if kind == "escalated" and not clock.overdue:
+        changes.append(((agency_id, day, "overdue_open"), 1))
+    elif clock.overdue and (kind in OVERDUE_ENDS or kind in AGENCY_CHANGING):
+        changes.append(((agency_id, day, "overdue_open"), -1))
+    return changes
+
+
+def clock_state_changes(kind: str, actor: str, at: datetime, overdue_since: datetime | None) -> dict:
+    """Submission columns an event sets so the next event's clock agrees with the replay in `recount`."""
+    if kind in AGENCY_CHANGING:
+        return {"route_automatic": kind == "routed" and actor.startswith("model:"), "overdue_since": None}
+    if kind == "escalated":
+        return {"overdue_since": overdue_since or at}
+    if kind in OVERDUE_ENDS:
+        return {"overdue_since": None}
+    return {}
 
 
 async def apply(session: AsyncSession, changes: Iterable[tuple[Key, int]]) -> None:
@@ -149,11 +184,34 @@ def _rows_with_rollups(totals: Counter[Key]) -> list[dict]:
             for (a, s, d, m), v in sorted(expanded.items())]
 
 
+PENDING = "suara.pending_counter_changes"
+
+
+@asynccontextmanager
+async def counted_together(session: AsyncSession) -> AsyncIterator[None]:
+    """Apply the counter changes of many events as one sorted write when the block ends.
+
+    A batch job that moves items of many agencies would otherwise take counter rows out of key
+    order across its events and could deadlock with an officer's single-event write.
+    """
+    pending: list[tuple[Key, int]] = []
+    session.info[PENDING] = pending
+    try:
+        yield
+    finally:
+        session.info.pop(PENDING, None)
+    await apply(session, pending)
+
+
 async def count_event(
     session: AsyncSession, kind: str, actor: str, agency_before: int | None, agency_after: int | None,
-    at: datetime, clock: Clock | None = None, facets: Facets | None = None,
+    at: datetime, clock: Clock | None = None, facets: Facets | None = None, details: dict | None = None,
 ) -> None:
-    await apply(session, increments_for_event(kind, actor, agency_before, agency_after, at, clock, facets))
+    changes = increments_for_event(kind, actor, agency_before, agency_after, at, clock, facets, details)
+    if PENDING in session.info:
+        session.info[PENDING].extend(changes)
+    else:
+        await apply(session, changes)
 
 
 def _due(details: dict, key: str) -> datetime | None:
@@ -185,20 +243,25 @@ async def recount(session: AsyncSession) -> Counter[Key]:
         elif kind == "routed":
             item = replace(item, category=details.get("category"))
         facets[submission_id] = item
-        for key, delta in increments_for_event(kind, actor, before, after, at, clock, item):
+        for key, delta in increments_for_event(kind, actor, before, after, at, clock, item, details):
             totals[key] += delta
-        clocks[submission_id] = _clock_after(kind, details, at, after, clock, zones)
+        clocks[submission_id] = _clock_after(kind, actor, details, at, after, clock, zones)
     return totals
 
 
-def _clock_after(kind: str, details: dict, at: datetime, agency_id: int | None, clock: Clock | None,
-                 zones: dict[int, str]) -> Clock | None:
+def _clock_after(kind: str, actor: str, details: dict, at: datetime, agency_id: int | None,
+                 clock: Clock | None, zones: dict[int, str]) -> Clock | None:
     """How an event moves the item's clock, as the workflow does (see triage.deadlines)."""
     if kind in AGENCY_CHANGING and agency_id is not None:
         return Clock(at, _due(details, "first_response_due_at"), _due(details, "resolution_due_at"), False,
-                     zones.get(agency_id, "Asia/Jakarta"))
+                     zones.get(agency_id, "Asia/Jakarta"),
+                     automatic_route=clock_state_changes(kind, actor, at, None)["route_automatic"])
     if clock is None:
         return None
+    if kind == "escalated":
+        clock = replace(clock, overdue=True)
+    if kind in OVERDUE_ENDS:
+        clock = replace(clock, overdue=False)
     if kind in FIRST_RESPONSES and not clock.responded:
         clock = replace(clock, responded=True)
     if kind == "field_check_marked":

@@ -30,8 +30,10 @@ SUBMISSION_COLUMNS = [
     "id", "tracking_code", "kind", "channel", "text", "public_text", "category_slug", "agency_id", "region_code",
     "anonymous", "confidential", "status", "version", "support_count", "field_check", "routed_at",
     "first_response_due_at", "resolution_due_at", "first_responded_at", "resolved_at", "closed_at", "due_at",
+    "route_automatic", "overdue_since", "first_response_escalated_at", "resolution_escalated_at",
     "created_at", "updated_at",
 ]
+UNFINISHED = {"routed", "forwarded", "acknowledged", "in_progress"}
 EVENT_COLUMNS = ["submission_id", "kind", "actor", "status_before", "status_after", "details", "public", "created_at"]
 
 
@@ -86,7 +88,8 @@ class History:
             region_code=rng.choice(REGIONS), anonymous=rng.random() < 0.15, confidential=rng.random() < 0.05,
             status="received", version=1, support_count=0, field_check=False, routed_at=None,
             first_response_due_at=None, resolution_due_at=None, first_responded_at=None, resolved_at=None,
-            closed_at=None, due_at=None, created_at=created, updated_at=created,
+            closed_at=None, due_at=None, route_automatic=False, overdue_since=None,
+            first_response_escalated_at=None, resolution_escalated_at=None, created_at=created, updated_at=created,
         )
         events.append((submission_id, "received", f"citizen:{channel}", None, "received",
                        json.dumps({"channel": channel, "kind": kind, "region_code": row["region_code"]}), True, created))
@@ -146,7 +149,7 @@ class History:
     def _route(self, row, event, kind, actor, after, agency: Agency, submission_kind, at, details):
         deadlines = deadlines_for(agency, submission_kind, at)
         row.update(agency_id=agency.id, category_slug=row["category_slug"] or details.get("category"),
-                   routed_at=at, first_response_due_at=deadlines.first_response_due_at,
+                   routed_at=at, route_automatic=actor.startswith("model:"), first_response_due_at=deadlines.first_response_due_at,
                    resolution_due_at=deadlines.resolution_due_at, due_at=deadlines.first_response_due_at,
                    first_responded_at=None)
         event(kind, actor, after, at, {**details, "agency_id": agency.id,
@@ -155,6 +158,15 @@ class History:
 
     @staticmethod
     def _finish(row, events, status, now) -> Timeline:
+        if status in UNFINISHED and row["due_at"] is not None:
+            # The jobs loop would have escalated it a minute after the deadline it missed.
+            at = max(row["due_at"], events[-1][-1]) + timedelta(minutes=1)
+            if at <= now:
+                which = "first_response" if row["first_responded_at"] is None else "resolution"
+                row[f"{which}_escalated_at"] = row["overdue_since"] = at
+                events.append((row["id"], "escalated", "system", status, status,
+                               json.dumps({"deadline": which, "due_at": row["due_at"].isoformat(),
+                                           "agency_id": row["agency_id"]}), True, at))
         row["status"] = status
         row["version"] = len(events)
         row["updated_at"] = events[-1][-1]

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.transparency.counters import HOUR_EDGES, WORKING_DAY_EDGES
 from suara.transparency.models import ALL_TIME, DAY, MONTH, PLATFORM, AgencyDailyCount
+
+FACET_PREFIX = "received_by_"
 
 
 class Period(StrEnum):
@@ -45,6 +47,19 @@ class AgencyPeriod:
 
     def count(self, metric: str) -> int:
         return self.counts.get(metric, 0)
+
+    def by_prefix(self, prefix: str) -> dict[str, int]:
+        return {metric[len(prefix):]: value for metric, value in self.counts.items()
+                if metric.startswith(prefix) and value}
+
+    def share(self, part: str, whole: str) -> float | None:
+        return self.count(part) / self.count(whole) if self.count(whole) else None
+
+    @property
+    def routing_accuracy(self) -> float | None:
+        """Share of this period's automatic routes to the agency that people did not change."""
+        automatic = self.count("routed_automatically")
+        return 1 - self.count("automatic_route_changed") / automatic if automatic else None
 
     def durations(self, prefix: str) -> Durations:
         return Durations(
@@ -85,25 +100,31 @@ def _span_for(period: Period, start: date | None, end: date | None) -> str:
 
 async def figures(
     session: AsyncSession, *, period: Period, start: date | None = None, end: date | None = None,
-    agency_id: int | None = None,
+    agency_id: int | None = None, all_agencies_together: bool = False,
 ) -> list[AgencyPeriod]:
-    """Counters summed per agency and period; the cost depends on days and agencies, not on items.
+    """Counters summed per agency (or over all agencies) and period; the cost depends on days and
+    agencies, not on items.
 
     Months are whole calendar months: ``start`` selects from the first day of its month.
     """
     span = _span_for(period, start, end)
     bucket = _bucket_start(period)
-    columns = [AgencyDailyCount.agency_id, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value)]
+    who = literal(PLATFORM).label("agency_id") if all_agencies_together else AgencyDailyCount.agency_id
+    columns = [who, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value)]
     if bucket is not None:
         columns.insert(1, bucket.label("period_start"))
-    query = select(*columns).where(AgencyDailyCount.agency_id != PLATFORM, AgencyDailyCount.span == span)
+    query = select(*columns).where(
+        AgencyDailyCount.agency_id != PLATFORM, AgencyDailyCount.span == span,
+        AgencyDailyCount.metric.not_like(f"{FACET_PREFIX}%"),  # breakdowns are read by `arrivals_by`
+    )
     if start:
         query = query.where(AgencyDailyCount.day >= (start.replace(day=1) if span == MONTH else start))
     if end:
         query = query.where(AgencyDailyCount.day <= end)
     if agency_id is not None:
         query = query.where(AgencyDailyCount.agency_id == agency_id)
-    group = [AgencyDailyCount.agency_id, AgencyDailyCount.metric] + ([bucket] if bucket is not None else [])
+    group = ([] if all_agencies_together else [AgencyDailyCount.agency_id]) + [AgencyDailyCount.metric] \
+        + ([bucket] if bucket is not None else [])
     rows = (await session.exec(query.group_by(*group))).all()
     grouped: dict[tuple[int, date | None], AgencyPeriod] = {}
     for row in rows:
@@ -116,21 +137,32 @@ async def figures(
     return sorted(grouped.values(), key=lambda p: (p.agency_id, p.period_start or date.min))
 
 
-async def open_now(session: AsyncSession, agency_id: int | None = None) -> dict[int, int]:
-    """Items each agency holds unfinished right now, from all-time counters."""
-    signs = {"received": 1, "reopened": 1, "disputed": 1, "transferred_out": -1, "resolved": -1, "rejected": -1}
+@dataclass(frozen=True)
+class AgencyBacklog:
+    open_now: int
+    overdue_now: int
+
+
+BACKLOG_SIGNS = {
+    "received": ("open", 1), "reopened": ("open", 1), "disputed": ("open", 1), "transferred_out": ("open", -1),
+    "resolved": ("open", -1), "rejected": ("open", -1), "overdue_open": ("overdue", 1),
+}
+
+
+async def backlog(session: AsyncSession, agency_id: int | None = None) -> dict[int, AgencyBacklog]:
+    """Items each agency holds unfinished right now, and how many of them are overdue, from all-time counters."""
     query = (
-        select(AgencyDailyCount.agency_id, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value))
-        .where(AgencyDailyCount.metric.in_(signs), AgencyDailyCount.agency_id != PLATFORM,
+        select(AgencyDailyCount.agency_id, AgencyDailyCount.metric, AgencyDailyCount.value)
+        .where(AgencyDailyCount.metric.in_(BACKLOG_SIGNS), AgencyDailyCount.agency_id != PLATFORM,
                AgencyDailyCount.span == ALL_TIME)
-        .group_by(AgencyDailyCount.agency_id, AgencyDailyCount.metric)
     )
     if agency_id is not None:
         query = query.where(AgencyDailyCount.agency_id == agency_id)
-    backlog: dict[int, int] = defaultdict(int)
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: {"open": 0, "overdue": 0})
     for agency, metric, value in (await session.exec(query)).all():
-        backlog[agency] += signs[metric] * int(value)
-    return dict(backlog)
+        which, sign = BACKLOG_SIGNS[metric]
+        totals[agency][which] += sign * int(value)
+    return {agency: AgencyBacklog(t["open"], t["overdue"]) for agency, t in totals.items()}
 
 
 SMALL_CELL = 5
@@ -159,7 +191,7 @@ async def arrivals_by(
     agency_id: int | None = None,
 ) -> list[Cell]:
     """Arrivals per channel, region or category; small region and category cells are suppressed."""
-    prefix = f"received_by_{dimension.value}:"
+    prefix = f"{FACET_PREFIX}{dimension.value}:"
     query = (
         select(AgencyDailyCount.metric, func.sum(AgencyDailyCount.value))
         .where(AgencyDailyCount.metric.startswith(prefix), AgencyDailyCount.agency_id != PLATFORM,

@@ -28,6 +28,7 @@ from suara.submissions.models import (
     unfinished_statuses,
 )
 from suara.submissions.service import find_by_tracking_code
+from suara.transparency.counters import counted_together
 from suara.triage.auth import Actor
 from suara.triage.calendar import add_working_days
 from suara.triage.deadlines import (
@@ -382,6 +383,14 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
         .with_for_update(skip_locked=True)
     ))
     escalated = 0
+    async with counted_together(session):
+        escalated = await _escalate_each(session, late, now)
+    await session.flush()
+    return escalated
+
+
+async def _escalate_each(session: AsyncSession, late: list[Submission], now: datetime) -> int:
+    escalated = 0
     for submission in late:
         which = "first_response" if submission.first_responded_at is None and submission.first_response_due_at < now \
             and submission.first_response_escalated_at is None else "resolution"
@@ -402,7 +411,6 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
             submission_id=submission.id,
         )
         escalated += 1
-    await session.flush()
     return escalated
 
 
@@ -426,9 +434,11 @@ async def auto_close(session: AsyncSession, *, now: datetime | None = None) -> i
         .with_for_update(of=Submission, skip_locked=True)
     ))
     closed = 0
-    for submission, timezone in resolved:
-        if add_working_days(submission.resolved_at, AUTO_CLOSE_WORKING_DAYS, timezone) >= now:
-            continue
-        await transition(session, submission, Action.AUTO_CLOSE, Actor.system(), changes={"closed_at": now}, now=now)
-        closed += 1
+    async with counted_together(session):
+        for submission, timezone in resolved:
+            if add_working_days(submission.resolved_at, AUTO_CLOSE_WORKING_DAYS, timezone) >= now:
+                continue
+            await transition(session, submission, Action.AUTO_CLOSE, Actor.system(), changes={"closed_at": now},
+                             now=now)
+            closed += 1
     return closed

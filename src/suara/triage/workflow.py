@@ -19,7 +19,7 @@ from suara.common.errors import DomainError
 from suara.db.columns import utcnow
 from suara.notifications.service import notify_citizen
 from suara.submissions.models import Status, Submission, SubmissionEvent
-from suara.transparency.counters import Clock, Facets, count_event
+from suara.transparency.counters import Clock, Facets, clock_state_changes, count_event
 from suara.triage.auth import Actor
 
 S = Status
@@ -121,6 +121,8 @@ async def _clock_before(session: AsyncSession, submission: Submission) -> Clock 
         resolution_due_at=submission.resolution_due_at,
         responded=submission.first_responded_at is not None,
         timezone=agency.timezone,
+        automatic_route=submission.route_automatic,
+        overdue=submission.overdue_since is not None,
     )
 
 
@@ -145,18 +147,19 @@ async def transition(
     """Apply ``action`` to ``submission`` as read at its current version; return the new row."""
     new_status = next_status(submission.status, action)
     now = now or utcnow()
+    kind = EVENT_KINDS[action]
+    state = clock_state_changes(kind, actor.label, now, submission.overdue_since)
     table = Submission.__table__
     result = await session.exec(
         update(table)
         .where(table.c.id == submission.id, table.c.version == submission.version)
-        .values(status=new_status, version=submission.version + 1, updated_at=now, **(changes or {}))
+        .values(status=new_status, version=submission.version + 1, updated_at=now, **{**state, **(changes or {})})
         .returning(table)
     )
     row = result.first()
     if row is None:
         raise Conflict()
     updated = Submission.model_validate(dict(row._mapping))
-    kind = EVENT_KINDS[action]
     details = details or {}
     session.add(
         SubmissionEvent(
@@ -167,7 +170,7 @@ async def transition(
     )
     await count_event(session, kind, actor.label, submission.agency_id, updated.agency_id, now,
                       await _clock_before(session, submission),
-                      Facets(updated.channel, updated.region_code, updated.category_slug))
+                      Facets(updated.channel, updated.region_code, updated.category_slug), details)
     await notify_citizen(session, updated, kind, agency_name=agency_name, note=details.get("public_note"))
     await session.flush()
     return updated

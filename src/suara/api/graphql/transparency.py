@@ -38,7 +38,19 @@ class DurationFigures:
         )
 
 
-@strawberry.type(description="One agency's figures for one period.")
+@strawberry.type(description="How many items were rejected for one reason.")
+class ReasonCount:
+    reason: str
+    count: int
+
+
+@strawberry.enum(description="Whether figures are per agency or summed over all agencies.")
+class TransparencyGrouping(Enum):
+    AGENCY = "agency"
+    TOTAL = "total"
+
+
+@strawberry.type(description="One agency's figures for one period (agency is null when summed over all agencies).")
 class AgencyFigures:
     period_start: date | None
     received: int
@@ -53,6 +65,14 @@ class AgencyFigures:
     disputed: int
     confirmed_by_citizens: int
     escalated_overdue: int
+    rejected_by_reason: list[ReasonCount]
+    automatic_routes_changed: int = strawberry.field(
+        description="Automatic routes of this period that staff later re-routed or forwarded.")
+    routing_accuracy: float | None = strawberry.field(
+        description="Share of this period's automatic routes that staff kept (null without automatic routes).")
+    dispute_rate: float | None = strawberry.field(description="Disputes by citizens per resolved item.")
+    reopen_rate: float | None = strawberry.field(description="Reopenings per resolved item.")
+    confirmation_rate: float | None = strawberry.field(description="Resolutions confirmed by the citizen per resolved item.")
     first_response: DurationFigures
     resolution: DurationFigures
     agency_id: strawberry.Private[int]
@@ -70,6 +90,11 @@ class AgencyFigures:
             resolved=row.count("resolved"), rejected=row.count("rejected"), forwarded=row.count("forwarded"),
             reopened=row.count("reopened"), disputed=row.count("disputed"),
             confirmed_by_citizens=row.count("confirmed_resolved"), escalated_overdue=row.count("escalated"),
+            rejected_by_reason=[ReasonCount(reason=reason, count=count)
+                                for reason, count in sorted(row.by_prefix("rejected_by_reason:").items())],
+            automatic_routes_changed=row.count("automatic_route_changed"), routing_accuracy=row.routing_accuracy,
+            dispute_rate=row.share("disputed", "resolved"), reopen_rate=row.share("reopened", "resolved"),
+            confirmation_rate=row.share("confirmed_resolved", "resolved"),
             first_response=DurationFigures.of(row.durations("first_response")),
             resolution=DurationFigures.of(row.durations("resolution")),
             agency_id=row.agency_id,
@@ -111,6 +136,7 @@ class BreakdownCell:
 @strawberry.type
 class Backlog:
     open_now: int
+    overdue_now: int = strawberry.field(description="Open items past a service-level deadline right now.")
     agency_id: strawberry.Private[int]
 
     @strawberry.field
@@ -133,10 +159,12 @@ class TransparencyQuery:
         self, info: Info, period: TransparencyPeriod = Period.MONTH,
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None, agency: str | None = None,
+        group_by: TransparencyGrouping = TransparencyGrouping.AGENCY,
     ) -> list[AgencyFigures]:
         agency_id = await _agency_id(info, agency)
         async with info.context.state.reading() as session:
-            rows = await queries.figures(session, period=period, start=from_, end=to, agency_id=agency_id)
+            rows = await queries.figures(session, period=period, start=from_, end=to, agency_id=agency_id,
+                                         all_agencies_together=group_by == TransparencyGrouping.TOTAL)
         return [AgencyFigures.of(row) for row in rows]
 
     @strawberry.field(description="League table by service-level share; agencies under the minimum volume are left out.")
@@ -167,8 +195,10 @@ class TransparencyQuery:
             cells = await queries.arrivals_by(session, dimension, start=from_, end=to, agency_id=agency_id)
         return [BreakdownCell(key=cell.key, count=cell.count, suppressed=cell.suppressed) for cell in cells]
 
-    @strawberry.field(description="Items each agency holds unfinished right now.")
-    async def backlog(self, info: Info) -> list[Backlog]:
+    @strawberry.field(description="Items each agency holds unfinished right now, and how many are overdue.")
+    async def backlog(self, info: Info, agency: str | None = None) -> list[Backlog]:
+        agency_id = await _agency_id(info, agency)
         async with info.context.state.reading() as session:
-            counts = await queries.open_now(session)
-        return [Backlog(open_now=count, agency_id=agency_id) for agency_id, count in sorted(counts.items())]
+            counts = await queries.backlog(session, agency_id)
+        return [Backlog(open_now=figures.open_now, overdue_now=figures.overdue_now, agency_id=agency_id)
+                for agency_id, figures in sorted(counts.items())]
