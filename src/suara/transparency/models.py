@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Column, Date
+from sqlalchemy import BigInteger, Column, Date, Index
 from sqlmodel import Field, SQLModel
 
 PLATFORM = 0
@@ -18,6 +18,12 @@ so reading a month or all time costs the same however much history there is."""
 
 class AgencyDailyCount(SQLModel, table=True):
     __tablename__ = "agency_daily_counts"
+    __table_args__ = (
+        # Public reads select one span and a range of days: an index-only scan of exactly those rows,
+        # where the primary key (agency first) would make them scan every day row ever written.
+        Index("ix_agency_daily_counts_span_day", "span", "day", "agency_id", "metric",
+              postgresql_include=["value"]),
+    )
 
     agency_id: int = Field(primary_key=True)
     span: str = Field(default=DAY, primary_key=True, max_length=5)

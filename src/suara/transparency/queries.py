@@ -108,13 +108,19 @@ async def figures(
     Months are whole calendar months: ``start`` selects from the first day of its month.
     """
     span = _span_for(period, start, end)
+    stored_as_asked = span == {Period.MONTH: MONTH, Period.ALL: ALL_TIME}.get(period) and not all_agencies_together
     bucket = _bucket_start(period)
-    who = literal(PLATFORM).label("agency_id") if all_agencies_together else AgencyDailyCount.agency_id
-    columns = [who, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value)]
+    if stored_as_asked:  # one stored row per agency, period and metric: nothing to add up
+        who, value = AgencyDailyCount.agency_id, AgencyDailyCount.value
+        bucket = AgencyDailyCount.day if period == Period.MONTH else None
+    else:
+        who = literal(PLATFORM).label("agency_id") if all_agencies_together else AgencyDailyCount.agency_id
+        value = func.sum(AgencyDailyCount.value)
+    columns = [who, AgencyDailyCount.metric, value]
     if bucket is not None:
         columns.insert(1, bucket.label("period_start"))
     query = select(*columns).where(
-        AgencyDailyCount.agency_id != PLATFORM, AgencyDailyCount.span == span,
+        AgencyDailyCount.span == span, AgencyDailyCount.agency_id != PLATFORM,
         AgencyDailyCount.metric.not_like(f"{FACET_PREFIX}%"),  # breakdowns are read by `arrivals_by`
     )
     if start:
@@ -123,9 +129,10 @@ async def figures(
         query = query.where(AgencyDailyCount.day <= end)
     if agency_id is not None:
         query = query.where(AgencyDailyCount.agency_id == agency_id)
-    group = ([] if all_agencies_together else [AgencyDailyCount.agency_id]) + [AgencyDailyCount.metric] \
-        + ([bucket] if bucket is not None else [])
-    rows = (await session.exec(query.group_by(*group))).all()
+    if not stored_as_asked:
+        query = query.group_by(*([] if all_agencies_together else [AgencyDailyCount.agency_id]),
+                               AgencyDailyCount.metric, *([bucket] if bucket is not None else []))
+    rows = (await session.exec(query)).all()
     grouped: dict[tuple[int, date | None], AgencyPeriod] = {}
     for row in rows:
         if bucket is not None:
