@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from suara.api import open_data
+from suara.api import open_data, sms
 from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
 from suara.api.request_id import RequestId
@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         jobs = None
         if own_state and settings.suara_jobs_interval_seconds > 0:
             jobs = asyncio.create_task(run_forever(
-                app.state.suara.sessions, sender_from_settings(settings.suara_sender),
+                app.state.suara.sessions, sender_from_settings(settings),
                 settings.suara_jobs_interval_seconds,
             ))
         try:
@@ -143,6 +143,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
             *open_data.routes,
+            *sms.routes,
         ],
         middleware=[Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes)],
         lifespan=lifespan,

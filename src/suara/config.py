@@ -38,6 +38,22 @@ class Settings(BaseSettings):
     suara_sender: str = "console"
     """The outbox gateway: console (development)."""
 
+    suara_sms_gateway: str = "console"
+    """Where outgoing SMS go: console (development), http (generic JSON gateway) or twilio."""
+
+    suara_sms_http_url: str | None = None
+    suara_sms_http_token: str | None = None
+    suara_twilio_account_sid: str | None = None
+    suara_twilio_auth_token: str | None = None
+    suara_twilio_from_number: str | None = None
+
+    suara_sms_webhook_secret: str | None = None
+    """Shared secret the SMS gateway signs inbound webhooks with (the Twilio auth token for Twilio);
+    when unset it is derived from the server key and shown by `suara sms secret`."""
+
+    suara_public_url: str | None = None
+    """The URL the gateway calls us at, e.g. https://suara.example.id — Twilio signs the full URL."""
+
     suara_secret_key: str | None = None
     """Server key for derived secrets; when unset one is generated once under ``suara_home``."""
 

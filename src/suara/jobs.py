@@ -42,7 +42,7 @@ async def run_forever(sessions, sender, interval: float) -> None:
 async def run_jobs(settings: Settings, *, once: bool, interval: float, sender_name: str,
                    echo: Callable[[str], None]) -> None:
     engine = make_engine(resolve_database_url(settings), pool_size=2)
-    sender = sender_from_settings(sender_name)
+    sender = sender_from_settings(settings, sender_name)
     try:
         await migrate.upgrade(engine)
         sessions = make_session_factory(engine)

@@ -19,7 +19,10 @@ class OutboxState(StrEnum):
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        Index("ix_outbox_recipient_created", "recipient", "created_at"),  # the daily SMS cap
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     submission_id: int | None = Field(

@@ -33,8 +33,40 @@ class ConsoleSender:
         log.info("[%s → %s] %s", message.channel, message.recipient, message.body)
 
 
-def sender_from_settings(name: str) -> Sender:
-    senders = {"console": ConsoleSender}
-    if name not in senders:
-        raise ValueError(f"unknown sender {name!r}; choose one of {sorted(senders)}")
-    return senders[name]()
+class ChannelSender:
+    """Sends each message through the gateway of its channel (``sms``), the rest through ``other``."""
+
+    def __init__(self, sms: Sender, other: Sender) -> None:
+        self.sms = sms
+        self.other = other
+
+    async def send(self, message: Outgoing) -> None:
+        await (self.sms if message.channel == "sms" else self.other).send(message)
+
+
+def sms_gateway_from_settings(settings) -> Sender:
+    from suara.channels.sms.gateways import HttpSmsGateway, TwilioSmsGateway
+
+    name = settings.suara_sms_gateway
+    if name == "console":
+        return ConsoleSender()
+    if name == "http":
+        if not settings.suara_sms_http_url:
+            raise ValueError("SUARA_SMS_GATEWAY=http needs SUARA_SMS_HTTP_URL")
+        return HttpSmsGateway(settings.suara_sms_http_url, settings.suara_sms_http_token)
+    if name == "twilio":
+        missing = [n for n in ("twilio_account_sid", "twilio_auth_token", "twilio_from_number")
+                   if not getattr(settings, f"suara_{n}")]
+        if missing:
+            raise ValueError("SUARA_SMS_GATEWAY=twilio needs " + ", ".join(f"SUARA_{n.upper()}" for n in missing))
+        return TwilioSmsGateway(settings.suara_twilio_account_sid, settings.suara_twilio_auth_token,
+                                settings.suara_twilio_from_number)
+    raise ValueError(f"unknown SMS gateway {name!r}; choose console, http or twilio")
+
+
+def sender_from_settings(settings, name: str | None = None) -> Sender:
+    """The outbox sender: SMS through the configured gateway, e-mail to the console (``name``)."""
+    name = name or settings.suara_sender
+    if name != "console":
+        raise ValueError(f"unknown sender {name!r}; choose one of ['console']")
+    return ChannelSender(sms=sms_gateway_from_settings(settings), other=ConsoleSender())

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.channels.sms.gsm import to_gsm7
+from suara.channels.sms.models import SmsOptOut, SmsThread
 from suara.db.columns import utcnow
 from suara.db.engine import SessionFactory, transaction
 from suara.notifications.models import OutboxMessage, OutboxState
@@ -28,7 +31,7 @@ CITIZEN_MESSAGES = {
     "acknowledged": ("diterima dan sedang ditangani {agency}", "acknowledged by {agency}"),
     "responded": ("mendapat tanggapan dari {agency}", "answered by {agency}"),
     "forwarded": ("dialihkan ke {agency}", "forwarded to {agency}"),
-    "resolved": ("dinyatakan selesai. Balas SELESAI atau BELUM", "marked resolved"),
+    "resolved": ("dinyatakan selesai. Balas SELESAI {plain} atau BELUM {plain}", "marked resolved"),
     "rejected": ("ditolak: {note}", "rejected: {note}"),
     "escalated": ("melewati batas waktu dan dieskalasi", "is overdue and was escalated"),
     "closed": ("ditutup", "closed"),
@@ -39,20 +42,58 @@ def backoff(attempts: int) -> timedelta:
     return min(BASE_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+DAILY_SMS_CAP = 10
+"""Status messages one number gets per WIB day at most; answers to its own commands are not capped."""
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+async def _reply_address(session: AsyncSession, submission: Submission) -> tuple[str, str] | None:
+    """Where status news goes: the reporter's phone or e-mail, or for anonymous SMS reporters the number
+    they wrote from (kept for replies only)."""
+    if submission.channel == "sms":
+        thread = await session.get(SmsThread, submission.id)
+        if thread is not None:
+            return "sms", thread.phone
+    if submission.anonymous:
+        return None
+    contact = await session.get(ReporterContact, submission.id)
+    if contact is None or not (contact.phone or contact.email):
+        return None
+    return ("sms", contact.phone) if contact.phone else ("email", contact.email)
+
+
+async def _sms_allowed(session: AsyncSession, phone: str) -> bool:
+    """Not opted out, and under the daily cap."""
+    if await session.get(SmsOptOut, phone) is not None:
+        return False
+    today = datetime.now(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
+    sent_today = (await session.exec(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.recipient == phone, OutboxMessage.channel == "sms", OutboxMessage.created_at >= today)
+    )).one()
+    return sent_today < DAILY_SMS_CAP
+
+
 async def notify_citizen(
     session: AsyncSession, submission: Submission, event_kind: str, *, agency_name: str | None, note: str | None
 ) -> int:
-    """Queue a status message to the reporter (SMS if a phone is known, else e-mail). Anonymous: none."""
-    if event_kind not in CITIZEN_MESSAGES or submission.anonymous:
+    """Queue a status message to the reporter (SMS if a phone is known, else e-mail). Anonymous web
+    reporters left no address, so they get none."""
+    if event_kind not in CITIZEN_MESSAGES:
         return 0
-    contact = await session.get(ReporterContact, submission.id)
-    if contact is None or not (contact.phone or contact.email):
+    address = await _reply_address(session, submission)
+    if address is None:
+        return 0
+    channel, recipient = address
+    if channel == "sms" and not await _sms_allowed(session, recipient):
         return 0
     template_id, _ = CITIZEN_MESSAGES[event_kind]
     code = format_tracking_code(submission.tracking_code)
-    status_text = template_id.format(agency=agency_name or "instansi", note=(note or "")[:60])
-    body = f"Suara {code}: laporan Anda {status_text}. Cek: CEK {submission.tracking_code}"
-    channel, recipient = ("sms", contact.phone) if contact.phone else ("email", contact.email)
+    plain = submission.tracking_code
+    status_text = template_id.format(agency=agency_name or "instansi", note=(note or "")[:60], plain=plain)
+    body = f"{code}: laporan Anda {status_text}." + ("" if "{plain}" in template_id else f" Cek: CEK {plain}")
+    if channel == "sms":
+        body = to_gsm7(body)
     session.add(
         OutboxMessage(
             submission_id=submission.id, channel=channel, recipient=recipient,

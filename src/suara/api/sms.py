@@ -1,0 +1,83 @@
+"""POST /sms/inbound: the webhook SMS gateways call with each message a citizen sends.
+
+Only signed requests are read (see `channels.sms.signature`); the answer to the citizen goes out
+through the outbox, so this response only tells the gateway the message was taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from suara.channels.sms.conversation import InboundSms, receive
+from suara.channels.sms.signature import verify
+from suara.submissions.validation import normalise_phone
+
+FIELDS = {
+    "sender": ("from", "From", "msisdn", "sender"),
+    "text": ("text", "Body", "message"),
+    "message_id": ("message_id", "MessageSid", "SmsMessageSid", "messageId"),
+}
+"""Field names of the generic shape first, then Twilio's and Vonage's."""
+
+
+def webhook_secret(state) -> bytes:
+    configured = state.settings.suara_sms_webhook_secret
+    if configured:
+        return configured.encode()
+    return hmac.new(state.secret_key, b"sms-webhook", hashlib.sha256).hexdigest().encode()
+
+
+def _refuse(status: int, error: str, message_id: str, message_en: str) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message_id, "message_en": message_en}, status_code=status)
+
+
+def _field(params: dict[str, str], name: str) -> str | None:
+    return next((params[key] for key in FIELDS[name] if params.get(key)), None)
+
+
+def _part(params: dict[str, str]) -> tuple[str, int, int] | None | str:
+    reference, number, total = (params.get(k) for k in ("concat_ref", "concat_part", "concat_total"))
+    if not reference:
+        return None
+    if not (number and total and number.isdigit() and total.isdigit() and 1 <= int(number) <= int(total) <= 20):
+        return "bad"
+    return reference[:32], int(number), int(total)
+
+
+async def sms_inbound(request: Request) -> Response:
+    state = request.app.state.suara
+    body = await request.body()
+    pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    public = state.settings.suara_public_url
+    url = public.rstrip("/") + request.url.path if public else str(request.url)
+    verdict = verify(webhook_secret(state), request.headers, url, body, pairs)
+    if not verdict.ok:
+        return _refuse(403, verdict.reason, "Tanda tangan permintaan tidak sah atau kedaluwarsa.",
+                       "The request signature is missing, wrong or too old.")
+    params = dict(pairs)
+    values = {name: _field(params, name) for name in FIELDS}
+    missing = [name for name, value in values.items() if value is None]
+    if missing:
+        return _refuse(400, "missing_field", f"Kolom wajib tidak ada: {', '.join(missing)}.",
+                       f"Missing fields: {', '.join(missing)}.")
+    phone = normalise_phone(values["sender"])
+    if phone is None:
+        return _refuse(400, "invalid_sender", "Nomor pengirim tidak sah.", "The sender number is not valid.")
+    part = _part(params)
+    if part == "bad":
+        return _refuse(400, "invalid_part", "Data pesan bersambung tidak sah.", "Invalid concatenation fields.")
+    sms = InboundSms(message_id=values["message_id"][:128], phone=phone, text=values["text"], part=part)
+    async with state.transaction() as session:
+        outcome = await receive(session, sms, router=state.router, secret_key=state.secret_key)
+    if "x-twilio-signature" in request.headers:
+        return Response("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", media_type="text/xml")
+    return JSONResponse({"status": outcome.status})
+
+
+routes = [Route("/sms/inbound", sms_inbound, methods=["POST"])]

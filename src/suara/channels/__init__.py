@@ -1,0 +1,1 @@
+"""Ways citizens reach Suara besides the web and GraphQL: SMS and Open311."""

@@ -1,0 +1,1 @@
+"""Two-way SMS: the channel for citizens without internet or a smartphone."""
