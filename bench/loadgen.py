@@ -38,9 +38,14 @@ class LoadResult:
 
 
 def post_request(host: str, port: int, path: str, body: dict) -> bytes:
-    payload = json.dumps(body).encode()
+    return raw_post(host, port, path, json.dumps(body).encode(), "application/json")
+
+
+def raw_post(host: str, port: int, path: str, payload: bytes, content_type: str,
+             headers: dict[str, str] | None = None) -> bytes:
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: {content_type}\r\n{extra}"
         f"Content-Length: {len(payload)}\r\nConnection: keep-alive\r\n\r\n"
     ).encode()
     return head + payload

@@ -22,10 +22,8 @@ import httpx
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database  # noqa: E402
 from loadgen import post_request, run_load  # noqa: E402
-
-from suara.config import Settings  # noqa: E402
-from suara.db.engine import resolve_database_url  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -82,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
 
     home = REPO / ".suara" / "bench"
-    url = resolve_database_url(Settings(database_url=os.environ.get("DATABASE_URL"), suara_home=home))
+    url = asyncio.run(fresh_database("suara_bench_submit"))  # a clean history every run, so runs compare
     parsed = make_url(url)
     dsn = f"postgresql://{parsed.username}@/{parsed.database}?host={parsed.query['host']}&port={parsed.port or 5432}" \
         if "host" in parsed.query else url.replace("postgresql+asyncpg://", "postgresql://")

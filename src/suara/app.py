@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from suara.api import open_data, sms
+from suara.api import open311, open_data, sms
 from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
 from suara.api.request_id import RequestId
@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             Route("/health", health, methods=["GET"]),
             *open_data.routes,
             *sms.routes,
+            *open311.routes,
         ],
         middleware=[Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes)],
         lifespan=lifespan,

@@ -23,6 +23,10 @@ app.add_typer(category_app, name="category")
 app.add_typer(staff_app, name="staff")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(stats_app, name="stats")
+apikey_app = typer.Typer(help="API keys of Open311 clients (civic apps).", no_args_is_help=True)
+sms_app = typer.Typer(help="The SMS channel.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(sms_app, name="sms")
 console = Console(stderr=True)
 
 
@@ -278,6 +282,40 @@ def schema() -> None:
     from suara.api.graphql.schema import schema as graphql_schema
 
     typer.echo(graphql_schema.as_str())
+
+
+
+@apikey_app.command("create")
+def apikey_create(name: str = typer.Option(..., help='Who gets it, e.g. "FixMyStreet Semarang".')) -> None:
+    """Create an Open311 API key; prints it once (only its hash is stored)."""
+    from suara.channels.open311 import service
+
+    row, key = asyncio.run(_with_session(lambda session: service.create_key(session, name)))
+    console.print(f"Created Open311 key {row.id} for {row.name}.")
+    typer.echo(key)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: int = typer.Argument(..., help="The key's number, as printed at creation.")) -> None:
+    """Revoke an Open311 API key."""
+    from suara.channels.open311 import service
+
+    if not asyncio.run(_with_session(lambda session: service.revoke_key(session, key_id))):
+        console.print(f"[red]No active key {key_id}.[/red]")
+        raise typer.Exit(1)
+    console.print(f"Revoked Open311 key {key_id}.")
+
+
+@sms_app.command("secret")
+def sms_secret() -> None:
+    """Print the secret the SMS gateway must sign inbound webhooks with (see README, SMS)."""
+    from types import SimpleNamespace
+
+    from suara.api.sms import webhook_secret
+    from suara.state import load_or_create_secret_key
+
+    settings = get_settings()
+    typer.echo(webhook_secret(SimpleNamespace(settings=settings, secret_key=load_or_create_secret_key(settings))).decode())
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Imports every table module so SQLModel.metadata knows the whole schema (for Alembic and tests)."""
 
 from suara.agencies.models import Agency, Category  # noqa: F401
+from suara.channels.open311.models import Open311Key  # noqa: F401
 from suara.channels.sms.models import SmsInbound, SmsOptOut, SmsPart, SmsThread  # noqa: F401
 from suara.notifications.models import OutboxMessage  # noqa: F401
 from suara.routing.labels import RoutingLabel  # noqa: F401

@@ -118,6 +118,8 @@ async def submit(
         )
     first_events = _first_events(submission, clean, decision)
     await session.exec(insert(EVENTS), params=first_events)
+    duplicates = await find_possible_duplicates(session, submission, predicted_category=decision.category)
+    # Last, so the shared counter rows (every submit moves the platform's) stay locked only until commit.
     await apply_counts(session, [
         change
         for event in first_events
@@ -132,9 +134,7 @@ async def submit(
         citizen_secret=codes.citizen_secret(submission.tracking_code, secret_key),
         routing=decision,
         replayed=False,
-        possible_duplicates=await find_possible_duplicates(
-            session, submission, predicted_category=decision.category
-        ),
+        possible_duplicates=duplicates,
     )
 
 

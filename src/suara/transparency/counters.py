@@ -15,7 +15,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -166,11 +165,21 @@ async def apply(session: AsyncSession, changes: Iterable[tuple[Key, int]]) -> No
         totals[key] += delta
     if not totals:
         return
-    statement = pg_insert(AgencyDailyCount.__table__).values(_rows_with_rollups(totals))
-    await session.exec(statement.on_conflict_do_update(
-        index_elements=["agency_id", "span", "day", "metric"],
-        set_={"value": AgencyDailyCount.__table__.c.value + statement.excluded.value},
-    ))
+    rows = _rows_with_rollups(totals)
+    await session.exec(UPSERT, params={
+        "agency_ids": [row["agency_id"] for row in rows], "spans": [row["span"] for row in rows],
+        "days": [row["day"] for row in rows], "metrics": [row["metric"] for row in rows],
+        "values": [row["value"] for row in rows],
+    })
+
+
+UPSERT = text("""
+    INSERT INTO agency_daily_counts (agency_id, span, day, metric, value)
+    SELECT * FROM unnest(CAST(:agency_ids AS integer[]), CAST(:spans AS varchar[]), CAST(:days AS date[]),
+                         CAST(:metrics AS varchar[]), CAST(:values AS bigint[]))
+    ON CONFLICT (agency_id, span, day, metric) DO UPDATE SET value = agency_daily_counts.value + excluded.value
+""")
+"""One statement of fixed shape whatever the number of rows: prepared once, not compiled per event."""
 
 
 def _rows_with_rollups(totals: Counter[Key]) -> list[dict]:

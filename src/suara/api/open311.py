@@ -1,0 +1,257 @@
+"""Open311 GeoReport v2 at /open311/v2: services are our categories, requests our complaints.
+
+Every endpoint answers in JSON or XML by its extension, errors in the spec's shape
+(``[{"code": 400, "description": "…"}]`` / ``<errors><error>…``) with a matching HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl
+from xml.etree import ElementTree
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from suara.agencies.models import Agency
+from suara.channels.open311 import service
+from suara.common.errors import NotFound, ValidationFailed
+from suara.submissions.models import Submission
+
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+PLURALS = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
+           "endpoints": "endpoint", "formats": "format"}
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        self.status = status
+        self.description = description
+
+
+def _element(tag: str, value) -> ElementTree.Element:
+    node = ElementTree.Element(tag)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            node.append(_element(key, child))
+    elif isinstance(value, list):
+        for child in value:
+            node.append(_element(PLURALS.get(tag, "item"), child))
+    elif value is not None:
+        node.text = str(value).lower() if isinstance(value, bool) else str(value)
+    return node
+
+
+def render(fmt: str, root: str, value, status: int = 200) -> Response:
+    if fmt == "xml":
+        body = b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(_element(root, value), encoding="utf-8")
+    else:
+        body = json.dumps(value, ensure_ascii=False).encode()
+    return Response(body, status_code=status, media_type=FORMATS[fmt])
+
+
+def _format(request: Request) -> str:
+    fmt = request.path_params.get("fmt", "")
+    if fmt not in FORMATS:
+        raise Open311Error(404, f"Unknown format '{fmt}': use .json or .xml")
+    return fmt
+
+
+def endpoint(handler):
+    """Runs a handler and turns Open311Error and domain errors into the spec's error list."""
+    async def run(request: Request) -> Response:
+        fmt = request.path_params.get("fmt") if request.path_params.get("fmt") in FORMATS else "json"
+        try:
+            _format(request)
+            return await handler(request, fmt)
+        except Open311Error as error:
+            return render(fmt, "errors", [{"code": error.status, "description": error.description}], error.status)
+        except NotFound as error:
+            return render(fmt, "errors", [{"code": 404, "description": error.message_en}], 404)
+        except ValidationFailed as error:
+            problems = [{"code": 400, "description": f"{p.field}: {p.message_en}"} for p in error.problems]
+            return render(fmt, "errors", problems, 400)
+    return run
+
+
+def _base_url(request: Request) -> str:
+    public = request.app.state.suara.settings.suara_public_url
+    return (public.rstrip("/") if public else str(request.base_url).rstrip("/")) + "/open311/v2"
+
+
+@endpoint
+async def discovery(request: Request, fmt: str) -> Response:
+    return render(fmt, "discovery", {
+        "changeset": "2026-11-25T00:00:00Z",
+        "contact": "Suara — pengaduan warga / citizen complaints",
+        "key_service": "API keys: ask the platform's operators (suara apikey create).",
+        "endpoints": [{"specification": SPEC, "url": _base_url(request), "changeset": "2026-11-25T00:00:00Z",
+                       "type": "production", "formats": ["application/json", "text/xml"]}],
+    })
+
+
+def _service(category, agencies: dict[int, Agency]) -> dict:
+    agency = agencies.get(category.default_agency_id)
+    return {
+        "service_code": category.slug, "service_name": category.label_id,
+        "description": f"{category.label_en}. {category.description_en or category.description_id}".strip(". ") or None,
+        "metadata": False, "type": "realtime", "keywords": f"{category.label_id}, {category.label_en}",
+        "group": agency.short_name or agency.name if agency else None,
+    }
+
+
+@endpoint
+async def services(request: Request, fmt: str) -> Response:
+    directory = await request.app.state.suara.directory()
+    categories = sorted(directory.categories.values(), key=lambda c: (c.position, c.slug))
+    return render(fmt, "services", [_service(category, directory.agencies) for category in categories])
+
+
+@endpoint
+async def service_definition(request: Request, fmt: str) -> Response:
+    directory = await request.app.state.suara.directory()
+    code = request.path_params["code"]
+    if code not in directory.categories:
+        raise Open311Error(404, f"No service '{code}'")
+    return render(fmt, "service_definition", {"service_code": code, "attributes": []})
+
+
+def _w3c(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _parse_date(name: str, raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a W3C date-time, e.g. 2026-01-01T00:00:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _record(item: Submission, agencies: dict[int, Agency], categories: dict, notes: dict[int, str]) -> dict:
+    """One request as Open311 shows it: never contact data; a confidential one only its status and dates."""
+    agency = agencies.get(item.agency_id)
+    record = {
+        "service_request_id": item.tracking_code,
+        "status": service.open311_status(item.status),
+        "status_notes": notes.get(item.id),
+        "agency_responsible": (agency.name if agency else None),
+        "requested_datetime": _w3c(item.created_at),
+        "updated_datetime": _w3c(item.updated_at),
+        "expected_datetime": _w3c(item.resolution_due_at),
+    }
+    if item.confidential:
+        return record
+    category = categories.get(item.category_slug)
+    return {
+        **record,
+        "service_code": item.category_slug,
+        "service_name": category.label_id if category else None,
+        "description": item.public_text,
+        "address": item.location_text,
+        "lat": item.latitude,
+        "long": item.longitude,
+    }
+
+
+async def _records(request: Request, items: list[Submission]) -> list[dict]:
+    state = request.app.state.suara
+    directory = await state.directory()
+    async with state.reading() as session:
+        notes = await service.latest_public_notes(session, [item.id for item in items])
+    return [_record(item, directory.agencies, directory.categories, notes) for item in items]
+
+
+def _split(raw: str | None) -> list[str] | None:
+    values = [value.strip() for value in (raw or "").split(",") if value.strip()]
+    return values or None
+
+
+async def list_requests(request: Request, fmt: str) -> Response:
+    params = request.query_params
+    start, end = _parse_date("start_date", params.get("start_date")), _parse_date("end_date", params.get("end_date"))
+    if start and end and (end < start or end - start > service.MAX_SPAN):
+        raise Open311Error(400, "start_date and end_date must be in order and at most 90 days apart")
+    statuses = _split(params.get("status"))
+    if statuses and not set(statuses) <= {"open", "closed"}:
+        raise Open311Error(400, "status must be open, closed or both")
+    if start and not end:
+        end = min(start + service.MAX_SPAN, datetime.now(timezone.utc))
+    if end and not start:
+        start = end - service.MAX_SPAN
+    query = service.RequestFilter(codes=_split(params.get("service_request_id")),
+                                  service_codes=_split(params.get("service_code")), start=start, end=end,
+                                  statuses=statuses)
+    async with request.app.state.suara.reading() as session:
+        items = await service.find_requests(session, query)
+    return render(fmt, "service_requests", await _records(request, items))
+
+
+async def create_request(request: Request, fmt: str) -> Response:
+    state = request.app.state.suara
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raise Open311Error(400, "Send the request as application/x-www-form-urlencoded")
+    form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True))
+    async with state.transaction() as session:
+        if not await service.key_is_valid(session, form.get("api_key")):
+            raise Open311Error(403, "A valid api_key is required to create requests")
+    if not form.get("service_code"):
+        raise Open311Error(400, "service_code is required")
+    latitude, longitude = form.get("lat"), form.get("long")
+    if not ((latitude and longitude) or form.get("address_string") or form.get("address_id")):
+        raise Open311Error(400, "A location is required: lat and long, or address_string")
+    try:
+        coordinates = (float(latitude), float(longitude)) if latitude and longitude else (None, None)
+    except ValueError:
+        raise Open311Error(400, "lat and long must be decimal degrees") from None
+    new = service.NewRequest(
+        service_code=form["service_code"], description=form.get("description") or "",
+        latitude=coordinates[0], longitude=coordinates[1], address=form.get("address_string"),
+        email=form.get("email") or None, phone=form.get("phone") or None,
+        first_name=form.get("first_name") or None, last_name=form.get("last_name") or None,
+        media_url=form.get("media_url") or None,
+    )
+    async with state.transaction() as session:
+        item = await service.file_request(session, new, secret_key=state.secret_key)
+    return render(fmt, "service_requests", [{
+        "service_request_id": item.tracking_code, "token": item.tracking_code,
+        "service_notice": "Lacak dengan kode ini di Suara atau SMS: CEK " + item.tracking_code,
+        "account_id": None,
+    }], status=201)
+
+
+@endpoint
+async def requests_collection(request: Request, fmt: str) -> Response:
+    if request.method == "POST":
+        return await create_request(request, fmt)
+    return await list_requests(request, fmt)
+
+
+@endpoint
+async def single_request(request: Request, fmt: str) -> Response:
+    async with request.app.state.suara.reading() as session:
+        item = await service.find_request(session, request.path_params["id"])
+    return render(fmt, "service_requests", await _records(request, [item]))
+
+
+@endpoint
+async def token(request: Request, fmt: str) -> Response:
+    """Requests are filed synchronously, so a token is the request id itself."""
+    async with request.app.state.suara.reading() as session:
+        item = await service.find_request(session, request.path_params["token"])
+    return render(fmt, "service_requests", [{"token": item.tracking_code, "service_request_id": item.tracking_code}])
+
+
+routes = [
+    Route("/open311/v2/discovery.{fmt}", discovery, methods=["GET"]),
+    Route("/open311/v2/services.{fmt}", services, methods=["GET"]),
+    Route("/open311/v2/services/{code}.{fmt}", service_definition, methods=["GET"]),
+    Route("/open311/v2/requests.{fmt}", requests_collection, methods=["GET", "POST"]),
+    Route("/open311/v2/requests/{id}.{fmt}", single_request, methods=["GET"]),
+    Route("/open311/v2/tokens/{token}.{fmt}", token, methods=["GET"]),
+]
