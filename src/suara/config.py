@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     suara_public_url: str | None = None
     """The URL the gateway calls us at, e.g. https://suara.example.id — Twilio signs the full URL."""
 
+    suara_proposal_threshold: int = 100
+    """Supports a citizen proposal needs before it goes to the agency's inbox."""
+
     suara_secret_key: str | None = None
     """Server key for derived secrets; when unset one is generated once under ``suara_home``."""
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from suara.config import Settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
+from suara.dialogue.proposals import expire_proposals
 from suara.notifications.senders import sender_from_settings
 from suara.notifications.service import send_due
 from suara.triage import service
@@ -19,8 +20,10 @@ async def run_round(sessions, sender) -> dict[str, int]:
         escalated = await service.escalate_overdue(session)
     async with transaction(sessions) as session:
         closed = await service.auto_close(session)
+    async with transaction(sessions) as session:
+        expired = await expire_proposals(session)
     report = await send_due(sessions, sender)
-    return {"escalated": escalated, "closed": closed, "sent": report.sent, "retried": report.retried,
+    return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "sent": report.sent, "retried": report.retried,
             "failed": report.failed}
 
 

@@ -233,8 +233,8 @@ async def test_plain_text_help_vote_and_a_long_message_in_parts(phone, app_state
     await phone.send("air PDAM tidak mengalir tiga hari di kelurahan Pedurungan")
     reply = await phone.last_reply()
     assert "LAPOR" in reply and len(segments(reply)) == 1
-    await phone.send("PILIH 3 1")
-    assert "belum tersedia" in await phone.last_reply()
+    await phone.send("PILIH 999999999 1")
+    assert "PILIH <nomor jajak> <nomor pilihan>" in await phone.last_reply()
     await phone.send("HELP")
     assert "REPORT" in await phone.last_reply()
 

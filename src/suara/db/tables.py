@@ -3,6 +3,19 @@
 from suara.agencies.models import Agency, Category  # noqa: F401
 from suara.channels.open311.models import Open311Key  # noqa: F401
 from suara.channels.sms.models import SmsInbound, SmsOptOut, SmsPart, SmsThread  # noqa: F401
+from suara.dialogue.models import (  # noqa: F401
+    Ballot,
+    Comment,
+    CommentReaction,
+    ComplaintEvidence,
+    Consultation,
+    ConsultationSection,
+    PhoneVerification,
+    Poll,
+    PollOption,
+    Proposal,
+    ProposalSupport,
+)
 from suara.notifications.models import OutboxMessage  # noqa: F401
 from suara.routing.labels import RoutingLabel  # noqa: F401
 from suara.submissions.models import (  # noqa: F401

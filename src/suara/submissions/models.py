@@ -24,6 +24,8 @@ class Channel(StrEnum):
     API = "api"
     SMS = "sms"
     OPEN311 = "open311"
+    PROPOSAL = "proposal"
+    """A citizen proposal that reached its support threshold (filed by Suara, not by a person)."""
 
 
 class Status(StrEnum):

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 
 from suara.api.graphql.agencies import AgencyQuery
+from suara.api.graphql.dialogue import DialogueMutation, DialogueQuery
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
 from suara.api.graphql.transparency import TransparencyQuery
@@ -19,12 +20,12 @@ log = logging.getLogger("suara.graphql")
 
 
 @strawberry.type
-class Query(SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery):
+class Query(SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery, DialogueQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SubmissionMutation, TriageMutation):
+class Mutation(SubmissionMutation, TriageMutation, DialogueMutation):
     pass
 
 

@@ -18,6 +18,7 @@ from suara.api.graphql.agencies import (
 )
 from suara.api.graphql.context import Info
 from suara.api.graphql.errors import NotAllowed, NotFound, ValidationError
+from suara.common.errors import FieldProblem as DomainFieldProblem
 from suara.common.errors import NotFound as DomainNotFound
 from suara.common.errors import ValidationFailed
 from suara.routing.router import RoutingDecision
@@ -284,6 +285,10 @@ class SubmissionMutation:
     @strawberry.mutation(description="File a complaint, aspiration or information request.")
     async def submit(self, info: Info, input: SubmitInput) -> SubmitResult:
         state = info.context.state
+        if input.channel == Channel.PROPOSAL:
+            return ValidationError.from_problems([DomainFieldProblem(
+                "channel", "reserved_channel", "Kanal ini hanya dipakai Suara sendiri.",
+                "This channel is used by Suara itself.")])
         try:
             async with state.transaction() as session:
                 receipt = await service.submit(

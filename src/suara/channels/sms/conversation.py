@@ -19,6 +19,10 @@ from suara.channels.sms.commands import FILING, Command, Parsed, parse
 from suara.channels.sms.gsm import segments, to_gsm7
 from suara.channels.sms.models import SmsInbound, SmsOptOut, SmsPart, SmsThread
 from suara.common.errors import DomainError, ValidationFailed
+from suara.dialogue import polls
+from suara.dialogue.errors import DialogueRefusal
+from suara.dialogue.identity import voter_hash
+from suara.dialogue.models import Poll
 from suara.notifications.models import OutboxMessage
 from suara.routing.router import Router
 from suara.submissions import codes
@@ -127,10 +131,7 @@ async def _handle(session, phone: str, parsed: Parsed, message_id: str, router, 
     if parsed.command in (Command.CONFIRM, Command.DISPUTE):
         return await _confirm_or_dispute(session, phone, parsed, lang, secret_key)
     if parsed.command == Command.VOTE:
-        queue_reply(session, phone, _say(
-            lang, "Maaf, memilih lewat SMS belum tersedia. Ikuti jajak pendapat di situs Suara.",
-            "Sorry, voting by SMS is not available yet. Please vote on the Suara website."))
-        return Outcome("vote_unavailable")
+        return await _vote(session, phone, parsed.rest, lang, secret_key)
     if parsed.command == Command.STOP:
         await session.exec(pg_insert(SmsOptOut).values(phone=phone).on_conflict_do_nothing())
         queue_reply(session, phone, _say(
@@ -143,6 +144,41 @@ async def _handle(session, phone: str, parsed: Parsed, message_id: str, router, 
         return Outcome("start")
     queue_reply(session, phone, HELP[1] if lang == "en" else HELP[0])
     return Outcome("help")
+
+
+async def _vote(session, phone: str, rest: str, lang: str, secret_key: bytes) -> Outcome:
+    """`PILIH <poll> <option>`: the sender's number is the verified identity (one person, one vote).
+    The option is its number, its letter (A = 1) or its label."""
+    words = rest.split(maxsplit=1)
+    poll_ref = words[0].lstrip("#") if words else ""
+    choice = words[1].strip() if len(words) > 1 else ""
+    poll = await session.get(Poll, int(poll_ref)) if poll_ref.isdigit() and len(poll_ref) < 10 else None
+    if poll is None or not choice:
+        queue_reply(session, phone, _say(
+            lang, "Suara: format PILIH <nomor jajak> <nomor pilihan>, mis. PILIH 12 2.",
+            "Suara: send VOTE <poll number> <option number>, e.g. VOTE 12 2."))
+        return Outcome("vote_unknown")
+    options = (await polls.options_of(session, [poll.id]))[poll.id]
+    chosen = next((o for o in options if choice == str(o.position)
+                   or (len(choice) == 1 and choice.upper() == chr(64 + o.position))
+                   or choice.casefold() == o.label.casefold()), None)
+    if chosen is None:
+        listing = ", ".join(f"{o.position}={o.label}" for o in options)
+        queue_reply(session, phone, _say(lang, f"Suara: pilihan tidak ada. Pilihan: {listing}",
+                                         f"Suara: no such option. Options: {listing}"))
+        return Outcome("vote_invalid")
+    try:
+        outcome = await polls.cast_vote(session, poll.id, [chosen.id], voter_hash(secret_key, phone))
+    except DialogueRefusal as refusal:
+        queue_reply(session, phone, f"Suara: {_say(lang, refusal.message_id, refusal.message_en)}")
+        return Outcome(refusal.code)
+    except DomainError:  # a sender number that is no phone (a short code) cannot vote
+        queue_reply(session, phone, _say(lang, "Suara: nomor ini tidak dapat memilih.", "Suara: this number cannot vote."))
+        return Outcome("vote_refused")
+    queue_reply(session, phone, _say(
+        lang, f"Suara: pilihan Anda di jajak {poll.id} {'diubah menjadi' if outcome.changed else 'tercatat:'} {chosen.label}.",
+        f"Suara: your vote in poll {poll.id} {'changed to' if outcome.changed else 'is recorded:'} {chosen.label}."))
+    return Outcome("vote_changed" if outcome.changed else "voted")
 
 
 async def _file(session, phone, parsed: Parsed, message_id, lang, router, secret_key) -> Outcome:

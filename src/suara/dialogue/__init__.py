@@ -1,0 +1,1 @@
+"""Public dialogue: consultations, polls and proposals, one verified person one voice."""

@@ -1,0 +1,151 @@
+"""One person, one voice: a phone number verified by a one-time code, kept only as a keyed hash.
+
+The voter hash is HMAC-SHA256 of the E.164 number under a key derived from the server secret, so
+the dialogue tables cannot be joined back to a phone without that key. After verification the
+person holds a signed voter token (stateless; it carries the hash and an expiry) that voting,
+supporting and commenting take.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from suara.channels.sms.gsm import to_gsm7
+from suara.common.errors import FieldProblem, ValidationFailed
+from suara.db.columns import utcnow
+from suara.dialogue.errors import NotVerified, RateLimited
+from suara.dialogue.models import PhoneVerification
+from suara.notifications.models import OutboxMessage
+from suara.submissions.validation import normalise_phone
+
+CODE_LIFETIME = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+TOKEN_LIFETIME = timedelta(days=30)
+PHONE_LIMITS = ((3, timedelta(minutes=15)), (6, timedelta(days=1)))
+"""At most 3 codes per phone in 15 minutes and 6 a day: codes cost an SMS each."""
+IP_LIMITS = ((20, timedelta(hours=1)),)
+"""At most 20 codes per network address an hour, so one machine cannot spray numbers."""
+
+
+def _derived_key(secret_key: bytes, purpose: str) -> bytes:
+    return hmac.new(secret_key, f"suara-dialogue:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def _keyed_hash(secret_key: bytes, purpose: str, value: str) -> str:
+    return hmac.new(_derived_key(secret_key, purpose), value.encode(), hashlib.sha256).hexdigest()
+
+
+def clean_phone(raw: str | None) -> str:
+    phone = normalise_phone(raw or "")
+    if phone is None:
+        raise ValidationFailed([FieldProblem(
+            "phone", "invalid_phone", "Nomor HP tidak valid (contoh: 0812 3456 7890).",
+            "Not a valid phone number (for example 0812 3456 7890).")])
+    return phone
+
+
+def voter_hash(secret_key: bytes, phone: str) -> str:
+    """The only identity of a person in the dialogue tables (64 hex characters)."""
+    return _keyed_hash(secret_key, "voter", clean_phone(phone))
+
+
+def voter_token(secret_key: bytes, voter: str, expires_at: datetime) -> str:
+    payload = f"{voter}.{int(expires_at.timestamp())}"
+    signature = hmac.new(_derived_key(secret_key, "voter-token"), payload.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{payload}.{signature}"
+
+
+def voter_from_token(secret_key: bytes, token: str | None, now: datetime | None = None) -> str:
+    """The voter hash a token stands for, or NotVerified (missing, forged or expired)."""
+    parts = (token or "").strip().split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise NotVerified()
+    voter, expires, signature = parts
+    expected = voter_token(secret_key, voter, datetime.fromtimestamp(int(expires), tz=timezone.utc))
+    if not hmac.compare_digest(expected.rsplit(".", 1)[1], signature):
+        raise NotVerified()
+    if int(expires) < (now or utcnow()).timestamp():
+        raise NotVerified("token_expired")
+    return voter
+
+
+async def _check_rate(session: AsyncSession, column, value: str, limits, now: datetime) -> None:
+    for limit, window in limits:
+        recent = (await session.exec(
+            select(func.count(), func.min(PhoneVerification.created_at))
+            .where(column == value, PhoneVerification.created_at > now - window)
+        )).one()
+        if recent[0] >= limit:
+            raise RateLimited(int((recent[1] + window - now).total_seconds()) + 1)
+
+
+async def request_code(
+    session: AsyncSession, secret_key: bytes, raw_phone: str, *, ip: str | None = None,
+    now: datetime | None = None, lang: str = "id",
+) -> datetime:
+    """Send a 6-digit code to the phone through the outbox; returns when it expires."""
+    now = now or utcnow()
+    phone = clean_phone(raw_phone)
+    phone_hash = _keyed_hash(secret_key, "voter", phone)
+    ip_hash = _keyed_hash(secret_key, "ip", ip) if ip else None
+    await _check_rate(session, PhoneVerification.phone_hash, phone_hash, PHONE_LIMITS, now)
+    if ip_hash:
+        await _check_rate(session, PhoneVerification.ip_hash, ip_hash, IP_LIMITS, now)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    expires_at = now + CODE_LIFETIME
+    session.add(PhoneVerification(
+        phone_hash=phone_hash, ip_hash=ip_hash, code_hash=_keyed_hash(secret_key, "code", f"{phone_hash}:{code}"),
+        expires_at=expires_at, created_at=now,
+    ))
+    body = (f"Kode verifikasi Suara: {code}. Berlaku 10 menit. Jangan berikan kepada siapa pun."
+            if lang != "en" else f"Suara verification code: {code}. Valid 10 minutes. Never share it.")
+    session.add(OutboxMessage(channel="sms", recipient=phone, body=to_gsm7(body)))
+    await session.flush()
+    return expires_at
+
+
+@dataclass(frozen=True)
+class VoterPass:
+    token: str
+    expires_at: datetime
+
+
+async def verify_phone(
+    session: AsyncSession, secret_key: bytes, raw_phone: str, code: str, *, now: datetime | None = None,
+) -> VoterPass | NotVerified:
+    """Check a code against the newest unused one for the phone.
+
+    A wrong code is returned (not raised) so the caller commits the spent attempt: five wrong
+    guesses end the code, which keeps a million-code space out of reach of guessing.
+    """
+    now = now or utcnow()
+    phone_hash = _keyed_hash(secret_key, "voter", clean_phone(raw_phone))
+    pending = (await session.exec(
+        select(PhoneVerification)
+        .where(PhoneVerification.phone_hash == phone_hash, PhoneVerification.used_at.is_(None))
+        .order_by(PhoneVerification.created_at.desc()).limit(1).with_for_update()
+        .execution_options(populate_existing=True)
+    )).scalars().first()
+    if pending is None or pending.expires_at <= now:
+        return NotVerified("code_expired")
+    if pending.attempts >= MAX_ATTEMPTS:
+        return NotVerified("too_many_attempts")
+    given = "".join(ch for ch in (code or "") if ch.isdigit())
+    expected = pending.code_hash
+    if not hmac.compare_digest(_keyed_hash(secret_key, "code", f"{phone_hash}:{given}"), expected):
+        pending.attempts += 1
+        session.add(pending)
+        await session.flush()
+        return NotVerified("wrong_code" if pending.attempts < MAX_ATTEMPTS else "too_many_attempts")
+    pending.used_at = now
+    session.add(pending)
+    await session.flush()
+    expires_at = now + TOKEN_LIFETIME
+    return VoterPass(voter_token(secret_key, phone_hash, expires_at), expires_at)
