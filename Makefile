@@ -1,12 +1,13 @@
-# The two Quick start commands: `make run` and `make test`. Each installs what it needs first.
+# The two Quick start commands: `make run` and `make test`. Each installs and builds what it needs first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+WEB_BUILT := web/dist/index.html
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint schema
+.PHONY: run test web schema
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +15,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+$(WEB_BUILT): web/node_modules/.package-lock.json web/index.html web/vite.config.js $(shell find web/src -type f)
+	cd web && npm run --silent build -- --logLevel warn
+
+web: $(WEB_BUILT)
+
+run: $(STAMP) $(WEB_BUILT)
 	$(BIN)/suara serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(WEB_BUILT)
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest -q
 
 schema: $(STAMP)

@@ -10,13 +10,14 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from suara.api import open311, open_data, sms
+from suara.api import open311, open_data, sms, web
 from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
 from suara.api.request_id import RequestId
@@ -145,8 +146,12 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             *open_data.routes,
             *sms.routes,
             *open311.routes,
+            *web.routes(settings.suara_web_dist),
         ],
-        middleware=[Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes)],
+        middleware=[
+            Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes),
+            Middleware(GZipMiddleware, minimum_size=800),  # slow mobile links: compress pages and JSON
+        ],
         lifespan=lifespan,
     )
     if state is not None:

@@ -10,6 +10,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def _default_web_dist() -> Path:
+    """`make run` builds the public pages into web/dist next to src/."""
+    return PACKAGE_DIR.parents[1] / "web" / "dist"
+
+
 def _default_model_path() -> Path:
     """The shipped model lives in the repository's models/ folder next to src/."""
     return PACKAGE_DIR.parents[1] / "models" / "default.skops"
@@ -26,6 +31,9 @@ class Settings(BaseSettings):
 
     suara_model_path: Path = _default_model_path()
     """The routing model file (.skops) loaded once at start-up."""
+
+    suara_web_dist: Path = _default_web_dist()
+    """The built public pages served at "/" (see web/)."""
 
     suara_max_body_bytes: int = 64 * 1024
     """Requests with a larger body are refused before they are parsed."""

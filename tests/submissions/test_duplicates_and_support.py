@@ -75,3 +75,18 @@ async def test_supporting_an_unknown_code_is_a_typed_not_found(gql):
     result = (await gql(SUPPORT, {"code": "ZZZ-ZZZ-ZZZ", "key": None}))["support"]
     assert result["__typename"] == "NotFound"
     assert result["code"] == "submission_not_found"
+
+
+SIMILAR = "query($text: String!) { similarSubmissions(text: $text) { similarity submission { trackingCode } } }"
+
+
+async def test_similar_submissions_are_found_before_sending_and_nothing_is_written(gql):
+    place = uuid.uuid4().hex[:10]
+    text = (f"Pasar tradisional {place} banjir setiap hujan deras karena gorong-gorong di sisi timur tersumbat "
+            "sampah plastik, pedagang sayur merugi dan pembeli enggan datang berbelanja ke sana.")
+    first = (await gql(DUPLICATES, {"input": submit_input(text=text)}))["submit"]
+    draft = text + " Mohon segera diperbaiki."
+    found = (await gql(SIMILAR, {"text": draft}))["similarSubmissions"]
+    assert [d["submission"]["trackingCode"] for d in found] == [first["trackingCode"]]
+    assert (await gql(SIMILAR, {"text": draft}))["similarSubmissions"] == found, "asking twice files nothing new"
+    assert (await gql(SIMILAR, {"text": "terlalu pendek"}))["similarSubmissions"] == []

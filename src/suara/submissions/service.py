@@ -317,6 +317,16 @@ async def find_possible_duplicates(
     return [PossibleDuplicate(rows[candidate_id], score) for score, candidate_id in kept]
 
 
+async def similar_open_submissions(session: AsyncSession, text: str, *, router: Router) -> list[PossibleDuplicate]:
+    """Possible duplicates of a text not filed yet, so a citizen can support one instead. Writes nothing."""
+    text = (text or "").strip()[:5000]
+    if len(text) < 20:
+        return []
+    draft = Submission(id=0, text=text, duplicate_bands=band_hashes(text) or None,
+                       tracking_code="", kind="complaint", channel="web", public_text="")
+    return await find_possible_duplicates(session, draft, predicted_category=_route(router, text).category)
+
+
 async def support(
     session: AsyncSession, raw_code: str, *, channel: str, idempotency_key: str | None = None
 ) -> Submission:

@@ -280,6 +280,14 @@ class SubmissionQuery:
         return Submission(view=public_view(row))
 
 
+    @strawberry.field(description="Open submissions nearly the same as a text not sent yet (to support instead).")
+    async def similar_submissions(self, info: Info, text: str) -> list[PossibleDuplicate]:
+        async with info.context.state.reading() as session:
+            found = await service.similar_open_submissions(session, text, router=info.context.state.router)
+        return [PossibleDuplicate(similarity=d.similarity, submission=Submission(view=public_view(d.submission)))
+                for d in found]
+
+
 @strawberry.type
 class SubmissionMutation:
     @strawberry.mutation(description="File a complaint, aspiration or information request.")

@@ -1,0 +1,103 @@
+// Status as a timeline, deadlines and whether they were met, responses, and the citizen's buttons.
+import { useEffect, useState } from "preact/hooks";
+import { gql } from "../api.js";
+import { formatDate, pick, t } from "../i18n.js";
+import { secretFor } from "../receipts.js";
+
+const TRACK = `query($code: String!) { submission(trackingCode: $code) { trackingCode kind status statusGroup
+  confidential anonymous title text channel supportCount createdAt firstResponseDueAt resolutionDueAt
+  agency { name shortName } category { label labelEn }
+  events { kind status at note agency { name } } } }`;
+const ACTIONS = {
+  confirm: `mutation($code: String!, $secret: String!) { confirmResolved(trackingCode: $code, secret: $secret) { __typename ... on NotAllowed { message messageEn } ... on InvalidTransition { message messageEn } } }`,
+  dispute: `mutation($code: String!, $secret: String!, $reason: String!) { dispute(trackingCode: $code, secret: $secret, reason: $reason) { __typename ... on NotAllowed { message messageEn } ... on InvalidTransition { message messageEn } ... on ValidationError { message messageEn } } }`,
+  reopen: `mutation($code: String!, $secret: String!, $reason: String!) { reopen(trackingCode: $code, secret: $secret, reason: $reason) { __typename ... on NotAllowed { message messageEn } ... on InvalidTransition { message messageEn } ... on ValidationError { message messageEn } } }`,
+};
+const ANSWER_EVENTS = ["acknowledged", "responded", "resolved", "rejected"];
+
+function deadlineState(due, events, kinds) {
+  if (!due) return null;
+  const met = events.find((e) => kinds.includes(e.kind));
+  if (met) return new Date(met.at) <= new Date(due) ? "met" : "late";
+  return new Date() > new Date(due) ? "overdue" : "pending";
+}
+
+export function Track({ code }) {
+  const [query, setQuery] = useState(code || "");
+  const [item, setItem] = useState(undefined);
+  const [secret, setSecret] = useState(secretFor(code));
+  const [reason, setReason] = useState("");
+  const [message, setMessage] = useState("");
+
+  async function load(value) {
+    if (!value) return;
+    const data = await gql(TRACK, { code: value });
+    setItem(data.submission);
+  }
+  useEffect(() => { setQuery(code || ""); setSecret(secretFor(code)); load(code); }, [code]);
+
+  async function act(action) {
+    setMessage("");
+    const data = await gql(ACTIONS[action], { code: item.trackingCode, secret, reason });
+    const result = Object.values(data)[0];
+    if (result.__typename === "CitizenActionSuccess") { setMessage(t(`track.done.${action}`)); setReason(""); load(item.trackingCode); }
+    else setMessage(pick(result.message, result.messageEn) || t("track.failed"));
+  }
+
+  const events = item?.events || [];
+  const firstState = item && deadlineState(item.firstResponseDueAt, events, ANSWER_EVENTS);
+  const resolutionState = item && deadlineState(item.resolutionDueAt, events, ["resolved", "rejected"]);
+  return (
+    <section>
+      <h1>{t("track.title")}</h1>
+      <form class="inline" onSubmit={(e) => { e.preventDefault(); location.hash = `#/lacak/${query.trim()}`; }}>
+        <label for="f-code">{t("track.code.label")}</label>
+        <input id="f-code" value={query} onInput={(e) => setQuery(e.currentTarget.value)} autoComplete="off"
+          placeholder="K7M-2QX-9PA" />
+        <button type="submit" class="primary">{t("track.find")}</button>
+      </form>
+      {item === null && <p class="error" role="alert">{t("track.notFound")}</p>}
+      {item && (
+        <article class="panel" data-testid="submission">
+          <h2>{t(`kind.${item.kind}`)} {item.trackingCode}</h2>
+          <p><span class={`status status-${item.statusGroup.toLowerCase()}`}>{t(`status.${item.statusGroup}`)}</span></p>
+          <dl class="facts">
+            <dt>{t("track.agency")}</dt><dd>{item.agency ? item.agency.name : t("track.notRouted")}</dd>
+            {item.category && <><dt>{t("track.topic")}</dt><dd>{pick(item.category.label, item.category.labelEn)}</dd></>}
+            <dt>{t("track.filed")}</dt><dd>{formatDate(item.createdAt, true)}</dd>
+            <dt>{t("track.firstDue")}</dt><dd>{formatDate(item.firstResponseDueAt)} {firstState && <em class={`due due-${firstState}`}>{t(`due.${firstState}`)}</em>}</dd>
+            <dt>{t("track.resolutionDue")}</dt><dd>{formatDate(item.resolutionDueAt)} {resolutionState && <em class={`due due-${resolutionState}`}>{t(`due.${resolutionState}`)}</em>}</dd>
+            <dt>{t("track.supporters")}</dt><dd>{item.supportCount}</dd>
+          </dl>
+          {item.confidential ? <p class="note">{t("track.confidential")}</p> : <p class="text">{item.text}</p>}
+          {item.anonymous && <p class="note">{t("track.anonymous")}</p>}
+          <h3>{t("track.timeline")}</h3>
+          <ol class="timeline">
+            {events.map((e, i) => (
+              <li key={i}>
+                <strong>{t(`event.${e.kind}`)}</strong> <time dateTime={e.at}>{formatDate(e.at, true)}</time>
+                {e.agency && <span> · {e.agency.name}</span>}
+                {e.note && <blockquote>{e.note}</blockquote>}
+              </li>
+            ))}
+          </ol>
+          {["RESOLVED"].includes(item.statusGroup) && (
+            <div class="panel actions">
+              <h3>{t("track.yourTurn")}</h3>
+              <label for="f-secret">{t("track.secret.label")}</label>
+              <input id="f-secret" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} autoComplete="off" />
+              <label for="f-reason">{t("track.reason.label")}</label>
+              <textarea id="f-reason" rows={3} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+              <div class="row">
+                {item.status === "resolved" && <button type="button" class="primary" onClick={() => act("confirm")}>{t("track.confirm")}</button>}
+                {item.status === "resolved" && <button type="button" class="secondary" onClick={() => act("dispute")}>{t("track.dispute")}</button>}
+                {item.status === "closed" && <button type="button" class="secondary" onClick={() => act("reopen")}>{t("track.reopen")}</button>}
+              </div>
+            </div>
+          )}
+          {message && <p class="live" role="status">{message}</p>}
+        </article>
+      )}
+    </section>
+  );
+}
