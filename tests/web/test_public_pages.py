@@ -71,7 +71,7 @@ async def test_a_citizen_verifies_a_phone_votes_and_comments_in_the_public_dialo
     sessions = make_session_factory(engine)
     now = utcnow()
     async with transaction(sessions) as session:
-        poll = await polls.create_poll(session, cast.officer_a, question="Kapan pasar malam sebaiknya dibuka?",
+        await polls.create_poll(session, cast.officer_a, question="Kapan pasar malam sebaiknya dibuka?",
                                        options=["Jumat", "Sabtu"], opens_at=now - timedelta(minutes=1),
                                        closes_at=now + timedelta(days=3))
         draft = await consultations.create_consultation(
