@@ -57,6 +57,7 @@ def serve(
     from suara.agencies import service as agencies
     from suara.app import create_app
     from suara.db.engine import resolve_database_url
+    from suara.services import catalogue
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
@@ -70,6 +71,9 @@ def serve(
         if seed and not await agencies.list_agencies(session):
             counts = await agencies.load_directory(session)
             console.print(f"Loaded {counts.agencies_added} agencies, {counts.categories_added} categories.")
+        if seed and not await catalogue.search_services(session, limit=1):
+            loaded = await catalogue.load_catalogue(session)
+            console.print(f"Loaded {loaded.added} public services.")
 
     asyncio.run(_with_session(prepare, url))
     where = f"embedded PostgreSQL in {settings.resolved_home()}" if embedded else "DATABASE_URL"
@@ -116,15 +120,19 @@ def seed(
     directory: Path = typer.Option(None, help="Directory JSON (default: the Jawa Tengah directory)."),
     demo: int = typer.Option(0, help="Also write this many historical demo submissions."),
 ) -> None:
-    """Load the agency directory and categories (existing rows are kept), and optionally demo history."""
+    """Load the agency directory and categories (existing rows are kept), the public services catalogue
+    (updated by slug), and optionally demo history."""
     from rich.progress import Progress
 
     from suara.agencies import service as agencies
+    from suara.services import catalogue
     from suara.transparency.demo import seed_demo
 
     async def work(session):
         counts = await agencies.load_directory(session, directory or agencies.DIRECTORY_FILE)
         console.print(f"Added {counts.agencies_added} agencies and {counts.categories_added} categories.")
+        services = await catalogue.load_catalogue(session)
+        console.print(f"Public services: {services.added} added, {services.updated} brought up to date.")
         if demo > 0:
             with Progress(console=console) as progress:
                 task = progress.add_task("demo history", total=demo)

@@ -18,6 +18,7 @@ from suara.dialogue.models import (  # noqa: F401
 )
 from suara.notifications.models import OutboxMessage  # noqa: F401
 from suara.routing.labels import RoutingLabel  # noqa: F401
+from suara.services.models import PublicService  # noqa: F401
 from suara.submissions.models import (  # noqa: F401
     ReporterContact,
     Submission,

@@ -95,6 +95,8 @@ class Submission(SQLModel, table=True):
     """The text with personal data masked: the only text any public view shows."""
     category_slug: str | None = Field(default=None, foreign_key="categories.slug")
     agency_id: int | None = Field(default=None, foreign_key="agencies.id")
+    service_slug: str | None = Field(default=None, foreign_key="public_services.slug", index=True)
+    """The public service the citizen filed about, when they chose one from the catalogue."""
     location_text: str | None = None
     latitude: float | None = None
     longitude: float | None = None

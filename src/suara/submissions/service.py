@@ -16,6 +16,7 @@ from suara.agencies.models import Agency, Category
 from suara.common.errors import DomainError, NotFound
 from suara.db.columns import utcnow
 from suara.routing.router import Router, RoutingDecision
+from suara.services.catalogue import service_exists
 from suara.submissions import codes
 from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, shingles, similarity
 from suara.submissions.models import (
@@ -76,7 +77,10 @@ async def submit(
     Raises ValidationFailed without writing anything. A retry with the same idempotency key
     returns the first receipt, also when the retries race each other.
     """
-    clean = validate_submission(draft)
+    service_slug = (draft.service_slug or "").strip()
+    clean = validate_submission(
+        draft, service_known=bool(service_slug) and await service_exists(session, service_slug)
+    )
     if clean.idempotency_key:
         earlier = await _by_idempotency_key(session, clean.idempotency_key)
         if earlier is not None:
@@ -174,6 +178,7 @@ def _submission_row(clean: CleanSubmission, decision: RoutingDecision, status: S
         "latitude": clean.latitude,
         "longitude": clean.longitude,
         "region_code": clean.region_code,
+        "service_slug": clean.service_slug,
         "anonymous": clean.anonymous,
         "confidential": clean.confidential,
         "status": status.value,

@@ -40,6 +40,8 @@ class SubmissionDraft:
     reporter_email: str | None = None
     reporter_nik: str | None = None
     idempotency_key: str | None = None
+    service_slug: str | None = None
+    """The catalogue service the submission is about, if the citizen chose one."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class CleanSubmission:
     reporter_email: str | None
     reporter_nik: str | None
     idempotency_key: str | None
+    service_slug: str | None = None
 
     @property
     def has_contact(self) -> bool:
@@ -70,6 +73,14 @@ def invalid_idempotency_key_problem() -> FieldProblem:
         "idempotencyKey", "invalid_idempotency_key",
         "Kunci idempotensi maksimal 128 karakter huruf, angka, titik, titik dua, - atau _.",
         "The idempotency key must be at most 128 letters, digits, '.', ':', '-' or '_'.",
+    )
+
+
+def unknown_service_problem() -> FieldProblem:
+    return FieldProblem(
+        "serviceSlug", "unknown_service",
+        "Layanan itu tidak ada di katalog layanan publik.",
+        "That service is not in the public services catalogue.",
     )
 
 
@@ -91,7 +102,9 @@ def normalise_phone(raw: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def validate_submission(draft: SubmissionDraft) -> CleanSubmission:
+def validate_submission(draft: SubmissionDraft, *, service_known: bool = False) -> CleanSubmission:
+    """Check a draft. The caller looks the service up and says whether it exists (``service_known``),
+    so this stays free of the database and still reports every problem at once."""
     problems: list[FieldProblem] = []
 
     def problem(field: str, code: str, message_id: str, message_en: str) -> None:
@@ -179,6 +192,10 @@ def validate_submission(draft: SubmissionDraft) -> CleanSubmission:
     if key and not IDEMPOTENCY_KEY.match(key):
         problems.append(invalid_idempotency_key_problem())
 
+    service_slug = _blank_to_none(draft.service_slug)
+    if service_slug and not service_known:
+        problems.append(unknown_service_problem())
+
     if problems:
         raise ValidationFailed(problems)
     return CleanSubmission(
@@ -186,5 +203,5 @@ def validate_submission(draft: SubmissionDraft) -> CleanSubmission:
         anonymous=draft.anonymous, confidential=draft.confidential,
         location_text=location_text, latitude=draft.latitude, longitude=draft.longitude,
         region_code=region_code, reporter_name=name, reporter_phone=phone,
-        reporter_email=email, reporter_nik=nik, idempotency_key=key,
+        reporter_email=email, reporter_nik=nik, idempotency_key=key, service_slug=service_slug,
     )

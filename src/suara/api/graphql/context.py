@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from suara.agencies.models import Agency, Category
 from suara.common.errors import NotAllowed
+from suara.services.catalogue import ComplaintStats, complaint_stats_by_service
 from suara.state import AppState
 from suara.submissions.models import SubmissionEvent
 from suara.triage import auth
@@ -29,6 +30,7 @@ class Context:
     agency_loader: DataLoader[int, Agency | None] = field(init=False)
     category_loader: DataLoader[str, Category | None] = field(init=False)
     events_loader: DataLoader[int, list[SubmissionEvent]] = field(init=False)
+    service_stats_loader: DataLoader[str, ComplaintStats] = field(init=False)
     _actor: auth.Actor | None = field(init=False, default=None)
     _actor_resolved: bool = field(init=False, default=False)
 
@@ -36,6 +38,7 @@ class Context:
         self.agency_loader = DataLoader(load_fn=self._load_agencies)
         self.category_loader = DataLoader(load_fn=self._load_categories)
         self.events_loader = DataLoader(load_fn=self._load_events)
+        self.service_stats_loader = DataLoader(load_fn=self._load_service_stats)
 
     async def _load_agencies(self, ids: list[int]) -> list[Agency | None]:
         directory = await self.state.directory()
@@ -56,6 +59,12 @@ class Context:
             for row in rows:
                 grouped[row.submission_id].append(row)
         return [grouped.get(submission_id, []) for submission_id in submission_ids]
+
+    async def _load_service_stats(self, slugs: list[str]) -> list[ComplaintStats]:
+        """Complaint stats of every service on a page in one query."""
+        async with self.state.reading() as session:
+            stats = await complaint_stats_by_service(session, slugs)
+        return [stats.get(slug, ComplaintStats()) for slug in slugs]
 
     @property
     def session_token(self) -> str | None:

@@ -11,6 +11,7 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from suara.api.graphql.agencies import AgencyQuery
 from suara.api.graphql.dialogue import DialogueMutation, DialogueQuery
 from suara.api.graphql.routing import RoutingQuery
+from suara.api.graphql.services import ServiceQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
 from suara.api.graphql.transparency import TransparencyQuery
 from suara.api.graphql.triage import TriageMutation, TriageQuery
@@ -20,7 +21,9 @@ log = logging.getLogger("suara.graphql")
 
 
 @strawberry.type
-class Query(SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery, DialogueQuery):
+class Query(
+    SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery, DialogueQuery, ServiceQuery
+):
     pass
 
 

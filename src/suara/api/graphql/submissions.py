@@ -57,6 +57,9 @@ class SubmitInput:
     idempotency_key: str | None = strawberry.field(
         default=None, description="Retries with the same key return the first receipt."
     )
+    service_slug: str | None = strawberry.field(
+        default=None, description="The catalogue service this is about (see `services`), e.g. ktp-el."
+    )
 
     def to_draft(self) -> SubmissionDraft:
         return SubmissionDraft(
@@ -66,6 +69,7 @@ class SubmitInput:
             region_code=self.region_code, reporter_name=self.reporter_name,
             reporter_phone=self.reporter_phone, reporter_email=self.reporter_email,
             reporter_nik=self.reporter_nik, idempotency_key=self.idempotency_key,
+            service_slug=self.service_slug,
         )
 
 
