@@ -1,7 +1,7 @@
 // File a complaint, aspiration or information request, with a live routing hint and duplicates.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { debounce, gql, NetworkError, newKey } from "../api.js";
-import { lang, pick, t, formatNumber } from "../i18n.js";
+import { pick, t, formatNumber } from "../i18n.js";
 import { saveReceipt } from "../receipts.js";
 import { REGIONS } from "../regions.js";
 
@@ -59,7 +59,7 @@ export function Lapor({ params }) {
       const problem = params.get("masalah");
       const name = pick(d.service.name, d.service.nameEn);
       const opening = problem === "biaya" ? t("report.service.overcharged", { name, cost: d.service.free ? t("services.free") : "Rp" + formatNumber(d.service.costIdr) })
-        : problem === "waktu" ? t("report.service.slow", { name, days: d.service.processingDays })
+        : problem === "waktu" && d.service.processingDays !== null ? t("report.service.slow", { name, days: d.service.processingDays })
         : t("report.service.about", { name });
       setForm((f) => ({ ...f, kind: "COMPLAINT", text: f.text || opening + " " }));
     }).catch(() => {});

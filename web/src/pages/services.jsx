@@ -10,6 +10,10 @@ const ONE = `query($slug: String!) { service(slug: $slug) { slug name nameEn sum
   whereToApplyEn onlineUrl agency { name } category { label labelEn }
   complaintStats { total open resolved medianFirstResponseHours } } }`;
 
+export function duration(service) {
+  return service.processingDays === null ? t("services.daysScheduled") : t("services.days", { n: service.processingDays });
+}
+
 export function cost(service) {
   if (service.free) return t("services.free");
   if (service.costIdr === null || service.costIdr === undefined) return t("services.costVaries");
@@ -36,7 +40,7 @@ export function ServiceList({ params }) {
             <li key={s.slug}>
               <a href={`#/layanan/${s.slug}`}><strong>{pick(s.name, s.nameEn)}</strong></a>
               <p>{pick(s.summary, s.summaryEn)}</p>
-              <p class="meta">{s.agency?.shortName} · {t("services.cost")}: {cost(s)} · {t("services.days", { n: s.processingDays })}</p>
+              <p class="meta">{s.agency?.shortName} · {t("services.cost")}: {cost(s)} · {duration(s)}</p>
             </li>
           ))}
         </ul>
@@ -59,7 +63,7 @@ export function ServicePage({ slug }) {
       <dl class="facts">
         <dt>{t("services.agency")}</dt><dd>{service.agency?.name}</dd>
         <dt>{t("services.cost")}</dt><dd>{cost(service)} {pick(service.costNote, service.costNoteEn) && <span class="meta">({pick(service.costNote, service.costNoteEn)})</span>}</dd>
-        <dt>{t("services.time")}</dt><dd>{t("services.days", { n: service.processingDays })} {pick(service.processingNote, service.processingNoteEn) && <span class="meta">({pick(service.processingNote, service.processingNoteEn)})</span>}</dd>
+        <dt>{t("services.time")}</dt><dd>{duration(service)} {pick(service.processingNote, service.processingNoteEn) && <span class="meta">({pick(service.processingNote, service.processingNoteEn)})</span>}</dd>
         <dt>{t("services.legalBasis")}</dt><dd>{service.legalBasis}</dd>
         <dt>{t("services.where")}</dt><dd>{pick(service.whereToApply, service.whereToApplyEn)}{service.onlineUrl && <> · <a href={service.onlineUrl} rel="noopener">{t("services.online")}</a></>}</dd>
       </dl>
@@ -70,7 +74,7 @@ export function ServicePage({ slug }) {
         {stats.medianFirstResponseHours !== null && " " + t("services.median", { hours: formatNumber(stats.medianFirstResponseHours, 1) })}</p>
       <p class="row">
         <a class="button primary" href={`#/lapor?layanan=${service.slug}&masalah=biaya`}>{t("services.complainCost")}</a>
-        <a class="button secondary" href={`#/lapor?layanan=${service.slug}&masalah=waktu`}>{t("services.complainTime")}</a>
+        {service.processingDays !== null && <a class="button secondary" href={`#/lapor?layanan=${service.slug}&masalah=waktu`}>{t("services.complainTime")}</a>}
         <a class="button secondary" href={`#/lapor?layanan=${service.slug}`}>{t("services.complain")}</a>
       </p>
     </section>
