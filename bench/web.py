@@ -110,8 +110,8 @@ async def screenshots(browser, base: str, ids: dict) -> list[str]:
         page = await context.new_page()
         for name, path in views.items():
             await page.goto(path)
+            await page.wait_for_timeout(1000)  # hash routes do not reload: give debounced queries time
             await page.wait_for_load_state("networkidle")
-            await page.wait_for_timeout(300)
             target = SHOTS / f"{name}-{width}.png"
             await page.screenshot(path=str(target), full_page=width == 360)
             written.append(target.name)

@@ -85,4 +85,6 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // drop the "loading" placeholder of index.html
+render(<App />, root);

@@ -112,6 +112,7 @@ function Chart({ title, labels, series, unit }) {
         width: Math.min(box.current.clientWidth || 320, 720), height: 200,
         axes: [{ values: (u, ticks) => ticks.map((i) => labels[i] || "") }, { label: unit }],
         scales: { x: { time: false } },
+        legend: { show: false }, // the data table beside the chart names every series
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2 }))],
       }, [xs, ...series.map((s) => s.values)], box.current);
     });
@@ -120,6 +121,7 @@ function Chart({ title, labels, series, unit }) {
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
+      <ul class="legend" aria-hidden="true">{series.map((s) => <li key={s.label}><span style={{ background: s.color }} />{s.label}</li>)}</ul>
       <div ref={box} aria-hidden="true" />
       <table class="data">
         <caption class="visually-hidden">{title}</caption>
