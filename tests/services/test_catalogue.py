@@ -47,6 +47,11 @@ async def test_search_looks_into_requirements(db_session):
     assert slugs(await search_services(db_session, "sptjm")) == ["akta-kelahiran"]
 
 
+async def test_services_named_by_the_search_come_before_those_that_only_require_it(db_session):
+    found = [s.slug for s in await search_services(db_session, "ktp")]
+    assert found[0] == "ktp-el" and len(found) > 3, "many services require a KTP; the KTP itself leads"
+
+
 async def test_search_treats_percent_and_underscore_as_plain_characters(db_session):
     assert await search_services(db_session, "%") == []
     assert await search_services(db_session, "_") == []

@@ -153,3 +153,27 @@ async def test_the_language_switch_changes_every_visible_string(page: Page, path
     untranslated = {STATIC[key] for key in shown} - {STATIC[key] for key in shown if MESSAGES["en"][key] in after}
     assert untranslated == set(), "not in English"  # (keys sharing an Indonesian text: one of them shows)
     await assert_accessible(page)
+
+
+async def test_a_retry_after_a_lost_response_files_once(page: Page, engine):
+    """The server files the report but the answer never arrives; the page retries with the same key."""
+    text = f"Sampah menumpuk di TPS pasar Johar tidak diangkut selama seminggu, baunya menyengat. ({uuid.uuid4().hex[:8]})"
+    lost = []
+
+    async def lose_the_first_answer(route):
+        if "submit(" in (route.request.post_data or "") and not lost:
+            await route.fetch()  # reaches the server, which files it…
+            lost.append(True)
+            await route.abort("connectionreset")  # …but the phone never hears back
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", lose_the_first_answer)
+    await page.goto("/#/lapor")
+    await page.get_by_label("Isi laporan", exact=True).fill(text)
+    await page.get_by_role("button", name="Kirim laporan").click()
+    await expect(page).to_have_url(re.compile(r"#/tanda-terima/"))
+    assert lost == [True]
+    [item] = await stored(engine, text=text)
+    code = (await page.get_by_test_id("tracking-code").text_content()).replace("-", "")
+    assert code == item.tracking_code

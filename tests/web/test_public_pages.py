@@ -113,6 +113,16 @@ async def test_a_citizen_verifies_a_phone_votes_and_comments_in_the_public_dialo
     await expect(page.get_by_text("Tarif motor diturunkan menjadi Rp2.000")).to_be_visible()
     await assert_accessible(page)
 
+    await page.goto("/#/dialog")
+    await page.get_by_label("Judul usulan").fill("Taman bermain di RW 05")
+    await page.get_by_label("Isi usulan").fill("Anak-anak RW 05 tidak punya tempat bermain yang aman; lahan kosong milik kelurahan bisa dipakai.")
+    await page.get_by_role("button", name="Ajukan").click()
+    await expect(page.locator("main h1")).to_have_text("Taman bermain di RW 05")
+    await page.get_by_role("button", name="Dukung usulan ini").click()
+    await expect(page.get_by_role("status")).to_have_text("Dukungan Anda tercatat.")
+    await expect(page.get_by_text("1 dari 100 dukungan")).to_be_visible()
+    await assert_accessible(page)
+
 
 PAGES = ["/#/", "/#/lapor", "/#/lacak", "/#/layanan", "/#/dialog", "/#/transparansi"]
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -46,13 +46,17 @@ async def search_services(
     """
     query = select(PublicService)
     words = (search or "").split()[:MAX_SEARCH_WORDS]
+    in_name = literal(False)
     if words:
         haystack = _search_text()
         query = query.where(and_(*(haystack.ilike(_like_pattern(word), escape="\\") for word in words)))
+        names = PublicService.name_id + " " + PublicService.name_en
+        in_name = and_(*(names.ilike(_like_pattern(word), escape="\\") for word in words))
     if agency_slug:
         query = query.join(Agency, Agency.id == PublicService.agency_id).where(Agency.slug == agency_slug)
     limit = max(1, min(limit, MAX_RESULTS))
-    query = query.order_by(PublicService.name_id, PublicService.slug).limit(limit)
+    # Services named by the words come first ("ktp" finds KTP-el before everything requiring a KTP).
+    query = query.order_by(in_name.desc(), PublicService.name_id, PublicService.slug).limit(limit)
     return list((await session.exec(query)).scalars())
 
 
