@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	scripts/ensure-node
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 
 $(WEB_BUILT): web/node_modules/.package-lock.json web/index.html web/vite.config.js $(shell find web/src -type f)

@@ -63,6 +63,10 @@ async def test_the_dashboard_shows_the_seeded_figures_and_its_csv(page: Page, li
     await page.get_by_test_id("league").locator("tbody tr").first.get_by_role("link").click()
     await expect(page.locator("figure.chart")).to_have_count(3)
     await expect(page.locator("figure.chart canvas").first).to_be_visible()
+    await expect(page.locator("figure.chart").first.locator("tbody tr")).to_have_count(12)
+    await page.get_by_role("link", name="6 bulan terakhir").click()
+    await expect(page).to_have_url(re.compile(r"#/transparansi/[a-z0-9-]+\?bulan=6$"))
+    await expect(page.locator("figure.chart").first.locator("tbody tr")).to_have_count(6)
     await expect(page.get_by_test_id("agency-figures")).to_contain_text("Belum selesai")
     await assert_accessible(page)
 

@@ -31,6 +31,13 @@ export function Dashboard({ agency, params }) {
   return agency ? <AgencyPage slug={agency} params={params} /> : <League params={params} />;
 }
 
+const SPANS = [6, 12, 24];
+
+function spanOf(params) {
+  const months = Number(params.get("bulan"));
+  return SPANS.includes(months) ? months : 12;
+}
+
 function Downloads() {
   return (
     <div class="panel">
@@ -134,13 +141,14 @@ function Chart({ title, labels, series, unit }) {
   );
 }
 
-function AgencyPage({ slug }) {
+function AgencyPage({ slug, params }) {
+  const span = spanOf(params);
   const [data, setData] = useState(null);
   useEffect(() => { gql(AGENCY, { agency: slug }).then(setData).catch(() => setData(false)); }, [slug]);
   if (data === null) return <section><h1>{t("dash.title")}</h1><p>{t("common.loading")}</p></section>;
   if (data === false) return <section><h1>{t("dash.title")}</h1><p class="error">{t("common.error")}</p></section>;
   const agency = data.agencies.find((a) => a.slug === slug);
-  const months = [...data.months].sort((a, b) => (a.periodStart > b.periodStart ? 1 : -1)).slice(-12);
+  const months = [...data.months].sort((a, b) => (a.periodStart > b.periodStart ? 1 : -1)).slice(-span);
   const labels = months.map((m) => m.periodStart.slice(0, 7));
   const all = data.all[0] || { firstResponse: {} };
   const backlog = data.backlog[0] || { openNow: 0, overdueNow: 0 };
@@ -157,6 +165,10 @@ function AgencyPage({ slug }) {
         <div><dt>{t("dash.withinSla")}</dt><dd>{percent(all.firstResponse.withinServiceLevelShare)}</dd></div>
         <div><dt>{t("dash.routingAccuracy")}</dt><dd>{percent(all.routingAccuracy)}</dd></div>
       </dl>
+      <nav aria-label={t("dash.span")} class="row">
+        {SPANS.map((n) => <a key={n} class={"button " + (n === span ? "primary" : "secondary")} href={`#/transparansi/${slug}?bulan=${n}`}
+          aria-current={n === span ? "true" : undefined}>{t("dash.months", { n })}</a>)}
+      </nav>
       {months.length === 0 ? <p>{t("dash.noData")}</p> : (
         <>
           <Chart title={t("dash.chart.volume")} labels={labels} unit={t("dash.items")} series={[
