@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from suara.config import Settings
 from suara.db.admin import migrate_and_seed, recreate_database
 from suara.db.engine import resolve_database_url
 
 REPO = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
 
 
 async def fresh_database(name: str) -> str:
@@ -35,3 +42,31 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.started
+
+
+def wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise SystemExit(f"server at {url} not ready in {timeout}s")
+
+
+@contextmanager
+def serving(url: str, port: int, **settings: str) -> Iterator[str]:
+    """`suara serve` (jobs off) on the benchmark database until the block ends; yields its base URL."""
+    env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(REPO / ".suara" / "bench"), **settings)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(port), "--no-jobs"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_ready(f"http://{HOST}:{port}/health", server)
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=60)

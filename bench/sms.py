@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 import time
 import uuid
@@ -21,9 +19,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database  # noqa: E402
+from common import HOST, fresh_database, serving  # noqa: E402
 from loadgen import raw_post, run_load  # noqa: E402
-from submit import HOST, TEXTS, graphql_ok, graphql_request, wait_ready  # noqa: E402
+from submit import TEXTS, graphql_ok, graphql_request  # noqa: E402
 
 from suara.channels.sms.signature import suara_signature  # noqa: E402
 
@@ -62,20 +60,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=200)
     args = parser.parse_args()
-    home = REPO / ".suara" / "bench"
     url = asyncio.run(fresh_database("suara_bench_sms"))  # a clean history every run, so runs compare
-    env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(home), SUARA_SMS_WEBHOOK_SECRET=SECRET.decode())
     port = 18083
-    server = subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(port), "--no-jobs"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        wait_ready(f"http://{HOST}:{port}/health", server)
+    with serving(url, port, SUARA_SMS_WEBHOOK_SECRET=SECRET.decode()):
         sms, graphql = asyncio.run(measure(port, args))
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     print(f"\ninbound SMS benchmark: {args.messages} messages, {args.concurrency} concurrent gateway connections")
     print(f"  SMS webhook (signed, 80% LAPOR / 20% CEK) {sms.summary()}")
     print(f"  GraphQL submit (baseline, same server)    {graphql.summary()}")

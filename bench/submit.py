@@ -14,19 +14,16 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
-import httpx
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database  # noqa: E402
+from common import HOST, fresh_database, wait_ready  # noqa: E402
 from loadgen import post_request, run_load  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
 SUBMIT = (
     "mutation Submit($input: SubmitInput!) { submit(input: $input) { __typename "
     "... on SubmissionReceipt { trackingCode routing { state } } "
@@ -38,19 +35,6 @@ TEXTS = [
     "Lampu PJU di jalan utama mati semua sehingga rawan kecelakaan pada malam hari.",
     "Pupuk subsidi langka di kios resmi, petani kesulitan menanam padi musim ini.",
 ]
-
-
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise SystemExit(f"server at {url} not ready in {timeout}s")
 
 
 def graphql_request(port: int):

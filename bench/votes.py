@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -27,9 +25,8 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Timer, fresh_database, percentiles  # noqa: E402
+from common import HOST, Timer, fresh_database, percentiles, serving  # noqa: E402
 from loadgen import post_request, run_load  # noqa: E402
-from submit import HOST, wait_ready  # noqa: E402
 
 from suara.db.columns import utcnow  # noqa: E402
 from suara.db.engine import make_engine, make_session_factory, transaction  # noqa: E402
@@ -107,12 +104,7 @@ def main() -> None:
 
     url = asyncio.run(fresh_database("suara_bench_votes"))
     small_poll, small_options, big_poll, big_options = asyncio.run(make_polls(url))
-    env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(REPO / ".suara" / "bench"),
-               SUARA_SECRET_KEY=KEY.decode())
     port = 18085
-    server = subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(port), "--no-jobs"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     expires = utcnow() + TOKEN_LIFETIME
     tokens = [voter_token(KEY, voter_hash(KEY, f"0857{i:08d}"), expires) for i in range(args.votes + 500)]
 
@@ -129,8 +121,7 @@ def main() -> None:
     def recorded(status: int, body: bytes) -> bool:
         return status == 200 and b"VoteRecorded" in body
 
-    try:
-        wait_ready(f"http://{HOST}:{port}/health", server)
+    with serving(url, port, SUARA_SECRET_KEY=KEY.decode()):
         asyncio.run(run_load(HOST, port, vote(args.votes), 300, args.concurrency, recorded))  # warm-up voters
         asyncio.run(run_load(HOST, port, read, 300, args.concurrency))
         votes = asyncio.run(run_load(HOST, port, vote(0), args.votes, args.concurrency, recorded))
@@ -141,9 +132,6 @@ def main() -> None:
         fill_seconds, recount_seconds = asyncio.run(fill_big_poll(url, big_poll, big_options, args.big))
         tally_times(port, big_poll, 20)
         big_times = tally_times(port, big_poll, args.runs)
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
 
     expected = args.votes + 300
     print(f"\nvotes benchmark: {args.votes} votes by distinct verified voters, {args.concurrency} concurrent clients")

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -25,8 +23,7 @@ import httpx
 from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database  # noqa: E402
-from submit import HOST, wait_ready  # noqa: E402
+from common import fresh_database, serving  # noqa: E402
 
 from suara.db.columns import utcnow  # noqa: E402
 from suara.db.engine import make_engine, make_session_factory, transaction  # noqa: E402
@@ -149,17 +146,8 @@ def main() -> None:
     args = parser.parse_args()
     url = asyncio.run(fresh_database("suara_bench_web"))
     ids = asyncio.run(prepare(url))
-    port = 18086
-    env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(REPO / ".suara" / "bench"))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(port), "--no-jobs"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_ready(f"http://{HOST}:{port}/health", server)
-        asyncio.run(measure(f"http://{HOST}:{port}", ids, not args.no_screenshots))
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+    with serving(url, 18086) as base:
+        asyncio.run(measure(base, ids, not args.no_screenshots))
 
 
 if __name__ == "__main__":

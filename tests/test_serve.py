@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import psutil
 
+from tests import servers
 from tests.factories import SUBMIT, TRACK, submit_input
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import free_port, wait_until_healthy
 
 
 def start_suara(home: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["SUARA_HOME"] = str(home)
-    return subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-
-
-def wait_until_healthy(process: subprocess.Popen, port: int, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"suara serve exited early:\n{process.stdout.read()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise AssertionError(f"suara serve not healthy in {timeout}s:\n{process.stdout.read()}")
+    return servers.start_suara(port, servers.environment(SUARA_HOME=str(home)))
 
 
 def postgres_running_on(pgdata: Path) -> bool:

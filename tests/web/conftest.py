@@ -7,11 +7,6 @@ test server key, serving the built pages from web/dist (`make test` builds them 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.conftest import REPO, TEST_SECRET_KEY
+from tests.servers import environment, free_port, start_suara, wait_until_healthy
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -28,36 +24,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(database_url: str, tmp_path_factory) -> str:
     if not (REPO / "web" / "dist" / "index.html").is_file():
         pytest.fail("web/dist is not built: run the tests with `make test`, which builds the pages first")
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, SUARA_SECRET_KEY=TEST_SECRET_KEY.decode(),
-               SUARA_HOME=str(tmp_path_factory.mktemp("web-home")), SUARA_JOBS_INTERVAL_SECONDS="0")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-jobs"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = start_suara(port, environment(
+        DATABASE_URL=database_url, SUARA_SECRET_KEY=TEST_SECRET_KEY.decode(),
+        SUARA_HOME=str(tmp_path_factory.mktemp("web-home"))), "--no-jobs")
+    wait_until_healthy(process, port)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"suara serve exited:\n{process.stdout.read()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError("suara serve did not become healthy")
-        time.sleep(0.3)
     yield base
     process.terminate()
     process.wait(timeout=60)

@@ -173,12 +173,6 @@ async def recount(session: AsyncSession, poll_id: int) -> dict[int, int]:
     return {option_id: count for option_id, count in rows}
 
 
-async def ballot_of(session: AsyncSession, poll_id: int, voter: str) -> list[int] | None:
-    return (await session.exec(
-        select(BALLOTS.c.option_ids).where(BALLOTS.c.poll_id == poll_id, BALLOTS.c.voter_hash == voter)
-    )).scalar_one_or_none()
-
-
 async def find_poll(session: AsyncSession, poll_id: int) -> Poll:
     poll = await session.get(Poll, poll_id)
     if poll is None:

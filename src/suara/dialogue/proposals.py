@@ -125,9 +125,3 @@ async def expire_proposals(session: AsyncSession, *, now: datetime | None = None
     )
     return result.rowcount or 0
 
-
-async def find_proposal(session: AsyncSession, proposal_id: int) -> Proposal:
-    proposal = await session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise not_found("proposal")
-    return proposal

@@ -1,0 +1,45 @@
+"""Running `suara serve` as a real process for tests that need one (restarts, browsers)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_suara(port: int, env: dict[str, str], *extra: str) -> subprocess.Popen:
+    """`suara serve` on ``port`` with ``env`` as its whole environment."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def environment(**settings: str) -> dict[str, str]:
+    """This process's environment without DATABASE_URL, plus ``settings``."""
+    return {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, **settings}
+
+
+def wait_until_healthy(process: subprocess.Popen, port: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"suara serve exited early:\n{process.stdout.read()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise AssertionError(f"suara serve not healthy in {timeout}s:\n{process.stdout.read()}")
