@@ -65,6 +65,7 @@ def results_visible(poll: Poll, now: datetime, actor: Actor | None = None) -> bo
 
 @dataclass(frozen=True)
 class VoteOutcome:
+    poll: Poll
     option_ids: list[int]
     changed: bool
     """True when this replaced the voter's earlier ballot."""
@@ -98,7 +99,7 @@ async def cast_vote(
     )).first()
     if inserted is not None:
         await _move_counts(session, added=chosen, removed=[])
-        return VoteOutcome(chosen, changed=False)
+        return VoteOutcome(poll, chosen, changed=False)
 
     earlier = (await session.exec(
         select(BALLOTS.c.option_ids).where(BALLOTS.c.poll_id == poll_id, BALLOTS.c.voter_hash == voter)
@@ -111,7 +112,7 @@ async def cast_vote(
         .values(option_ids=chosen, changes=BALLOTS.c.changes + 1, cast_at=now)
     )
     await _move_counts(session, added=sorted(set(chosen) - set(earlier)), removed=sorted(set(earlier) - set(chosen)))
-    return VoteOutcome(chosen, changed=True)
+    return VoteOutcome(poll, chosen, changed=True)
 
 
 async def _move_counts(session: AsyncSession, *, added: list[int], removed: list[int]) -> None:

@@ -32,6 +32,12 @@ DEFAULT_DURATION = timedelta(days=90)
 SUPPORTS = ProposalSupport.__table__
 
 
+def effective_status(proposal: Proposal, now: datetime) -> ProposalStatus:
+    """An open proposal past its deadline is expired, without waiting for the job."""
+    status = ProposalStatus(proposal.status)
+    return ProposalStatus.EXPIRED if status == ProposalStatus.OPEN and proposal.deadline <= now else status
+
+
 async def propose(
     session: AsyncSession, author: str, *, title: str, text: str, category_slug: str | None,
     router: Router, threshold: int = DEFAULT_THRESHOLD, duration: timedelta = DEFAULT_DURATION,

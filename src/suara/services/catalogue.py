@@ -13,7 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.agencies.models import Agency
 from suara.common.errors import NotFound
 from suara.services.models import PublicService
-from suara.submissions.models import STATUS_GROUPS, UNFINISHED_GROUPS, Kind, StatusGroup, Submission
+from suara.submissions.models import (
+    STATUS_GROUPS,
+    Kind,
+    StatusGroup,
+    Submission,
+    unfinished_statuses,
+)
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.json")
 MAX_RESULTS = 100
@@ -88,7 +94,7 @@ async def complaint_stats_by_service(session: AsyncSession, service_slugs: list[
     """Stats of many services in one query (services without complaints are left out)."""
     if not service_slugs:
         return {}
-    unfinished = [status for status, group in STATUS_GROUPS.items() if group in UNFINISHED_GROUPS]
+    unfinished = unfinished_statuses()
     resolved = [status for status, group in STATUS_GROUPS.items() if group == StatusGroup.RESOLVED]
     hours_to_first_response = (
         func.extract("epoch", Submission.first_responded_at - Submission.created_at) / 3600.0

@@ -291,28 +291,38 @@ async def find_possible_duplicates(
     session: AsyncSession, submission: Submission, *, predicted_category: str | None
 ) -> list[PossibleDuplicate]:
     """Recent unfinished public submissions about the same topic with near-identical text."""
-    if not submission.duplicate_bands:
+    return await _near_identical(
+        session, submission.text, submission.duplicate_bands, exclude_id=submission.id,
+        agency_id=submission.agency_id, predicted_category=predicted_category,
+    )
+
+
+async def _near_identical(
+    session: AsyncSession, text: str, bands: list[int] | None, *, exclude_id: int | None,
+    agency_id: int | None, predicted_category: str | None,
+) -> list[PossibleDuplicate]:
+    if not bands:
         return []
     topic = [Submission.status == Status.IN_TRIAGE]
     if predicted_category:
         topic.append(Submission.category_slug == predicted_category)
-    if submission.agency_id:
-        topic.append(Submission.agency_id == submission.agency_id)
+    if agency_id:
+        topic.append(Submission.agency_id == agency_id)
     candidates = await session.exec(
         select(Submission.id, Submission.text)
         .where(
-            Submission.duplicate_bands.overlap(submission.duplicate_bands),
-            Submission.id != submission.id,
+            Submission.duplicate_bands.overlap(bands),
+            Submission.id != exclude_id if exclude_id is not None else true(),
             Submission.created_at > utcnow() - timedelta(days=DUPLICATE_WINDOW_DAYS),
             Submission.status.in_(unfinished_statuses()),
             Submission.confidential.is_(False),
-            or_(*topic) if predicted_category or submission.agency_id else true(),
+            or_(*topic) if predicted_category or agency_id else true(),
         )
         .limit(20)  # no ORDER BY: the scan stops at 20 candidates however many texts share a band
     )
-    own_shingles = shingles(submission.text)
+    own_shingles = shingles(text)
     scored = sorted(
-        ((round(similarity(own_shingles, text), 3), candidate_id) for candidate_id, text in candidates),
+        ((round(similarity(own_shingles, other), 3), candidate_id) for candidate_id, other in candidates),
         reverse=True,
     )
     kept = [(score, candidate_id) for score, candidate_id in scored if score >= SIMILARITY_THRESHOLD][:MAX_DUPLICATES]
@@ -327,9 +337,8 @@ async def similar_open_submissions(session: AsyncSession, text: str, *, router: 
     text = (text or "").strip()[:5000]
     if len(text) < 20:
         return []
-    draft = Submission(id=0, text=text, duplicate_bands=band_hashes(text) or None,
-                       tracking_code="", kind="complaint", channel="web", public_text="")
-    return await find_possible_duplicates(session, draft, predicted_category=_route(router, text).category)
+    return await _near_identical(session, text, band_hashes(text), exclude_id=None, agency_id=None,
+                                 predicted_category=_route(router, text).category)
 
 
 async def support(

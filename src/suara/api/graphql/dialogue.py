@@ -336,10 +336,7 @@ class Proposal:
 
     @classmethod
     def from_row(cls, row: ProposalRow) -> "Proposal":
-        status = ProposalStatus(row.status)
-        if status == ProposalStatus.OPEN and row.deadline <= utcnow():
-            status = ProposalStatus.EXPIRED
-        return cls(id=_id(row.id), title=row.title, text=row.body, status=status, support_count=row.support_count,
+        return cls(id=_id(row.id), title=row.title, text=row.body, status=proposals.effective_status(row, utcnow()), support_count=row.support_count,
                    support_threshold=row.support_threshold, deadline=row.deadline, created_at=row.created_at, row=row)
 
     @strawberry.field
@@ -552,8 +549,7 @@ class DialogueMutation:
             voter = _voter(info, voter_token)
             chosen = [parse_id(option, "option") for option in option_ids]
             outcome = await polls.cast_vote(session, parse_id(poll_id, "poll"), chosen, voter, actor=actor)
-            row = await polls.find_poll(session, parse_id(poll_id, "poll"))
-            return VoteRecorded(poll=Poll.from_row(row), changed=outcome.changed,
+            return VoteRecorded(poll=Poll.from_row(outcome.poll), changed=outcome.changed,
                                 option_ids=[strawberry.ID(str(o)) for o in outcome.option_ids])
         return await attempt(info, action)
 
