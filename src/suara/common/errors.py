@@ -37,3 +37,18 @@ class NotAllowed(DomainError):
         self.code = code
         self.message_id = message_id
         self.message_en = message_en
+
+
+class RateLimited(DomainError):
+    """Too many attempts from one client; try again after ``retry_after_seconds``."""
+
+    def __init__(self, retry_after_seconds: int, message_id: str | None = None, message_en: str | None = None):
+        super().__init__("rate_limited")
+        self.code = "rate_limited"
+        self.retry_after_seconds = max(1, int(retry_after_seconds))
+        self.message_id = message_id or (
+            f"Terlalu banyak permintaan. Coba lagi dalam {self.retry_after_seconds} detik."
+        )
+        self.message_en = message_en or (
+            f"Too many requests. Try again in {self.retry_after_seconds} seconds."
+        )

@@ -17,6 +17,7 @@ from suara.dialogue.models import (  # noqa: F401
     ProposalSupport,
 )
 from suara.notifications.models import OutboxMessage  # noqa: F401
+from suara.ratelimits.models import RateLimitHit  # noqa: F401
 from suara.routing.labels import RoutingLabel  # noqa: F401
 from suara.services.models import PublicService  # noqa: F401
 from suara.submissions.models import (  # noqa: F401

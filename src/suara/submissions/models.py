@@ -87,6 +87,10 @@ class Submission(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     tracking_code: str = Field(unique=True, max_length=16)
     idempotency_key: str | None = Field(default=None, unique=True, max_length=128)
+    """Namespaced by who may use it (``client:…``, ``sms:…``, ``proposal:…``): a client never reaches
+    a key of another namespace."""
+    idempotency_fingerprint: str | None = Field(default=None, max_length=64)
+    """Digest of the request a key was first used with: a replay with another payload is a conflict."""
     kind: str
     channel: str
     title: str | None = None
@@ -142,6 +146,8 @@ class ReporterContact(SQLModel, table=True):
     phone: str | None = None
     email: str | None = None
     nik: str | None = Field(default=None, max_length=16)
+    phone_verified: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    """Status messages go only to a verified phone (it sent the SMS, or confirmed a code)."""
 
 
 class SubmissionEvent(SQLModel, table=True):

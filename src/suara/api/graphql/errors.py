@@ -8,6 +8,7 @@ from suara.common.errors import DomainError, ValidationFailed
 from suara.common.errors import FieldProblem as DomainFieldProblem
 from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.common.errors import NotFound as DomainNotFound
+from suara.common.errors import RateLimited as DomainRateLimited
 from suara.triage.workflow import Conflict as DomainConflict
 from suara.triage.workflow import InvalidTransition as DomainInvalidTransition
 
@@ -82,6 +83,19 @@ class InvalidTransition:
     message_en: str
 
 
+@strawberry.type(description="Too many requests from you; nothing was written. Try again later.")
+class RateLimited:
+    code: str
+    message: str
+    message_en: str
+    retry_after_seconds: int
+
+    @classmethod
+    def from_domain(cls, error: DomainRateLimited) -> "RateLimited":
+        return cls(code=error.code, message=error.message_id, message_en=error.message_en,
+                   retry_after_seconds=error.retry_after_seconds)
+
+
 ActionError = NotFound | NotAllowed | Conflict | InvalidTransition | ValidationError
 
 
@@ -93,6 +107,8 @@ def error_result(error: DomainError):
         return NotFound.from_domain(error)
     if isinstance(error, DomainNotAllowed):
         return NotAllowed.from_domain(error)
+    if isinstance(error, DomainRateLimited):
+        return RateLimited.from_domain(error)
     if isinstance(error, DomainConflict):
         return Conflict(code="conflict", message=error.message_id, message_en=error.message_en)
     if isinstance(error, DomainInvalidTransition):
