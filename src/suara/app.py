@@ -21,6 +21,7 @@ from suara.api import open311, open_data, sms, web
 from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
 from suara.api.request_id import RequestId
+from suara.api.security_headers import SecurityHeaders
 from suara.config import Settings, get_settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             *web.routes(settings.suara_web_dist),
         ],
         middleware=[
+            Middleware(SecurityHeaders),  # outermost, so 413s and 404s carry the headers too
             Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes),
             Middleware(GZipMiddleware, minimum_size=800),  # slow mobile links: compress pages and JSON
         ],
