@@ -19,7 +19,8 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	scripts/ensure-node
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 
-$(WEB_BUILT): web/node_modules/.package-lock.json web/index.html web/vite.config.js $(shell find web/src -type f)
+$(WEB_BUILT): web/node_modules/.package-lock.json web/index.html web/graphiql.html web/vite.config.js \
+		web/vite.graphiql.config.js $(shell find web/src -type f)
 	cd web && npm run --silent build -- --logLevel warn
 
 web: $(WEB_BUILT)

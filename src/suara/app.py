@@ -37,6 +37,9 @@ class SuaraGraphQL(GraphQL):
     async def get_context(self, request: Request, response) -> Context:  # type: ignore[override]
         return Context(state=request.app.state.suara, request=request, response=response)
 
+    async def render_graphql_ide(self, request: Request):  # type: ignore[override]
+        return web.graphiql_page(request.app.state.suara.settings.suara_web_dist)
+
 
 class BodySizeLimit:
     """Refuse request bodies over the limit before anything parses them (413)."""

@@ -28,6 +28,20 @@ class FingerprintedFiles(StaticFiles):
         return response
 
 
+GRAPHIQL_NOT_BUILT = """<!doctype html><html lang="en"><meta charset="utf-8"><title>GraphiQL</title>
+<p>GraphiQL belum dibangun: jalankan <code>make run</code>. / GraphiQL is not built yet: run <code>make run</code>.
+API: <code>POST /graphql</code></p></html>"""
+
+
+def graphiql_page(dist: Path) -> Response:
+    """GraphiQL built from the graphiql npm package (web/graphiql.html), not Strawberry's CDN page:
+    it works offline and under our CSP."""
+    page = dist / "graphiql.html"
+    if not page.is_file():
+        return HTMLResponse(GRAPHIQL_NOT_BUILT, status_code=503)
+    return FileResponse(page, headers={"Cache-Control": "no-cache"})
+
+
 def routes(dist: Path) -> list:
     async def index(request: Request) -> Response:
         page = dist / "index.html"
