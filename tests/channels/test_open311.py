@@ -65,7 +65,7 @@ async def test_post_a_request_then_read_it_back_without_any_contact_data(client,
     record = record[0] if fmt == "json" else record["service_requests"]["request"]
     assert record["status"] == "open" and record["service_code"] == "infrastruktur"
     assert record["agency_responsible"] and record["requested_datetime"].endswith("Z")
-    assert float(record["lat"]) == pytest.approx(-6.9932)
+    assert float(record["lat"]) in (-6.99, -6.993)  # the public precision: ~1 km, or ~100 m among 5+ items
     token = parse(await client.get(f"{BASE}/tokens/{request_id}.{fmt}"), fmt)
     token = token[0] if fmt == "json" else token["service_requests"]["request"]
     assert token["service_request_id"] == request_id

@@ -19,6 +19,7 @@ from suara.agencies.models import Agency
 from suara.channels.open311 import service
 from suara.common.errors import NotFound, ValidationFailed
 from suara.submissions.models import Submission
+from suara.submissions.public import PublicSubmission, public_views
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -133,26 +134,27 @@ def _parse_date(name: str, raw: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _record(item: Submission, agencies: dict[int, Agency], categories: dict, notes: dict[int, str]) -> dict:
-    """One request as Open311 shows it: never contact data; a confidential one only its status and dates."""
+def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dict, notes: dict[int, str]) -> dict:
+    """One request as Open311 shows it: the public view, masked; a confidential one only its status
+    and dates (no notes: they hold the citizen's and the agency's words)."""
     agency = agencies.get(item.agency_id)
     record = {
         "service_request_id": item.tracking_code,
         "status": service.open311_status(item.status),
-        "status_notes": notes.get(item.id),
+        "status_notes": item.mask(notes.get(item.submission_id)) if item.full else None,
         "agency_responsible": (agency.name if agency else None),
         "requested_datetime": _w3c(item.created_at),
         "updated_datetime": _w3c(item.updated_at),
         "expected_datetime": _w3c(item.resolution_due_at),
     }
-    if item.confidential:
+    if not item.full:
         return record
     category = categories.get(item.category_slug)
     return {
         **record,
         "service_code": item.category_slug,
         "service_name": category.label_id if category else None,
-        "description": item.public_text,
+        "description": item.text,
         "address": item.location_text,
         "lat": item.latitude,
         "long": item.longitude,
@@ -163,8 +165,9 @@ async def _records(request: Request, items: list[Submission]) -> list[dict]:
     state = request.app.state.suara
     directory = await state.directory()
     async with state.reading() as session:
-        notes = await service.latest_public_notes(session, [item.id for item in items])
-    return [_record(item, directory.agencies, directory.categories, notes) for item in items]
+        views = await public_views(session, items)
+        notes = await service.latest_public_notes(session, [item.id for item in items if not item.confidential])
+    return [_record(view, directory.agencies, directory.categories, notes) for view in views]
 
 
 def _split(raw: str | None) -> list[str] | None:

@@ -24,7 +24,7 @@ from suara.common.errors import ValidationFailed
 from suara.routing.router import RoutingDecision
 from suara.submissions import codes, service
 from suara.submissions.models import Channel, Kind, Status, StatusGroup
-from suara.submissions.public import PublicEvent, PublicSubmission, public_event, public_view
+from suara.submissions.public import PublicEvent, PublicSubmission, public_event, public_views
 from suara.submissions.validation import (
     IDEMPOTENCY_KEY,
     SubmissionDraft,
@@ -184,13 +184,13 @@ class Submission:
     async def category(self, info: Info) -> Category | None:
         return await load_category(info, self.view.category_slug)
 
-    @strawberry.field(description="Empty for confidential submissions.")
+    @strawberry.field(description="Empty for confidential submissions, except for their reporter.")
     async def events(self, info: Info) -> list[SubmissionEvent]:
-        if self.view.confidential:
+        if not self.view.full:
             return []
         async with info.context.state.reading() as session:
             rows = await service.public_events(session, self.view.submission_id)
-        return [SubmissionEvent(event=public_event(row)) for row in rows]
+        return [SubmissionEvent(event=public_event(row, self.view.mask)) for row in rows]
 
 
 @strawberry.type
@@ -274,22 +274,29 @@ SupportResult = Annotated[
 
 @strawberry.type
 class SubmissionQuery:
-    @strawberry.field(description="Track a submission by its code. Never shows contact data.")
-    async def submission(self, info: Info, tracking_code: str) -> Submission | None:
-        async with info.context.state.reading() as session:
+    @strawberry.field(description="Track a submission by its code. Never shows contact data. With the "
+                      "citizen secret from the receipt, a confidential one shows everything to its reporter.")
+    async def submission(
+        self, info: Info, tracking_code: str, citizen_secret: str | None = None
+    ) -> Submission | None:
+        state = info.context.state
+        async with state.reading() as session:
             try:
                 row = await service.find_by_tracking_code(session, tracking_code)
             except DomainNotFound:
                 return None
-        return Submission(view=public_view(row))
+            reporter = bool(citizen_secret) and codes.secret_matches(
+                row.tracking_code, citizen_secret, state.secret_key)
+            return Submission(view=(await public_views(session, [row], reporter=reporter))[0])
 
 
     @strawberry.field(description="Open submissions nearly the same as a text not sent yet (to support instead).")
     async def similar_submissions(self, info: Info, text: str) -> list[PossibleDuplicate]:
         async with info.context.state.reading() as session:
             found = await service.similar_open_submissions(session, text, router=info.context.state.router)
-        return [PossibleDuplicate(similarity=d.similarity, submission=Submission(view=public_view(d.submission)))
-                for d in found]
+            views = await public_views(session, [d.submission for d in found])
+        return [PossibleDuplicate(similarity=d.similarity, submission=Submission(view=view))
+                for d, view in zip(found, views)]
 
 
 @strawberry.type
@@ -309,15 +316,18 @@ class SubmissionMutation:
         except ValidationFailed as error:
             return ValidationError.from_problems(error.problems)
         submission = receipt.submission
+        async with state.reading() as session:
+            view, *duplicate_views = await public_views(
+                session, [submission, *(d.submission for d in receipt.possible_duplicates)])
         return SubmissionReceipt(
             tracking_code=codes.format_tracking_code(submission.tracking_code),
             citizen_secret=receipt.citizen_secret,
             replayed=receipt.replayed,
-            submission=Submission(view=public_view(submission)),
+            submission=Submission(view=view),
             routing=await routing_outcome(info, submission.status, receipt.routing),
             possible_duplicates=[
-                PossibleDuplicate(similarity=d.similarity, submission=Submission(view=public_view(d.submission)))
-                for d in receipt.possible_duplicates
+                PossibleDuplicate(similarity=d.similarity, submission=Submission(view=duplicate_view))
+                for d, duplicate_view in zip(receipt.possible_duplicates, duplicate_views)
             ],
         )
 
@@ -337,4 +347,6 @@ class SubmissionMutation:
             return NotFound.from_domain(error)
         except service.CannotSupport as error:
             return NotAllowed(code="not_supportable", message=error.message_id, message_en=error.message_en)
-        return SupportReceipt(submission=Submission(view=public_view(row)))
+        async with info.context.state.reading() as session:
+            view = (await public_views(session, [row]))[0]
+        return SupportReceipt(submission=Submission(view=view))
