@@ -25,7 +25,7 @@ from suara.db.columns import utcnow
 from suara.submissions import codes
 from suara.submissions.models import Kind, SubmissionEvent
 from suara.submissions.models import Submission as SubmissionRow
-from suara.submissions.public import public_view, status_group
+from suara.submissions.public import public_views, status_group
 from suara.triage import auth, inbox, service
 from suara.triage.auth import SESSION_LIFETIME
 
@@ -307,7 +307,9 @@ async def _citizen_action(info: Info, operation, tracking_code: str, secret: str
             row = await operation(session, tracking_code, secret, *args, key=info.context.state.secret_key)
     except DomainError as error:
         return error_result(error)
-    return CitizenActionSuccess(submission=Submission(view=public_view(row)))
+    async with info.context.state.reading() as session:
+        view = (await public_views(session, [row], reporter=True))[0]
+    return CitizenActionSuccess(submission=Submission(view=view))
 
 
 @strawberry.type
