@@ -88,8 +88,10 @@ def app_state(engine: AsyncEngine, database_url: str, router: Router) -> AppStat
     )
 
 
-def test_settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, suara_secret_key=TEST_SECRET_KEY.decode())
+def test_settings(database_url: str, **overrides) -> Settings:
+    """Rate limits are off: the whole suite files from 127.0.0.1; tests/security turns them on."""
+    return Settings(database_url=database_url, suara_secret_key=TEST_SECRET_KEY.decode(),
+                    **{"suara_rate_limits": False, **overrides})
 
 
 @pytest.fixture

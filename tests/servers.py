@@ -26,8 +26,9 @@ def start_suara(port: int, env: dict[str, str], *extra: str) -> subprocess.Popen
 
 
 def environment(**settings: str) -> dict[str, str]:
-    """This process's environment without DATABASE_URL, plus ``settings``."""
-    return {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, **settings}
+    """This process's environment without DATABASE_URL, rate limits off (tests share 127.0.0.1), plus
+    ``settings``."""
+    return {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "SUARA_RATE_LIMITS": "off", **settings}
 
 
 def wait_until_healthy(process: subprocess.Popen, port: int, timeout: float = 90) -> None:

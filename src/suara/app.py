@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from suara.api import open311, open_data, sms, web
+from suara.api.client_address import ForwardedClient
 from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
 from suara.api.request_id import RequestId
@@ -153,7 +154,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             *web.routes(settings.suara_web_dist),
         ],
         middleware=[
-            Middleware(SecurityHeaders),  # outermost, so 413s and 404s carry the headers too
+            # first: the client address and scheme from trusted proxies only (HSTS needs the scheme)
+            Middleware(ForwardedClient, trusted=settings.suara_forwarded_allow_ips),
+            Middleware(SecurityHeaders),  # so 413s and 404s carry the headers too
             Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes),
             Middleware(GZipMiddleware, minimum_size=800),  # slow mobile links: compress pages and JSON
         ],

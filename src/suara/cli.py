@@ -50,6 +50,9 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     seed: bool = typer.Option(True, help="Load the agency directory when the database is empty."),
     jobs: bool = typer.Option(True, help="Run overdue escalation, auto-close and the outbox every minute."),
+    forwarded_allow_ips: str = typer.Option(
+        None, help="Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are "
+                   "believed; default SUARA_FORWARDED_ALLOW_IPS, else none."),
 ) -> None:
     """Start PostgreSQL if needed, apply migrations, and serve the API (GraphiQL at /graphql)."""
     import uvicorn
@@ -66,6 +69,8 @@ def serve(
     settings = settings.model_copy(update={"database_url": url})
     if not jobs:
         settings = settings.model_copy(update={"suara_jobs_interval_seconds": 0})
+    if forwarded_allow_ips is not None:
+        settings = settings.model_copy(update={"suara_forwarded_allow_ips": forwarded_allow_ips})
 
     async def prepare(session):
         if seed and not await agencies.list_agencies(session):
@@ -81,7 +86,10 @@ def serve(
     # Uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting normally instead lets
     # the embedded PostgreSQL be stopped by its exit handler.
     signal.signal(signal.SIGTERM, _exit_normally)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    # Proxy headers are read by Suara's own ForwardedClient, which trusts nobody by default
+    # (uvicorn's would trust 127.0.0.1).
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
+                proxy_headers=False)
 
 
 def _exit_normally(signum, frame) -> None:

@@ -68,6 +68,28 @@ class Settings(BaseSettings):
     suara_secret_key: str | None = None
     """Server key for derived secrets; when unset one is generated once under ``suara_home``."""
 
+    suara_rate_limits: bool = True
+    """Per-client rate limits (``SUARA_RATE_LIMITS=off`` turns them all off, e.g. for tests)."""
+
+    suara_rate_limit_submit_per_minute: int = 120
+    """Submissions per network address (IPv6 per /64); many mobile users share one address."""
+
+    suara_rate_limit_sms_filings_per_hour: int = 10
+    """Filings by SMS per phone number."""
+
+    suara_rate_limit_open311_writes_per_minute: int = 300
+    """Open311 POST requests per API key (one key may serve many citizens)."""
+
+    suara_rate_limit_signin_attempts: int = 5
+    """Sign-in attempts per (account, address) per 5 minutes; twice that per hour, four times per day."""
+
+    suara_rate_limit_signin_per_account_per_hour: int = 200
+    """Ceiling over all addresses; high so that one attacker cannot lock an officer out."""
+
+    suara_forwarded_allow_ips: str = ""
+    """Proxies (IPs or CIDRs, comma-separated, or *) whose X-Forwarded-For/-Proto are believed;
+    none by default, so a client cannot choose its own address."""
+
     def resolved_home(self) -> Path:
         return self.suara_home.expanduser().resolve()
 

@@ -12,6 +12,7 @@ from suara.db.engine import make_engine, make_session_factory, resolve_database_
 from suara.dialogue.proposals import expire_proposals
 from suara.notifications.senders import sender_from_settings
 from suara.notifications.service import send_due
+from suara.ratelimits.service import prune as prune_rate_limits
 from suara.triage import service
 
 
@@ -22,9 +23,11 @@ async def run_round(sessions, sender) -> dict[str, int]:
         closed = await service.auto_close(session)
     async with transaction(sessions) as session:
         expired = await expire_proposals(session)
+    async with transaction(sessions) as session:
+        pruned = await prune_rate_limits(session)
     report = await send_due(sessions, sender)
     return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "sent": report.sent, "retried": report.retried,
-            "failed": report.failed}
+            "failed": report.failed, "rate_limit_buckets_pruned": pruned}
 
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from suara.agencies import service as agency_service
 from suara.agencies.models import Agency, Category
 from suara.config import Settings
 from suara.db.engine import SessionFactory, transaction
+from suara.ratelimits.service import RateLimits
 from suara.routing.router import Router
 
 
@@ -50,6 +51,14 @@ class AppState:
     router: Router
     secret_key: bytes
     _directory: DirectorySnapshot | None = field(default=None, init=False, repr=False)
+    _limits: RateLimits | None = field(default=None, init=False, repr=False)
+
+    @property
+    def limits(self) -> RateLimits:
+        """The per-client rate limits from the settings, counted in this server's database."""
+        if self._limits is None:
+            self._limits = RateLimits(self.engine, self.secret_key, self.settings)
+        return self._limits
 
     async def directory(self) -> DirectorySnapshot:
         """Agencies and categories, read at most every 30 s: every response shows them, they rarely change."""

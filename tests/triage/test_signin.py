@@ -1,4 +1,4 @@
-"""Signing in with a password: HTTP-only cookie, CSRF on mutations, lockout after repeated failures."""
+"""Signing in with a password: HTTP-only cookie, CSRF on mutations, no account lockout."""
 
 from __future__ import annotations
 
@@ -56,15 +56,15 @@ async def test_logout_ends_the_session(client, engine):
     assert (await client.post("/graphql", json={"query": "{ me { email } }"})).json()["data"]["me"] is None
 
 
-async def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, engine):
+async def test_wrong_passwords_never_lock_the_account_itself(client, engine):
+    """Guessing is limited per (account, address) (tests/security/test_signin_attacks.py), never by
+    an account lock a stranger could set off."""
     staff, _ = await staff_and_item(engine)
-    for _ in range(4):
+    for _ in range(6):
         result = (await client.post("/graphql", json={"query": LOGIN, "variables": {"e": staff.email, "p": "salah"}})).json()
         assert result["data"]["login"]["code"] == "wrong_credentials"
-    fifth = (await client.post("/graphql", json={"query": LOGIN, "variables": {"e": staff.email, "p": "salah"}})).json()
-    assert fifth["data"]["login"]["code"] == "locked"
     right = (await client.post("/graphql", json={"query": LOGIN, "variables": {"e": staff.email, "p": PASSWORD}})).json()
-    assert right["data"]["login"]["code"] == "locked"
+    assert right["data"]["login"]["__typename"] == "SignedIn"
 
 
 async def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client):

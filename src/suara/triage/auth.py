@@ -1,17 +1,19 @@
 """Who is asking: staff sign-in (argon2 passwords, hashed session cookies, CSRF), API tokens.
 
 Passwords are hashed with argon2id; session cookies and API tokens are random and stored only as
-SHA-256 digests, so a database leak gives no usable credential. Repeated failed sign-ins lock
-the account for a while.
+SHA-256 digests, so a database leak gives no usable credential. Sign-in attempts are limited per
+(account, network address), never by an account-wide lock that anyone could trigger; hashing runs
+in a worker thread so a sign-in does not stall other requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,12 +22,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.service import agency_by_slug
-from suara.common.errors import FieldProblem, ValidationFailed
+from suara.common.errors import FieldProblem, RateLimited, ValidationFailed
 from suara.db.columns import utcnow
+from suara.ratelimits.service import RateLimits
 from suara.triage.models import ApiToken, Role, Staff, StaffSession
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 12
 LAST_USED_PRECISION = timedelta(minutes=5)
@@ -95,7 +96,8 @@ async def create_staff(
         raise ValidationFailed(problems)
     agency = await agency_by_slug(session, agency_slug)
     password = password or secrets.token_urlsafe(15)
-    staff = Staff(agency_id=agency.id, email=email, password_hash=_hasher.hash(password), role=role)
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    staff = Staff(agency_id=agency.id, email=email, password_hash=password_hash, role=role)
     session.add(staff)
     await session.flush()
     return staff, password
@@ -103,29 +105,43 @@ async def create_staff(
 
 @dataclass(frozen=True)
 class LoginRefused:
-    locked: bool
+    """Wrong e-mail or password: one answer whether or not the account exists."""
 
 
-async def authenticate(session: AsyncSession, email: str, password: str) -> Staff | LoginRefused:
-    """Check a password. Failures are counted (the caller commits them); five lock the account."""
-    staff = (await session.exec(select(Staff).where(Staff.email == email.strip().lower()))).first()
-    now = utcnow()
+def _too_many(retry_after_seconds: int) -> RateLimited:
+    minutes = max(1, -(-retry_after_seconds // 60))
+    return RateLimited(
+        retry_after_seconds,
+        f"Terlalu banyak percobaan masuk dari alamat ini. Coba lagi dalam {minutes} menit.",
+        f"Too many sign-in attempts from this address. Try again in {minutes} minutes.",
+    )
+
+
+async def authenticate(
+    session: AsyncSession, email: str, password: str, *, limits: RateLimits | None = None,
+    address: str = "unknown",
+) -> Staff | LoginRefused:
+    """Check a password. The attempt is counted before any hashing, per (e-mail, network address)
+    whether or not the account exists, so concurrent guesses cannot outrun the limit and the
+    answer tells nothing about the account; raises RateLimited when there were too many.
+
+    A success clears its address's count. A much higher per-account ceiling, counted only for
+    attempts the address limit let through, bounds guessing spread over many addresses.
+    """
+    email = email.strip().lower()
+    if limits is not None:
+        pair = f"{email}\x00{address}"
+        verdict = await limits.check(*((limit, pair) for limit in limits.signin), (limits.signin_account, email))
+        if not verdict.allowed:
+            raise _too_many(verdict.retry_after_seconds)
+    staff = (await session.exec(select(Staff).where(Staff.email == email))).first()
     if staff is None or not staff.active:
-        _verify(_DUMMY_HASH, password)
-        return LoginRefused(locked=False)
-    if staff.locked_until and staff.locked_until > now:
-        return LoginRefused(locked=True)
-    if not _verify(staff.password_hash, password):
-        failures = staff.failed_logins + 1
-        locked_until = now + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
-        await session.exec(
-            update(Staff).where(Staff.id == staff.id).values(
-                failed_logins=0 if locked_until else failures, locked_until=locked_until
-            )
-        )
-        return LoginRefused(locked=locked_until is not None)
-    if staff.failed_logins or staff.locked_until:
-        await session.exec(update(Staff).where(Staff.id == staff.id).values(failed_logins=0, locked_until=None))
+        await asyncio.to_thread(_verify, _DUMMY_HASH, password)  # the same work as a real check
+        return LoginRefused()
+    if not await asyncio.to_thread(_verify, staff.password_hash, password):
+        return LoginRefused()
+    if limits is not None:
+        await limits.forget(*((limit, pair) for limit in limits.signin))
     return staff
 
 
@@ -217,7 +233,3 @@ async def actor_for_api_token(session: AsyncSession, token: str) -> Actor | None
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
         await session.exec(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
     return Actor.of(staff)
-
-
-def is_locked(staff: Staff, now: datetime | None = None) -> bool:
-    return bool(staff.locked_until and staff.locked_until > (now or utcnow()))

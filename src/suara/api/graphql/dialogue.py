@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from suara.api.graphql.agencies import Agency, Category, load_agency, load_category
 from suara.api.graphql.context import Info
-from suara.api.graphql.errors import NotAllowed, NotFound, ValidationError, error_result
+from suara.api.graphql.errors import NotAllowed, NotFound, RateLimited, ValidationError, error_result
 from suara.api.graphql.triage import PageInfo
 from suara.common.errors import DomainError, FieldProblem, ValidationFailed
 from suara.db.columns import utcnow
@@ -65,11 +65,6 @@ class AlreadyVoted(DialogueError):
 @strawberry.type(description="A verified phone (a valid voter token) is needed, or the code was wrong.")
 class NotVerified(DialogueError):
     pass
-
-
-@strawberry.type(description="Too many verification codes asked for; try again later.")
-class RateLimited(DialogueError):
-    retry_after_seconds: int
 
 
 def dialogue_error(error: DomainError):

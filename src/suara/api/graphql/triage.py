@@ -11,7 +11,8 @@ import strawberry
 
 from suara.api.graphql.agencies import Agency, Category, load_agencies, load_agency, load_categories
 from suara.api.graphql.context import SESSION_COOKIE, Info
-from suara.api.graphql.errors import ActionError, NotAllowed, ValidationError, error_result
+from suara.api.client_address import client_network
+from suara.api.graphql.errors import ActionError, NotAllowed, RateLimited, ValidationError, error_result
 from suara.api.graphql.submissions import (
     PublicStatusGroup,
     RoutingSuggestion,
@@ -21,6 +22,7 @@ from suara.api.graphql.submissions import (
 )
 from suara.common.errors import DomainError
 from suara.common.errors import NotAllowed as DomainNotAllowed
+from suara.common.errors import RateLimited as DomainRateLimited
 from suara.db.columns import utcnow
 from suara.submissions import codes
 from suara.submissions.models import Kind, SubmissionEvent
@@ -279,7 +281,7 @@ class ApiTokenRevoked:
     revoked: bool
 
 
-LoginResult = Annotated[SignedIn | NotAllowed, strawberry.union("LoginResult")]
+LoginResult = Annotated[SignedIn | NotAllowed | RateLimited, strawberry.union("LoginResult")]
 RevokeResult = Annotated[ApiTokenRevoked | NotAllowed, strawberry.union("RevokeApiTokenResult")]
 StaffActionResult = Annotated[StaffActionSuccess | ActionError, strawberry.union("StaffActionResult")]
 CitizenActionResult = Annotated[CitizenActionSuccess | ActionError, strawberry.union("CitizenActionResult")]
@@ -314,19 +316,19 @@ async def _citizen_action(info: Info, operation, tracking_code: str, secret: str
 
 @strawberry.type
 class TriageMutation:
-    @strawberry.mutation(description="Sign in; sets an HTTP-only session cookie.")
+    @strawberry.mutation(description="Sign in; sets an HTTP-only session cookie. Attempts are limited "
+                                     "per account and network address (RateLimited).")
     async def login(self, info: Info, email: str, password: str) -> LoginResult:
-        async with info.context.state.transaction() as session:
-            outcome = await auth.authenticate(session, email, password)
-            if isinstance(outcome, auth.LoginRefused):
-                refused = outcome
-                token = None
-            else:
-                token = await auth.start_session(session, outcome)
+        state = info.context.state
+        try:
+            async with state.transaction() as session:
+                outcome = await auth.authenticate(
+                    session, email, password, limits=state.limits, address=client_network(info.context.request)
+                )
+                token = None if isinstance(outcome, auth.LoginRefused) else await auth.start_session(session, outcome)
+        except DomainRateLimited as error:
+            return RateLimited.from_domain(error)
         if token is None:
-            if refused.locked:
-                return NotAllowed(code="locked", message="Terlalu banyak percobaan. Coba lagi 15 menit lagi.",
-                                  message_en="Too many attempts. Try again in 15 minutes.")
             return NotAllowed(code="wrong_credentials", message="Email atau kata sandi salah.",
                               message_en="Wrong e-mail or password.")
         response = info.context.response

@@ -1,0 +1,122 @@
+"""Attacks on staff sign-in: concurrent guessing, locking an officer out, probing which accounts exist.
+
+The hashing stays real argon2; only the number of checks is counted, by wrapping the verify function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from argon2 import extract_parameters
+
+from suara.db.engine import make_session_factory, transaction
+from suara.triage import auth
+from tests.factories import default_agency_slug, make_staff
+from tests.security.limits import client_from, fresh_address, limited_state
+
+LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename
+  ... on SignedIn { me { email } } ... on NotAllowed { code message messageEn }
+  ... on RateLimited { code message messageEn retryAfterSeconds } } }"""
+PASSWORD = "kata-sandi-rahasia-yang-benar"
+
+
+@pytest.fixture
+def state(engine, database_url, router):
+    return limited_state(engine, database_url, router)
+
+
+@pytest.fixture
+def password_checks(monkeypatch) -> list[str]:
+    """Every argon2 verification sign-in runs, recorded (still really computed)."""
+    checks: list[str] = []
+    real = auth._verify
+
+    def counting(password_hash: str, password: str) -> bool:
+        checks.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "_verify", counting)
+    return checks
+
+
+async def officer(engine) -> str:
+    async with transaction(make_session_factory(engine)) as session:
+        staff, _ = await make_staff(session, await default_agency_slug(session, "infrastruktur"), password=PASSWORD)
+    return staff.email
+
+
+async def login(http, email: str, password: str) -> dict:
+    response = await http.post("/graphql", json={"query": LOGIN, "variables": {"e": email, "p": password}})
+    return response.json()["data"]["login"]
+
+
+async def test_twenty_concurrent_wrong_guesses_cause_at_most_five_password_checks(state, engine, password_checks):
+    email = await officer(engine)
+    address = fresh_address()
+    async with client_from(state, address) as attacker:
+        answers = await asyncio.gather(*(login(attacker, email, f"tebakan-{n}") for n in range(20)))
+        assert len(password_checks) <= 5
+        kinds = [answer["__typename"] for answer in answers]
+        assert kinds.count("NotAllowed") == len(password_checks)
+        assert kinds.count("RateLimited") == 20 - len(password_checks)
+        limited = next(answer for answer in answers if answer["__typename"] == "RateLimited")
+        assert limited["code"] == "rate_limited" and 1 <= limited["retryAfterSeconds"] <= 2 * 300
+        # Even the right password from that address is now refused before any check.
+        checks = len(password_checks)
+        assert (await login(attacker, email, PASSWORD))["__typename"] == "RateLimited"
+        assert len(password_checks) == checks
+
+
+async def test_the_real_officer_signs_in_at_once_from_another_address_during_an_attack(
+    state, engine, password_checks
+):
+    email = await officer(engine)
+    async with client_from(state, fresh_address()) as attacker:
+        await asyncio.gather(*(login(attacker, email, f"tebakan-{n}") for n in range(20)))
+        assert (await login(attacker, email, PASSWORD))["__typename"] == "RateLimited"
+    async with client_from(state, fresh_address()) as office:
+        started = asyncio.get_running_loop().time()
+        answer = await login(office, email, PASSWORD)
+        elapsed = asyncio.get_running_loop().time() - started
+    assert answer == {"__typename": "SignedIn", "me": {"email": email}}
+    assert elapsed < 2, "no delay imposed on another address"
+
+
+async def test_an_unknown_account_gets_the_same_answers_and_the_same_work_as_a_known_one(
+    state, engine, password_checks
+):
+    known = await officer(engine)
+    unknown = f"tidak-ada.{uuid.uuid4().hex[:8]}@infrastruktur.go.id"
+    address = fresh_address()
+    answers = {}
+    async with client_from(state, address) as prober:
+        for email in (known, unknown):
+            before = len(password_checks)
+            wrong = [await login(prober, email, f"salah-{n}") for n in range(6)]
+            answers[email] = wrong
+            assert len(password_checks) - before == 5  # one real argon2 check per allowed attempt, both
+    for first, second in zip(answers[known], answers[unknown], strict=True):
+        first, second = dict(first), dict(second)
+        first.pop("retryAfterSeconds", None), second.pop("retryAfterSeconds", None)
+        assert first == second
+    assert answers[known][0]["code"] == "wrong_credentials" and answers[known][5]["code"] == "rate_limited"
+    # The stand-in hash costs what a real one does.
+    async with make_session_factory(engine)() as session:
+        from sqlmodel import select
+
+        from suara.triage.models import Staff
+
+        real_hash = (await session.exec(select(Staff.password_hash).where(Staff.email == known))).one()
+    assert extract_parameters(auth._DUMMY_HASH) == extract_parameters(real_hash)
+
+
+async def test_a_successful_sign_in_clears_its_address_count(state, engine, password_checks):
+    email = await officer(engine)
+    async with client_from(state, fresh_address()) as office:
+        for n in range(4):
+            assert (await login(office, email, f"salah-{n}"))["code"] == "wrong_credentials"
+        assert (await login(office, email, PASSWORD))["__typename"] == "SignedIn"
+        # Five attempts were counted; without the reset the sixth would be refused unchecked.
+        assert (await login(office, email, "salah-lagi"))["code"] == "wrong_credentials"
