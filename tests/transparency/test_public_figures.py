@@ -108,13 +108,20 @@ async def test_submissions_csv_lists_public_items_without_text_or_contact(client
 
 
 async def test_small_region_and_category_cells_are_suppressed_but_channels_are_not(gql, engine, cast):
+    from suara.db.columns import utcnow
+    from suara.transparency.counters import counting_day
+
     slug = await scenario(engine, cast)
-    query = "query($d: BreakdownDimension!, $a: String) { arrivals(dimension: $d, agency: $a) { key count suppressed display } }"
-    by_category = (await gql(query, {"d": "CATEGORY", "a": slug}))["arrivals"]
-    assert by_category == [{"key": "infrastruktur", "count": None, "suppressed": True, "display": "<5"}]
-    by_channel = (await gql(query, {"d": "CHANNEL", "a": slug}))["arrivals"]
-    assert by_channel == [{"key": "api", "count": 2, "suppressed": False, "display": "2"}]
-    everyone = (await gql(query, {"d": "CATEGORY", "a": None}))["arrivals"]
+    month = counting_day(utcnow()).strftime("%Y-%m")
+    query = """query($d: BreakdownDimension!, $a: String, $p: String!) { arrivals(dimension: $d, agency: $a, period: $p) {
+      __typename ... on Breakdown { period total cells { key count suppressed display } } } }"""
+    by_category = (await gql(query, {"d": "CATEGORY", "a": slug, "p": month}))["arrivals"]
+    assert by_category["period"] == month and by_category["total"] == 2
+    assert {"key": "infrastruktur", "count": None, "suppressed": True, "display": "x"} in by_category["cells"]
+    assert all(cell["suppressed"] for cell in by_category["cells"]) and len(by_category["cells"]) >= 2
+    by_channel = (await gql(query, {"d": "CHANNEL", "a": slug, "p": month}))["arrivals"]
+    assert by_channel["cells"] == [{"key": "api", "count": 2, "suppressed": False, "display": "2"}]
+    everyone = (await gql(query, {"d": "CATEGORY", "a": None, "p": month}))["arrivals"]["cells"]
     assert all(cell["suppressed"] == (cell["count"] is None) for cell in everyone)
     assert all(cell["count"] is None or cell["count"] >= 5 for cell in everyone)
 

@@ -10,7 +10,10 @@ from enum import StrEnum
 from sqlalchemy import func, literal, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.common.errors import FieldProblem, ValidationFailed
+from suara.transparency import disclosure
 from suara.transparency.counters import HOUR_EDGES, WORKING_DAY_EDGES
+from suara.transparency.disclosure import SMALL_CELL  # noqa: F401  (re-exported for the API)
 from suara.transparency.models import ALL_TIME, DAY, MONTH, PLATFORM, AgencyDailyCount
 
 FACET_PREFIX = "received_by_"
@@ -172,48 +175,119 @@ async def backlog(session: AsyncSession, agency_id: int | None = None) -> dict[i
     return {agency: AgencyBacklog(t["open"], t["overdue"]) for agency, t in totals.items()}
 
 
-SMALL_CELL = 5
-"""Breakdown cells by region or category based on fewer items are shown as "<5" (they could point at a person)."""
-
-
 class Dimension(StrEnum):
     CHANNEL = "channel"
     REGION = "region"
     CATEGORY = "category"
 
 
+PROTECTED = (Dimension.REGION, Dimension.CATEGORY)
+"""Dimensions that can point at a person; the channel only says how an item came in."""
+ALL_AGENCIES = PLATFORM
+UNKNOWN = "unknown"
+"""The key of items without a region or category; always a column, so a row with one key can be covered."""
+"""The row of a breakdown summed over all agencies."""
+
+
 @dataclass(frozen=True)
 class Cell:
     key: str
     count: int | None
-    """None when suppressed."""
+    """None when hidden (fewer than 5 items, or hidden so that such a cell cannot be computed)."""
 
     @property
     def suppressed(self) -> bool:
         return self.count is None
 
 
-async def arrivals_by(
-    session: AsyncSession, dimension: Dimension, *, start: date | None = None, end: date | None = None,
-    agency_id: int | None = None,
-) -> list[Cell]:
-    """Arrivals per channel, region or category; small region and category cells are suppressed."""
+@dataclass(frozen=True)
+class MonthBreakdown:
+    """One calendar month of arrivals per agency and key, with the cells to hide already chosen."""
+
+    month: date
+    dimension: Dimension
+    values: dict[tuple[int, str], int]
+    hidden: set[tuple[int, str]]
+
+    def total(self, agency_id: int = ALL_AGENCIES) -> int:
+        return sum(value for (agency, _), value in self.values.items() if agency == agency_id)
+
+    def shown(self, agency_id: int, key: str) -> bool:
+        return (agency_id, key) not in self.hidden
+
+    def cells(self, agency_id: int = ALL_AGENCIES) -> list[Cell]:
+        """Non-zero cells, and hidden ones (a hidden cell may be 0: it is hidden to protect another)."""
+        cells = [Cell(key, None if (agency, key) in self.hidden else value)
+                 for (agency, key), value in self.values.items() if agency == agency_id and value]
+        cells += [Cell(key, None) for agency, key in self.hidden
+                  if agency == agency_id and not self.values.get((agency, key))]
+        return sorted(cells, key=lambda cell: (cell.suppressed, -(cell.count or 0), cell.key))
+
+
+def calendar_month(period: str) -> date:
+    """The first day of the calendar month written ``YYYY-MM``; anything else is refused.
+
+    Breakdowns are published for whole calendar months only: two overlapping ranges (or a quarter
+    and its months) could be subtracted to reveal a hidden cell.
+    """
+    text = period.strip() if isinstance(period, str) else ""
+    year, dash, month = text.partition("-")
+    if dash and len(year) == 4 and len(month) == 2 and year.isdigit() and month.isdigit() \
+            and year.isascii() and month.isascii() and 1 <= int(month) <= 12 and int(year) >= 1970:
+        return date(int(year), int(month), 1)
+    raise ValidationFailed([FieldProblem(
+        "period", "invalid_period",
+        "Rincian hanya tersedia per bulan kalender, ditulis TTTT-BB (misalnya 2026-11); rentang tanggal "
+        "lain tidak diterbitkan agar sel kecil tidak dapat dihitung dengan pengurangan.",
+        "Breakdowns are published for whole calendar months only, written YYYY-MM (for example 2026-11); "
+        "other date ranges are not published, so that small cells cannot be recovered by subtraction.",
+    )])
+
+
+async def month_breakdowns(
+    session: AsyncSession, dimension: Dimension, months: list[date] | None = None,
+) -> dict[date, MonthBreakdown]:
+    """Arrivals per month, agency and key, with complementary suppression over the whole month's table.
+
+    The table of a month is every agency's row plus the all-agencies row; every agency's total
+    (`received`) and the grand total are published, so hiding is decided for all rows at once.
+    Keys ever seen in the dimension (and "unknown") are columns, so a hidden zero can cover a row with
+    one key.
+    """
     prefix = f"{FACET_PREFIX}{dimension.value}:"
     query = (
-        select(AgencyDailyCount.metric, func.sum(AgencyDailyCount.value))
-        .where(AgencyDailyCount.metric.startswith(prefix), AgencyDailyCount.agency_id != PLATFORM,
-               AgencyDailyCount.span == (ALL_TIME if start is None and end is None else DAY))
-        .group_by(AgencyDailyCount.metric)
+        select(AgencyDailyCount.day, AgencyDailyCount.agency_id, AgencyDailyCount.metric, AgencyDailyCount.value)
+        .where(AgencyDailyCount.span == MONTH, AgencyDailyCount.metric.startswith(prefix),
+               AgencyDailyCount.agency_id != PLATFORM, AgencyDailyCount.value != 0)
     )
-    if start:
-        query = query.where(AgencyDailyCount.day >= start)
-    if end:
-        query = query.where(AgencyDailyCount.day <= end)
-    if agency_id is not None:
-        query = query.where(AgencyDailyCount.agency_id == agency_id)
-    protect = dimension in (Dimension.REGION, Dimension.CATEGORY)
-    cells = []
-    for metric, value in (await session.exec(query)).all():
-        count = int(value)
-        cells.append(Cell(metric[len(prefix):], None if protect and count < SMALL_CELL else count))
-    return sorted(cells, key=lambda cell: (cell.suppressed, -(cell.count or 0), cell.key))
+    if months is not None:
+        query = query.where(AgencyDailyCount.day.in_(months))
+    by_month: dict[date, dict[tuple[int, str], int]] = defaultdict(dict)
+    for month, agency, metric, value in (await session.exec(query)).all():
+        by_month[month][(agency, metric[len(prefix):])] = int(value)
+    seen = (await session.exec(
+        select(AgencyDailyCount.metric).distinct()
+        .where(AgencyDailyCount.span == ALL_TIME, AgencyDailyCount.metric.startswith(prefix),
+               AgencyDailyCount.agency_id != PLATFORM, AgencyDailyCount.value != 0)
+    )).all()
+    keys = sorted({metric[len(prefix):] for (metric,) in seen} | {UNKNOWN})
+    result = {}
+    for month in (months if months is not None else sorted(by_month)):
+        values = by_month.get(month, {})
+        for (agency, key), value in list(values.items()):
+            values[(ALL_AGENCIES, key)] = values.get((ALL_AGENCIES, key), 0) + value
+        agencies = sorted({agency for agency, _ in values if agency != ALL_AGENCIES})
+        month_keys = keys if dimension in PROTECTED else sorted({key for _, key in values})
+        hidden = set()
+        if dimension in PROTECTED:
+            hidden = disclosure.protect(values, disclosure.table_relations(agencies, month_keys, ALL_AGENCIES))
+        result[month] = MonthBreakdown(month, dimension, values, hidden)
+    return result
+
+
+async def arrivals_by(
+    session: AsyncSession, dimension: Dimension, *, month: date, agency_id: int | None = None,
+) -> list[Cell]:
+    """Arrivals of one calendar month per channel, region or category, for one agency or all together."""
+    breakdown = (await month_breakdowns(session, dimension, [month]))[month]
+    return breakdown.cells(ALL_AGENCIES if agency_id is None else agency_id)

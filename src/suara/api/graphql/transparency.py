@@ -10,6 +10,8 @@ import strawberry
 
 from suara.api.graphql.agencies import Agency, load_agency
 from suara.api.graphql.context import Info
+from suara.api.graphql.errors import ValidationError
+from suara.common.errors import ValidationFailed
 from suara.transparency import queries
 from suara.transparency.queries import Period
 
@@ -122,15 +124,27 @@ class RankedAgency:
 BreakdownDimension = strawberry.enum(queries.Dimension, name="BreakdownDimension")
 
 
-@strawberry.type(description="Arrivals in one cell of a breakdown; small region/category cells read \"<5\".")
+@strawberry.type(description="Arrivals in one cell of a breakdown; a hidden cell has no count (see the methodology).")
 class BreakdownCell:
     key: str
     count: int | None
     suppressed: bool
 
-    @strawberry.field(description="The count as printed: a number, or \"<5\" when suppressed.")
+    @strawberry.field(description="The count as printed: a number, or \"x\" when hidden (fewer than 5 items, or "
+                                  "hidden so that such a cell cannot be computed from the totals).")
     def display(self) -> str:
-        return f"<{queries.SMALL_CELL}" if self.suppressed else str(self.count)
+        return "x" if self.suppressed else str(self.count)
+
+
+@strawberry.type(description="Arrivals of one calendar month by one dimension, for one agency or all agencies.")
+class Breakdown:
+    period: str = strawberry.field(description="The calendar month, YYYY-MM.")
+    dimension: BreakdownDimension
+    total: int = strawberry.field(description="All arrivals of the month (the agency's `received`), hidden cells included.")
+    cells: list[BreakdownCell]
+
+
+ArrivalsResult = Annotated[Breakdown | ValidationError, strawberry.union("ArrivalsResult")]
 
 
 @strawberry.type
@@ -184,16 +198,25 @@ class TransparencyQuery:
         return [RankedAgency(rank=index, share=share, volume=volume, agency_id=agency_id)
                 for index, (share, volume, agency_id) in enumerate(scored, start=1)]
 
-    @strawberry.field(description="Arrivals by channel, region or category (small cells suppressed).")
+    @strawberry.field(description="Arrivals of one calendar month (period: \"YYYY-MM\") by channel, region or "
+                                  "category; small region and category cells are hidden with a second cell per row "
+                                  "and column. Other date ranges are refused (invalid_period).")
     async def arrivals(
-        self, info: Info, dimension: BreakdownDimension,
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None, to: date | None = None,
-        agency: str | None = None,
-    ) -> list[BreakdownCell]:
+        self, info: Info, dimension: BreakdownDimension, period: str, agency: str | None = None,
+    ) -> ArrivalsResult:
+        try:
+            month = queries.calendar_month(period)
+        except ValidationFailed as error:
+            return ValidationError.from_problems(error.problems)
         agency_id = await _agency_id(info, agency)
         async with info.context.state.reading() as session:
-            cells = await queries.arrivals_by(session, dimension, start=from_, end=to, agency_id=agency_id)
-        return [BreakdownCell(key=cell.key, count=cell.count, suppressed=cell.suppressed) for cell in cells]
+            breakdown = (await queries.month_breakdowns(session, dimension, [month]))[month]
+        row = queries.ALL_AGENCIES if agency_id is None else agency_id
+        return Breakdown(
+            period=month.strftime("%Y-%m"), dimension=dimension, total=breakdown.total(row),
+            cells=[BreakdownCell(key=cell.key, count=cell.count, suppressed=cell.suppressed)
+                   for cell in breakdown.cells(row)],
+        )
 
     @strawberry.field(description="Items each agency holds unfinished right now, and how many are overdue.")
     async def backlog(self, info: Info, agency: str | None = None) -> list[Backlog]:
