@@ -229,7 +229,7 @@ async def test_a_proposal_reaching_its_threshold_lands_in_the_agency_inbox_exact
     assert final["supportCount"] == 14 and final["status"] == "ACCEPTED" and final["trackingCode"]
 
     async with app_state.reading() as session:
-        items = list(await session.exec(select(Submission).where(Submission.idempotency_key == f"proposal-{filed['id']}")))
+        items = list(await session.exec(select(Submission).where(Submission.idempotency_key == f"proposal:{filed['id']}")))
         assert len(items) == 1
         item = items[0]
         assert item.channel == "proposal" and item.kind == "aspiration" and item.status == "routed"

@@ -167,7 +167,7 @@ async def test_concurrent_retries_with_one_idempotency_key_store_one_row(gql, en
     async with engine.connect() as connection:
         rows = (
             await connection.execute(
-                text("SELECT count(*) FROM submissions WHERE idempotency_key = :k"), {"k": key}
+                text("SELECT count(*) FROM submissions WHERE idempotency_key = :k"), {"k": f"client:{key}"}
             )
         ).scalar_one()
         events = (
@@ -176,7 +176,7 @@ async def test_concurrent_retries_with_one_idempotency_key_store_one_row(gql, en
                     "SELECT count(*) FROM submission_events e JOIN submissions s "
                     "ON s.id = e.submission_id WHERE s.idempotency_key = :k"
                 ),
-                {"k": key},
+                {"k": f"client:{key}"},
             )
         ).scalar_one()
     assert rows == 1

@@ -22,7 +22,7 @@ async def outbox_for(session, submission_id: int) -> list[OutboxMessage]:
 
 async def test_acknowledging_queues_an_sms_to_the_reporter_in_the_same_transaction(db_session, cast):
     item = await make_item(db_session, agency_slug=cast.agency_a, status=Status.ROUTED,
-                           contact={"phone": "+6281234500001"})
+                           contact={"phone": "+6281234500001", "phone_verified": True})
     await service.acknowledge(db_session, cast.officer_a, item.id)
     messages = await outbox_for(db_session, item.id)
     assert [(m.channel, m.recipient) for m in messages] == [("sms", "+6281234500001")]
@@ -95,7 +95,7 @@ async def test_the_jobs_loop_inside_serve_sends_due_messages_until_cancelled(eng
     from suara.jobs import run_forever
 
     sessions = make_session_factory(engine)
-    await acknowledged_item_with_contact(sessions, {"phone": "+6281299990000"})
+    await acknowledged_item_with_contact(sessions, {"phone": "+6281299990000", "phone_verified": True})
     sender = ConsoleSender()
     loop = asyncio.create_task(run_forever(sessions, sender, interval=0.05))
     for _ in range(100):

@@ -45,6 +45,8 @@ class NotVerified(DialogueRefusal):
             "code_expired": ("Kode tidak berlaku lagi; minta kode baru.", "The code is no longer valid; ask for a new one."),
             "wrong_code": ("Kode salah.", "Wrong code."),
             "too_many_attempts": ("Terlalu banyak percobaan; minta kode baru.", "Too many attempts; ask for a new code."),
+            "other_phone": ("Verifikasi ini untuk nomor lain, bukan nomor di laporan ini.",
+                            "This verification is for another number than the one on this submission."),
         }
         super().__init__(code, *messages[code])
 

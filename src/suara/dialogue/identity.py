@@ -18,11 +18,14 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.channels.sms.gsm import to_gsm7
-from suara.common.errors import FieldProblem, ValidationFailed
+from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
 from suara.db.columns import utcnow
 from suara.dialogue.errors import NotVerified, RateLimited
 from suara.dialogue.models import PhoneVerification
 from suara.notifications.models import OutboxMessage
+from suara.submissions import codes
+from suara.submissions.models import ReporterContact
+from suara.submissions.service import find_by_tracking_code
 from suara.submissions.validation import normalise_phone
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -149,3 +152,49 @@ async def verify_phone(
     await session.flush()
     expires_at = now + TOKEN_LIFETIME
     return VoterPass(voter_token(secret_key, phone_hash, expires_at), expires_at)
+
+
+# A reporter's phone: status SMS go to it only once its owner proved it, with a code or a voter token.
+
+async def _reporter_phone(session: AsyncSession, secret_key: bytes, raw_code: str, secret: str) -> ReporterContact:
+    """The contact of a submission, for the holder of its tracking code and citizen secret only."""
+    submission = await find_by_tracking_code(session, raw_code)
+    if not codes.secret_matches(submission.tracking_code, secret or "", secret_key):
+        raise NotAllowed("wrong_secret", "Kode rahasia tidak cocok.", "The secret does not match.")
+    contact = await session.get(ReporterContact, submission.id, with_for_update=True, populate_existing=True)
+    if contact is None or not contact.phone:
+        raise NotAllowed("no_phone", "Laporan ini tidak menyimpan nomor HP.", "This submission has no phone number.")
+    return contact
+
+
+async def request_reporter_phone_code(
+    session: AsyncSession, secret_key: bytes, raw_code: str, secret: str, *, ip: str | None = None,
+    now: datetime | None = None, lang: str = "id",
+) -> datetime:
+    """Send a code to the phone on a submission (without showing the number), to verify it."""
+    contact = await _reporter_phone(session, secret_key, raw_code, secret)
+    return await request_code(session, secret_key, contact.phone, ip=ip, now=now, lang=lang)
+
+
+async def verify_reporter_phone(
+    session: AsyncSession, secret_key: bytes, raw_code: str, secret: str, *, code: str | None = None,
+    voter_token_value: str | None = None, now: datetime | None = None,
+) -> ReporterContact | NotVerified:
+    """Mark the submission's phone verified, proven by a code sent to it or a voter token of it.
+
+    A wrong code is returned, not raised, so the caller commits the spent attempt.
+    """
+    contact = await _reporter_phone(session, secret_key, raw_code, secret)
+    if contact.phone_verified:
+        return contact
+    if voter_token_value:
+        if voter_from_token(secret_key, voter_token_value, now) != voter_hash(secret_key, contact.phone):
+            raise NotVerified("other_phone")
+    else:
+        verified = await verify_phone(session, secret_key, contact.phone, code or "", now=now)
+        if isinstance(verified, NotVerified):
+            return verified
+    contact.phone_verified = True
+    session.add(contact)
+    await session.flush()
+    return contact

@@ -2,7 +2,8 @@
 becomes an item in the responsible agency's inbox, with a service level like a complaint.
 
 Supports of one proposal queue on its row, so the support that crosses the threshold is exactly
-one, however many arrive together; the inbox item also carries an idempotency key of its own.
+one, however many arrive together; the inbox item also carries an idempotency key of its own, in
+the proposal namespace no client can write to.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from suara.dialogue.common import Problems, not_found, refuse_own_agency
 from suara.dialogue.errors import AlreadyVoted, VotingClosed
 from suara.dialogue.models import Proposal, ProposalStatus, ProposalSupport
 from suara.routing.router import NoRouter, Router
+from suara.submissions import origins
 from suara.submissions.models import Channel, Kind, Submission
 from suara.submissions.redaction import mask_personal_data
 from suara.submissions.service import submit
@@ -109,8 +111,8 @@ async def _file_in_inbox(
             f"(ambang {proposal.support_threshold}).")
     receipt = await submit(session, SubmissionDraft(
         kind=Kind.ASPIRATION, channel=Channel.PROPOSAL, title=proposal.title, text=text, anonymous=True,
-        idempotency_key=f"proposal-{proposal.id}",
-    ), router=NoRouter(), secret_key=secret_key)
+        idempotency_key=str(proposal.id),
+    ), router=NoRouter(), secret_key=secret_key, origin=origins.PROPOSAL)
     agency = await session.get(Agency, proposal.agency_id)
     changes = routing_changes(agency, Kind.ASPIRATION, now)
     return await transition(

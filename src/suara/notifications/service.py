@@ -48,8 +48,10 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 
 async def _reply_address(session: AsyncSession, submission: Submission) -> tuple[str, str] | None:
-    """Where status news goes: the reporter's phone or e-mail, or for anonymous SMS reporters the number
-    they wrote from (kept for replies only)."""
+    """Where status news goes: the number an SMS came from (also for anonymous SMS reporters, kept for
+    replies only), else the reporter's phone once verified, else their e-mail. An unverified phone
+    (typed into a form or sent by an Open311 client) is kept for the agency but gets nothing, so
+    Suara cannot be made to message a third party."""
     if submission.channel == "sms":
         thread = await session.get(SmsThread, submission.id)
         if thread is not None:
@@ -57,9 +59,11 @@ async def _reply_address(session: AsyncSession, submission: Submission) -> tuple
     if submission.anonymous:
         return None
     contact = await session.get(ReporterContact, submission.id)
-    if contact is None or not (contact.phone or contact.email):
+    if contact is None:
         return None
-    return ("sms", contact.phone) if contact.phone else ("email", contact.email)
+    if contact.phone and contact.phone_verified:
+        return "sms", contact.phone
+    return ("email", contact.email) if contact.email else None
 
 
 async def _sms_allowed(session: AsyncSession, phone: str) -> bool:
@@ -77,7 +81,7 @@ async def _sms_allowed(session: AsyncSession, phone: str) -> bool:
 async def notify_citizen(
     session: AsyncSession, submission: Submission, event_kind: str, *, agency_name: str | None, note: str | None
 ) -> int:
-    """Queue a status message to the reporter (SMS if a phone is known, else e-mail). Anonymous web
+    """Queue a status message to the reporter (SMS to a verified phone, else e-mail). Anonymous web
     reporters left no address, so they get none."""
     if event_kind not in CITIZEN_MESSAGES:
         return 0

@@ -86,7 +86,7 @@ class Submission(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     tracking_code: str = Field(unique=True, max_length=16)
-    idempotency_key: str | None = Field(default=None, unique=True, max_length=128)
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
     """Namespaced by who may use it (``client:…``, ``sms:…``, ``proposal:…``): a client never reaches
     a key of another namespace."""
     idempotency_fingerprint: str | None = Field(default=None, max_length=64)
@@ -182,5 +182,6 @@ class SubmissionSupport(SQLModel, table=True):
         sa_column=Column(BigInteger, ForeignKey("submissions.id"), nullable=False, index=True)
     )
     channel: str
-    idempotency_key: str | None = Field(default=None, max_length=128)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    """Namespaced like a submission's key (``client:…``)."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())

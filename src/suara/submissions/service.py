@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency, Category
-from suara.common.errors import DomainError, NotFound
+from suara.common.errors import DomainError, NotFound, ValidationFailed
 from suara.db.columns import utcnow
 from suara.routing.router import Router, RoutingDecision
 from suara.services.catalogue import service_exists
@@ -27,8 +27,14 @@ from suara.submissions.models import (
     SubmissionSupport,
     unfinished_statuses,
 )
+from suara.submissions.origins import CLIENT, IdempotencyKeyReused, Origin, reserved_channel_problem
 from suara.submissions.redaction import mask_personal_data
-from suara.submissions.validation import CleanSubmission, SubmissionDraft, validate_submission
+from suara.submissions.validation import (
+    CleanSubmission,
+    SubmissionDraft,
+    client_key_problems,
+    validate_submission,
+)
 from suara.transparency.counters import Facets, increments_for_event
 from suara.transparency.counters import apply as apply_counts
 from suara.triage.deadlines import routing_changes
@@ -70,26 +76,31 @@ class CannotSupport(DomainError):
 
 
 async def submit(
-    session: AsyncSession, draft: SubmissionDraft, *, router: Router, secret_key: bytes
+    session: AsyncSession, draft: SubmissionDraft, *, router: Router, secret_key: bytes,
+    origin: Origin = CLIENT,
 ) -> Receipt:
     """File a submission: validate, route, store it with its contact and first events.
 
-    Raises ValidationFailed without writing anything. A retry with the same idempotency key
-    returns the first receipt, also when the retries race each other.
+    Raises ValidationFailed without writing anything. A retry with the same idempotency key (in the
+    origin's namespace) and the same request returns the first receipt, also when the retries race
+    each other; the same key with another request raises IdempotencyKeyReused.
     """
     service_slug = (draft.service_slug or "").strip()
     clean = validate_submission(
-        draft, service_known=bool(service_slug) and await service_exists(session, service_slug)
+        draft, service_known=bool(service_slug) and await service_exists(session, service_slug), origin=origin,
     )
-    if clean.idempotency_key:
-        earlier = await _by_idempotency_key(session, clean.idempotency_key)
+    key = origin.scoped(clean.idempotency_key)
+    fingerprint = clean.fingerprint()
+    if key:
+        earlier = await _by_idempotency_key(session, key)
         if earlier is not None:
-            return _replayed_receipt(earlier, secret_key)
+            return _replayed_receipt(earlier, fingerprint, secret_key)
 
-    decision = _route(router, clean.text)
+    decision = await _route(router, clean.text)
     agency = await _agency_for(session, decision.category) if decision.category else None
     status = _status_after_routing(decision, agency)
     row = _submission_row(clean, decision, status)
+    row.update(idempotency_key=key, idempotency_fingerprint=fingerprint if key else None)
     now = utcnow()
     row.update(created_at=now, updated_at=now)
     if status == Status.ROUTED:
@@ -105,10 +116,10 @@ async def submit(
         ).first()
         if inserted is not None:
             break
-        if clean.idempotency_key:
-            earlier = await _by_idempotency_key(session, clean.idempotency_key)
+        if key:
+            earlier = await _by_idempotency_key(session, key)
             if earlier is not None:
-                return _replayed_receipt(earlier, secret_key)
+                return _replayed_receipt(earlier, fingerprint, secret_key)
     else:  # five collisions of 44 random bits in a row: the generator is broken
         raise RuntimeError("could not allocate a unique tracking code")
 
@@ -118,6 +129,7 @@ async def submit(
             insert(CONTACTS).values(
                 submission_id=submission.id, name=clean.reporter_name, phone=clean.reporter_phone,
                 email=clean.reporter_email, nik=clean.reporter_nik,
+                phone_verified=bool(clean.reporter_phone) and origin.proves_phone,
             )
         )
     first_events = _first_events(submission, clean, decision)
@@ -142,8 +154,9 @@ async def submit(
     )
 
 
-def _route(router: Router, text: str) -> RoutingDecision:
-    """Routing never fails a submission: an error sends it to people instead."""
+async def _route(router: Router, text: str) -> RoutingDecision:
+    """Routing never fails a submission: an error sends it to people instead. It runs in a
+    classifier thread so the event loop keeps serving other requests meanwhile."""
     try:
         return router.decide(text)
     except Exception as error:  # noqa: BLE001 — any router failure must still let the item land
@@ -168,7 +181,6 @@ def _status_after_routing(decision: RoutingDecision, agency: Agency | None) -> S
 
 def _submission_row(clean: CleanSubmission, decision: RoutingDecision, status: Status) -> dict[str, Any]:
     return {
-        "idempotency_key": clean.idempotency_key,
         "kind": clean.kind.value,
         "channel": clean.channel.value,
         "title": clean.title,
@@ -245,7 +257,10 @@ async def _by_idempotency_key(session: AsyncSession, key: str) -> Submission | N
     return result.first()
 
 
-def _replayed_receipt(submission: Submission, secret_key: bytes) -> Receipt:
+def _replayed_receipt(submission: Submission, fingerprint: str, secret_key: bytes) -> Receipt:
+    """The first receipt, only to a request identical to the first (a key alone proves nothing)."""
+    if submission.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
     decision = RoutingDecision(
         category=submission.category_slug,
         confidence=submission.routing_confidence,
@@ -338,23 +353,33 @@ async def similar_open_submissions(session: AsyncSession, text: str, *, router: 
     if len(text) < 20:
         return []
     return await _near_identical(session, text, band_hashes(text), exclude_id=None, agency_id=None,
-                                 predicted_category=_route(router, text).category)
+                                 predicted_category=(await _route(router, text)).category)
 
 
 async def support(
-    session: AsyncSession, raw_code: str, *, channel: str, idempotency_key: str | None = None
+    session: AsyncSession, raw_code: str, *, channel: str, idempotency_key: str | None = None,
+    origin: Origin = CLIENT,
 ) -> Submission:
-    """Add a citizen's support to an unfinished submission; retries with one key count once."""
+    """Add a citizen's support to an unfinished submission; retries with one key count once, and
+    the key of a support of another item (or by another channel) raises IdempotencyKeyReused."""
+    problems = [] if channel in origin.channels else [reserved_channel_problem()]
+    problems += client_key_problems(idempotency_key, origin)
+    if problems:
+        raise ValidationFailed(problems)
     submission = await find_by_tracking_code(session, raw_code)
     if submission.status not in unfinished_statuses():
         raise CannotSupport()
+    key = origin.scoped(idempotency_key)
     inserted = await session.exec(
         pg_insert(SubmissionSupport.__table__)
-        .values(submission_id=submission.id, channel=channel, idempotency_key=idempotency_key)
+        .values(submission_id=submission.id, channel=channel, idempotency_key=key)
         .on_conflict_do_nothing()
         .returning(SubmissionSupport.__table__.c.id)
     )
     if inserted.first() is None:
+        earlier = (await session.exec(select(SubmissionSupport).where(SubmissionSupport.idempotency_key == key))).first()
+        if earlier is None or (earlier.submission_id, earlier.channel) != (submission.id, channel):
+            raise IdempotencyKeyReused()
         return submission
     result = await session.exec(
         update(Submission)

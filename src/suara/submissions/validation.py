@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import phonenumbers
 
 from suara.common.errors import FieldProblem, ValidationFailed
 from suara.submissions.models import Channel, Kind
+from suara.submissions.origins import CLIENT, Origin, reserved_channel_problem
 
 TEXT_MIN, TEXT_MAX = 10, 5000
 TITLE_MAX = 200
 LOCATION_MAX = 300
 NAME_MAX = 120
-IDEMPOTENCY_KEY_MAX = 128
+IDEMPOTENCY_KEY_MIN, IDEMPOTENCY_KEY_MAX = 16, 128
 
 EMAIL_SYNTAX = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,%d}$" % IDEMPOTENCY_KEY_MAX)
+IDEMPOTENCY_KEY = re.compile(rf"^[A-Za-z0-9._:-]{{{IDEMPOTENCY_KEY_MIN},{IDEMPOTENCY_KEY_MAX}}}$")
+"""A client's key: long enough that nobody guesses another client's (a UUID is 36 characters)."""
 
 
 @dataclass
@@ -67,13 +71,28 @@ class CleanSubmission:
     def has_contact(self) -> bool:
         return any((self.reporter_name, self.reporter_phone, self.reporter_email, self.reporter_nik))
 
+    def fingerprint(self) -> str:
+        """Digest of everything filed except the key: a replay must carry the same request."""
+        values = asdict(self)
+        values.pop("idempotency_key")
+        return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
 
 def invalid_idempotency_key_problem() -> FieldProblem:
     return FieldProblem(
         "idempotencyKey", "invalid_idempotency_key",
-        "Kunci idempotensi maksimal 128 karakter huruf, angka, titik, titik dua, - atau _.",
-        "The idempotency key must be at most 128 letters, digits, '.', ':', '-' or '_'.",
+        f"Kunci idempotensi harus {IDEMPOTENCY_KEY_MIN} sampai {IDEMPOTENCY_KEY_MAX} karakter huruf, angka, "
+        "titik, titik dua, - atau _ (misalnya sebuah UUID).",
+        f"The idempotency key must be {IDEMPOTENCY_KEY_MIN} to {IDEMPOTENCY_KEY_MAX} letters, digits, "
+        "'.', ':', '-' or '_' (a UUID, for example).",
     )
+
+
+def client_key_problems(key: str | None, origin: Origin) -> list[FieldProblem]:
+    """A key chosen outside Suara must be long and plain; Suara's own keys are trusted."""
+    if key and origin.client_key and not IDEMPOTENCY_KEY.match(key):
+        return [invalid_idempotency_key_problem()]
+    return []
 
 
 def unknown_service_problem() -> FieldProblem:
@@ -102,9 +121,12 @@ def normalise_phone(raw: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def validate_submission(draft: SubmissionDraft, *, service_known: bool = False) -> CleanSubmission:
+def validate_submission(
+    draft: SubmissionDraft, *, service_known: bool = False, origin: Origin = CLIENT
+) -> CleanSubmission:
     """Check a draft. The caller looks the service up and says whether it exists (``service_known``),
-    so this stays free of the database and still reports every problem at once."""
+    so this stays free of the database and still reports every problem at once. ``origin`` says
+    who files, which decides the channels it may claim and how its idempotency key is checked."""
     problems: list[FieldProblem] = []
 
     def problem(field: str, code: str, message_id: str, message_en: str) -> None:
@@ -119,6 +141,8 @@ def validate_submission(draft: SubmissionDraft, *, service_known: bool = False) 
     if draft.channel not in channels:
         problem("channel", "invalid_choice",
                 "Kanal tidak dikenal.", "Unknown channel.")
+    elif draft.channel not in origin.channels:
+        problems.append(reserved_channel_problem())
 
     text = (draft.text or "").strip()
     if len(text) < TEXT_MIN:
@@ -189,8 +213,7 @@ def validate_submission(draft: SubmissionDraft, *, service_known: bool = False) 
                 "An anonymous submission stores no contact. Clear the contact or turn anonymity off.")
 
     key = _blank_to_none(draft.idempotency_key)
-    if key and not IDEMPOTENCY_KEY.match(key):
-        problems.append(invalid_idempotency_key_problem())
+    problems.extend(client_key_problems(key, origin))
 
     service_slug = _blank_to_none(draft.service_slug)
     if service_slug and not service_known:

@@ -7,7 +7,8 @@ import { REGIONS } from "../regions.js";
 
 const SUBMIT = `mutation($input: SubmitInput!) { submit(input: $input) { __typename
   ... on SubmissionReceipt { trackingCode citizenSecret }
-  ... on ValidationError { problems { field code message messageEn } } } }`;
+  ... on ValidationError { problems { field code message messageEn } }
+  ... on Conflict { message messageEn } } }`;
 const SUGGEST = `query($text: String!) { suggestRouting(text: $text) { confidence
   category { slug label labelEn } agency { slug name shortName } } }`;
 const SIMILAR = `query($text: String!) { similarSubmissions(text: $text) { similarity
@@ -101,6 +102,11 @@ export function Lapor({ params }) {
         setErrors(byField);
         const first = document.getElementById(`f-${result.problems[0].field}`);
         if (first) first.focus();
+        return;
+      }
+      if (result.__typename === "Conflict") { // the key went with other text: sending again uses a new key
+        sessionStorage.removeItem(KEY_STORE);
+        setNotice(pick(result.message, result.messageEn));
         return;
       }
       sessionStorage.removeItem(KEY_STORE);

@@ -364,6 +364,11 @@ class PhoneVerified:
     expires_at: datetime
 
 
+@strawberry.type(description="Status messages about this submission may now go to its phone by SMS.")
+class ReporterPhoneVerified:
+    tracking_code: str
+
+
 @strawberry.type
 class VoteRecorded:
     poll: Poll
@@ -374,6 +379,10 @@ class VoteRecorded:
 Refusal = VotingClosed | AlreadyVoted | NotVerified | NotAllowed | NotFound | ValidationError
 CodeResult = Annotated[VerificationCodeSent | RateLimited | ValidationError, strawberry.union("VerificationCodeResult")]
 VerifyResult = Annotated[PhoneVerified | NotVerified | ValidationError, strawberry.union("VerifyPhoneResult")]
+ReporterCodeResult = Annotated[VerificationCodeSent | RateLimited | NotAllowed | NotFound | ValidationError,
+                               strawberry.union("ReporterPhoneCodeResult")]
+ReporterVerifyResult = Annotated[ReporterPhoneVerified | NotVerified | NotAllowed | NotFound | ValidationError,
+                                 strawberry.union("VerifyReporterPhoneResult")]
 VoteResult = Annotated[VoteRecorded | Refusal, strawberry.union("VoteResult")]
 CommentResult = Annotated[Comment | Refusal, strawberry.union("CommentResult")]
 ProposalResult = Annotated[Proposal | Refusal, strawberry.union("ProposalResult")]
@@ -535,6 +544,33 @@ class DialogueMutation:
             if isinstance(verified, DomainNotVerified):
                 return dialogue_error(verified)  # committed: the spent attempt must count
             return PhoneVerified(voter_token=verified.token, expires_at=verified.expires_at)
+        return await attempt(info, action)
+
+    @strawberry.mutation(description="Send a code to the phone on your submission (code + secret from the "
+                         "receipt), to confirm it and get status news by SMS.")
+    async def request_reporter_phone_code(self, info: Info, tracking_code: str, secret: str,
+                                          language: str = "id") -> ReporterCodeResult:
+        key = info.context.state.secret_key
+
+        async def action(session, actor):
+            expires_at = await identity.request_reporter_phone_code(
+                session, key, tracking_code, secret, ip=_client_ip(info), lang=language)
+            return VerificationCodeSent(expires_at=expires_at)
+        return await attempt(info, action)
+
+    @strawberry.mutation(description="Confirm the phone on your submission with the code sent to it (or a voter "
+                         "token of that phone); until then no status SMS goes to it.")
+    async def verify_reporter_phone(self, info: Info, tracking_code: str, secret: str, code: str | None = None,
+                                    voter_token: str | None = None) -> ReporterVerifyResult:
+        key = info.context.state.secret_key
+
+        async def action(session, actor):
+            verified = await identity.verify_reporter_phone(
+                session, key, tracking_code, secret, code=code, voter_token_value=voter_token)
+            if isinstance(verified, DomainNotVerified):
+                return dialogue_error(verified)  # committed: the spent attempt must count
+            return ReporterPhoneVerified(
+                tracking_code=codes.format_tracking_code(codes.normalise_tracking_code(tracking_code)))
         return await attempt(info, action)
 
     @strawberry.mutation(description="Vote in a poll; voting again with other options changes your vote.")

@@ -17,19 +17,15 @@ from suara.api.graphql.agencies import (
     load_category,
 )
 from suara.api.graphql.context import Info
-from suara.api.graphql.errors import NotAllowed, NotFound, ValidationError
-from suara.common.errors import FieldProblem as DomainFieldProblem
+from suara.api.graphql.errors import Conflict, NotAllowed, NotFound, ValidationError
 from suara.common.errors import NotFound as DomainNotFound
 from suara.common.errors import ValidationFailed
 from suara.routing.router import RoutingDecision
 from suara.submissions import codes, service
 from suara.submissions.models import Channel, Kind, Status, StatusGroup
+from suara.submissions.origins import IdempotencyKeyReused
 from suara.submissions.public import PublicEvent, PublicSubmission, public_event, public_views
-from suara.submissions.validation import (
-    IDEMPOTENCY_KEY,
-    SubmissionDraft,
-    invalid_idempotency_key_problem,
-)
+from suara.submissions.validation import SubmissionDraft
 
 SubmissionKind = strawberry.enum(Kind, name="SubmissionKind")
 SubmissionChannel = strawberry.enum(Channel, name="SubmissionChannel")
@@ -40,7 +36,9 @@ PublicStatusGroup = strawberry.enum(StatusGroup, name="StatusGroup")
 class SubmitInput:
     kind: SubmissionKind
     text: str = strawberry.field(description="10 to 5,000 characters.")
-    channel: SubmissionChannel = Channel.API
+    channel: SubmissionChannel = strawberry.field(
+        default=Channel.API, description="WEB or API; the other channels are set only by Suara itself."
+    )
     title: str | None = None
     anonymous: bool = strawberry.field(default=False, description="Store no contact at all.")
     confidential: bool = strawberry.field(
@@ -55,7 +53,9 @@ class SubmitInput:
     reporter_email: str | None = None
     reporter_nik: str | None = None
     idempotency_key: str | None = strawberry.field(
-        default=None, description="Retries with the same key return the first receipt."
+        default=None,
+        description="16 to 128 characters (e.g. a UUID). A retry with the same key and the same input "
+        "returns the first receipt; the same key with other input is a Conflict.",
     )
     service_slug: str | None = strawberry.field(
         default=None, description="The catalogue service this is about (see `services`), e.g. ktp-el."
@@ -259,7 +259,7 @@ class SubmissionReceipt:
     )
 
 
-SubmitResult = Annotated[SubmissionReceipt | ValidationError, strawberry.union("SubmitResult")]
+SubmitResult = Annotated[SubmissionReceipt | ValidationError | Conflict, strawberry.union("SubmitResult")]
 
 
 @strawberry.type
@@ -268,7 +268,7 @@ class SupportReceipt:
 
 
 SupportResult = Annotated[
-    SupportReceipt | NotFound | NotAllowed | ValidationError, strawberry.union("SupportResult")
+    SupportReceipt | NotFound | NotAllowed | ValidationError | Conflict, strawberry.union("SupportResult")
 ]
 
 
@@ -299,15 +299,15 @@ class SubmissionQuery:
                 for d, view in zip(found, views)]
 
 
+def key_reused(error: IdempotencyKeyReused) -> Conflict:
+    return Conflict(code=error.code, message=error.message_id, message_en=error.message_en)
+
+
 @strawberry.type
 class SubmissionMutation:
     @strawberry.mutation(description="File a complaint, aspiration or information request.")
     async def submit(self, info: Info, input: SubmitInput) -> SubmitResult:
         state = info.context.state
-        if input.channel == Channel.PROPOSAL:
-            return ValidationError.from_problems([DomainFieldProblem(
-                "channel", "reserved_channel", "Kanal ini hanya dipakai Suara sendiri.",
-                "This channel is used by Suara itself.")])
         try:
             async with state.transaction() as session:
                 receipt = await service.submit(
@@ -315,6 +315,8 @@ class SubmissionMutation:
                 )
         except ValidationFailed as error:
             return ValidationError.from_problems(error.problems)
+        except IdempotencyKeyReused as error:
+            return key_reused(error)
         submission = receipt.submission
         async with state.reading() as session:
             view, *duplicate_views = await public_views(
@@ -336,13 +338,15 @@ class SubmissionMutation:
         self, info: Info, tracking_code: str, channel: SubmissionChannel = Channel.API,
         idempotency_key: str | None = None,
     ) -> SupportResult:
-        if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
-            return ValidationError.from_problems([invalid_idempotency_key_problem()])
         try:
             async with info.context.state.transaction() as session:
                 row = await service.support(
                     session, tracking_code, channel=channel.value, idempotency_key=idempotency_key
                 )
+        except ValidationFailed as error:
+            return ValidationError.from_problems(error.problems)
+        except IdempotencyKeyReused as error:
+            return key_reused(error)
         except DomainNotFound as error:
             return NotFound.from_domain(error)
         except service.CannotSupport as error:

@@ -22,7 +22,7 @@ from suara.channels.open311.models import Open311Key
 from suara.common.errors import NotFound
 from suara.db.columns import utcnow
 from suara.routing.router import NoRouter
-from suara.submissions import codes
+from suara.submissions import codes, origins
 from suara.submissions import service as submissions
 from suara.submissions.models import STATUS_GROUPS, StatusGroup, Submission, SubmissionEvent
 from suara.submissions.validation import SubmissionDraft
@@ -95,7 +95,7 @@ async def file_request(session: AsyncSession, request: NewRequest, *, secret_key
         kind="complaint", text=text, channel="open311", location_text=request.address,
         latitude=request.latitude, longitude=request.longitude, reporter_name=name,
         reporter_email=request.email, reporter_phone=request.phone,
-    ), router=NoRouter(), secret_key=secret_key)
+    ), router=NoRouter(), secret_key=secret_key, origin=origins.open311(None))
     item = receipt.submission
     agency = await session.get(Agency, category.default_agency_id) if category.default_agency_id else None
     if agency is None:

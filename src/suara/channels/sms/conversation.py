@@ -25,7 +25,7 @@ from suara.dialogue.identity import voter_hash
 from suara.dialogue.models import Poll
 from suara.notifications.models import OutboxMessage
 from suara.routing.router import Router
-from suara.submissions import codes
+from suara.submissions import codes, origins
 from suara.submissions import service as submissions
 from suara.submissions.models import Submission
 from suara.submissions.validation import SubmissionDraft
@@ -184,10 +184,10 @@ async def _vote(session, phone: str, rest: str, lang: str, secret_key: bytes) ->
 async def _file(session, phone, parsed: Parsed, message_id, lang, router, secret_key) -> Outcome:
     draft = SubmissionDraft(
         kind=parsed.command.value, text=parsed.rest, channel="sms", anonymous=parsed.anonymous,
-        reporter_phone=None if parsed.anonymous else phone, idempotency_key=f"sms:{message_id}",
+        reporter_phone=None if parsed.anonymous else phone, idempotency_key=message_id,
     )
     try:
-        receipt = await submissions.submit(session, draft, router=router, secret_key=secret_key)
+        receipt = await submissions.submit(session, draft, router=router, secret_key=secret_key, origin=origins.SMS)
     except ValidationFailed as failure:
         problem = failure.problems[0]
         example = _say(lang, "Contoh: LAPOR jalan rusak di desa Sukamaju RT 02", "Example: REPORT broken road in Sukamaju")
