@@ -95,16 +95,24 @@ async def test_agency_ranking_leaves_out_agencies_under_the_minimum_volume(gql, 
     assert slug not in {row["agency"]["slug"] for row in (await gql(query, {"v": 20}))["agencyRanking"]}
 
 
-async def test_submissions_csv_lists_public_items_without_text_or_contact(client, gql):
+async def test_submissions_csv_lists_public_items_by_month_without_codes_text_or_contact(client, gql):
+    import re
+
+    from suara.api.open_data import SUBMISSION_COLUMNS
     from tests.factories import SUBMIT, submit_input
 
     public = (await gql(SUBMIT, {"input": submit_input(reporterEmail="rahasia.sekali@example.id")}))["submit"]
+    for _ in range(5):  # rows shared by fewer than 5 items are left out
+        await gql(SUBMIT, {"input": submit_input()})
     hidden = (await gql(SUBMIT, {"input": submit_input(confidential=True)}))["submit"]
     response = await client.get("/open-data/submissions.csv")
-    codes = {row["tracking_code"] for row in csv.DictReader(io.StringIO(response.text))}
-    assert public["trackingCode"].replace("-", "") in codes
-    assert hidden["trackingCode"].replace("-", "") not in codes
+    assert response.text.splitlines()[0].split(",") == SUBMISSION_COLUMNS
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    for code in (public["trackingCode"], hidden["trackingCode"]):
+        assert code not in response.text and code.replace("-", "") not in response.text
     assert "rahasia.sekali@example.id" not in response.text and "laporan uji nomor" not in response.text
+    months = [row[column] for row in rows for column in SUBMISSION_COLUMNS if column.endswith("_month")]
+    assert months and all(re.fullmatch(r"(\d{4}-\d{2})?", value) for value in months)
 
 
 async def test_small_region_and_category_cells_are_suppressed_but_channels_are_not(gql, engine, cast):

@@ -7,13 +7,11 @@ import hashlib
 import io
 import json
 
-from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from suara.submissions.models import Submission
-from suara.transparency import queries
+from suara.transparency import open_items, queries
 from suara.transparency.queries import Period
 from suara.triage.service import REJECTION_REASONS
 
@@ -122,9 +120,27 @@ pada hari rute aslinya.</li>
 <li><b>Ditolak menurut alasan</b>: bukan kewenangan, tidak lengkap, spam, atau duplikat.</li>
 <li><b>Tingkat sengketa, pembukaan ulang, dan konfirmasi</b>: jumlah sengketa, pembukaan ulang, dan konfirmasi
 warga dibagi jumlah laporan yang diselesaikan pada periode yang sama.</li>
-<li><b>Sel kecil</b>: pada rincian menurut wilayah dan kategori, sel dengan kurang dari 5 laporan ditampilkan
-sebagai "&lt;5", karena sel sekecil itu bisa menunjuk kepada seseorang. Laporan rahasia tetap dihitung, tetapi tidak
-pernah ditampilkan satu per satu.</li>
+<li><b>Rincian per bulan kalender</b>: jumlah laporan menurut saluran, wilayah (kabupaten/kota) dan kategori
+diterbitkan hanya per bulan kalender (<code>arrivals(period: "2026-11")</code>, <code>arrivals.csv</code>,
+<code>arrivals.json</code>), tidak untuk rentang tanggal bebas, triwulan, atau tahun: dua rentang yang bertumpuk
+(atau satu triwulan dan bulan-bulannya) dapat dikurangkan untuk membuka sel yang disembunyikan.</li>
+<li><b>Sel kecil dan sel pelindung</b>: pada rincian menurut wilayah dan kategori, sel dengan 1–4 laporan
+disembunyikan ("x"), karena sel sekecil itu bisa menunjuk kepada seseorang. Karena jumlah per instansi, jumlah semua
+instansi, dan rincian per saluran tetap diterbitkan, satu sel tersembunyi saja bisa dihitung dengan pengurangan.
+Maka setiap baris (satu instansi, atau semua instansi) dan setiap kolom (satu wilayah atau kategori, dengan
+jumlahnya untuk semua instansi) yang memuat satu sel tersembunyi menyembunyikan satu sel lagi: sel terkecil
+berikutnya yang bukan nol (sel nol hanya bila tidak ada yang lain; sel tersembunyi bisa saja bernilai 0). Aturan ini
+diulang sampai tidak ada baris atau kolom dengan tepat satu sel tersembunyi. Semua sel tersembunyi ditulis sama
+("x"), tanpa membedakan sel kecil dari sel pelindung. Sel bernilai 0 tidak dicantumkan. Rincian per saluran tidak
+disembunyikan (saluran tidak menunjuk orang, dan jumlahnya sama dengan jumlah yang sudah diterbitkan). Laporan rahasia
+tetap dihitung, tetapi tidak pernah ditampilkan satu per satu.</li>
+<li><b>Baris per laporan</b> (<code>submissions.csv</code>): hanya laporan yang tidak rahasia, tanpa kode lacak
+(yang akan menautkan ke halaman laporan), tanpa teks dan kontak; semua tanggal hanya sampai bulan (WIB); wilayah
+hanya sampai kabupaten/kota. Wilayah atau kategori dikosongkan bila sel itu disembunyikan pada rincian bulanan
+instansinya, lalu bila kurang dari 5 baris yang diterbitkan berbagi wilayah, kategori, instansi dan bulan yang sama;
+baris yang tetap kurang dari 5 setelah wilayah dan kategori dikosongkan tidak diterbitkan. Jadi setiap kombinasi
+wilayah × kategori × instansi × bulan di berkas ini dimiliki sedikitnya 5 baris. Urutan baris mengikuti nilai yang
+diterbitkan, bukan urutan pelaporan.</li>
 <li><b>Peringkat instansi</b>: hanya instansi dengan sedikitnya 20 laporan dalam periode itu, agar instansi kecil
 tidak berada di puncak karena kebetulan.</li>
 <li>Data tidak memuat nama, nomor telepon, email, NIK, maupun isi laporan rahasia.</li>
@@ -151,9 +167,25 @@ route it undoes.</li>
 <li><b>Rejected by reason</b>: not the agency's authority, incomplete, spam, or duplicate.</li>
 <li><b>Dispute, reopen and confirmation rates</b>: disputes, reopenings and citizens' confirmations divided by
 the items resolved in the same period.</li>
-<li><b>Small cells</b>: in breakdowns by region and category, cells of fewer than 5 items are shown as "&lt;5",
-because a cell that small could point at a person. Confidential submissions count, but never appear
-individually.</li>
+<li><b>Breakdowns per calendar month</b>: arrivals by channel, region (regency/city) and category are published
+for whole calendar months only (<code>arrivals(period: "2026-11")</code>, <code>arrivals.csv</code>,
+<code>arrivals.json</code>), not for arbitrary date ranges, quarters or years: two overlapping ranges (or a quarter
+and its months) could be subtracted to open a hidden cell.</li>
+<li><b>Small cells and protecting cells</b>: in breakdowns by region and category, cells of 1–4 items are hidden
+("x"), because a cell that small could point at a person. Since each agency's total, the total over all agencies
+and the breakdown by channel are published, a single hidden cell could be computed by subtraction. So every row (one
+agency, or all agencies) and every column (one region or category, with its total over all agencies) holding one
+hidden cell hides a second one: the next smallest non-zero cell (a zero cell only when there is no other, so a
+hidden cell may be 0). This is repeated until no row or column has exactly one hidden cell. All hidden cells read
+the same ("x"), whether small or protecting. Cells of 0 are not listed. The breakdown by channel is not hidden (a
+channel does not point at a person, and its total is published anyway). Confidential submissions count, but never
+appear individually.</li>
+<li><b>Per-item rows</b> (<code>submissions.csv</code>): non-confidential items only, with no tracking code (which
+would link to the item's page), no text and no contact; every date to the month only (WIB); the region to the
+regency/city only. The region or category is left blank when its cell is hidden in the agency's monthly breakdown,
+then when fewer than 5 published rows share the same region, category, agency and month; rows still under 5 with
+both blank are left out. So every region × category × agency × month combination in the file is shared by at least
+5 rows. Rows are ordered by their published values, not by filing order.</li>
 <li><b>League table</b>: only agencies with at least 20 items in the period are ranked, so a tiny agency cannot
 top it by chance.</li>
 <li>The data hold no names, phone numbers, e-mails, NIKs or texts of confidential submissions.</li>
@@ -175,35 +207,75 @@ routes = [
 
 
 SUBMISSION_COLUMNS = [
-    "tracking_code", "kind", "category", "agency", "region_code", "channel", "status", "submitted_at",
-    "routed_at", "first_responded_at", "resolved_at", "closed_at", "first_response_due_at", "resolution_due_at",
+    "kind", "category", "agency", "region_code", "channel", "status", "submitted_month", "routed_month",
+    "first_responded_month", "resolved_month", "closed_month", "first_response_within_service_level",
+    "resolution_within_service_level",
 ]
 
 
+def _flag(value: bool | None) -> str:
+    return "" if value is None else str(value).lower()
+
+
 async def submissions_csv(request: Request) -> Response:
-    """One row per non-confidential submission: codes, dates of each step, status; never text or contact."""
+    """One row per public item, coarsened so that no row narrows an item to fewer than 5 (see the methodology)."""
     state = request.app.state.suara
     directory = await state.directory()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(SUBMISSION_COLUMNS)
     async with state.reading() as session:
-        result = await session.stream(
-            select(Submission.tracking_code, Submission.kind, Submission.category_slug, Submission.agency_id,
-                   Submission.region_code, Submission.channel, Submission.status, Submission.created_at,
-                   Submission.routed_at, Submission.first_responded_at, Submission.resolved_at,
-                   Submission.closed_at, Submission.first_response_due_at, Submission.resolution_due_at)
-            .where(Submission.confidential.is_(False))
-            .order_by(Submission.id)
-        )
-        async for row in result:
-            agency = directory.agencies.get(row.agency_id)
-            writer.writerow([
-                row.tracking_code, row.kind, row.category_slug or "", agency.slug if agency else "",
-                row.region_code or "", row.channel, row.status,
-                *[value.isoformat() if value else "" for value in row[7:]],
-            ])
+        items = await open_items.published_items(session)
+    for item in items:
+        agency = directory.agencies.get(item.agency_id)
+        writer.writerow([
+            item.kind, item.category, agency.slug if agency else "", item.region, item.channel, item.status,
+            item.submitted_month, item.routed_month or "", item.first_responded_month or "",
+            item.resolved_month or "", item.closed_month or "", _flag(item.first_response_within_service_level),
+            _flag(item.resolution_within_service_level),
+        ])
     return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8")
 
 
-routes.append(Route("/open-data/submissions.csv", submissions_csv, methods=["GET"]))
+ARRIVAL_COLUMNS = ["month", "agency", "dimension", "key", "count", "hidden", "row_total"]
+
+
+async def arrival_rows(request: Request) -> list[dict]:
+    """Every month's arrivals by channel, region and category, per agency and over all agencies
+    (agency empty), with the same hidden cells as the `arrivals` GraphQL query."""
+    state = request.app.state.suara
+    directory = await state.directory()
+    rows = []
+    async with state.reading() as session:
+        for dimension in queries.Dimension:
+            for month, breakdown in (await queries.month_breakdowns(session, dimension)).items():
+                agencies = sorted({agency for agency, _ in breakdown.values} | {agency for agency, _ in breakdown.hidden})
+                for agency_id in agencies:
+                    agency = directory.agencies.get(agency_id)
+                    slug = "" if agency_id == queries.ALL_AGENCIES else (agency.slug if agency else str(agency_id))
+                    total = breakdown.total(agency_id)
+                    rows += [{"month": month.strftime("%Y-%m"), "agency": slug, "dimension": dimension.value,
+                              "key": cell.key, "count": cell.count, "hidden": cell.suppressed, "row_total": total}
+                             for cell in breakdown.cells(agency_id)]
+    return sorted(rows, key=lambda row: (row["month"], row["dimension"], row["agency"], row["key"]))
+
+
+async def arrivals_csv(request: Request) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=ARRIVAL_COLUMNS)
+    writer.writeheader()
+    for row in await arrival_rows(request):
+        writer.writerow({**row, "count": "x" if row["hidden"] else row["count"], "hidden": str(row["hidden"]).lower()})
+    return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8")
+
+
+async def arrivals_json(request: Request) -> Response:
+    body = json.dumps({"columns": ARRIVAL_COLUMNS, "rows": await arrival_rows(request)}, ensure_ascii=False).encode()
+    return _cached(request, body, "application/json")
+
+
+routes += [
+    Route("/open-data/submissions.csv", submissions_csv, methods=["GET"]),
+    Route("/open-data/arrivals.csv", arrivals_csv, methods=["GET"]),
+    Route("/open-data/arrivals.json", arrivals_json, methods=["GET"]),
+]
