@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     suara_max_body_bytes: int = 64 * 1024
     """Requests with a larger body are refused before they are parsed."""
 
+    suara_graphql_max_depth: int = 15
+    """GraphQL documents nested deeper are refused before any resolver runs (introspection exempt)."""
+
+    suara_graphql_max_aliases: int = 30
+    suara_graphql_max_tokens: int = 2000
+    """Longer GraphQL documents are refused while parsing."""
+
+    suara_classifier_threads: int = 2
+    """Routing classifications run in this many worker threads at most, off the event loop."""
+
     suara_db_pool_size: int = 20
 
     suara_jobs_interval_seconds: float = 60.0

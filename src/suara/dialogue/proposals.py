@@ -19,6 +19,7 @@ from suara.db.columns import utcnow
 from suara.dialogue.common import Problems, not_found, refuse_own_agency
 from suara.dialogue.errors import AlreadyVoted, VotingClosed
 from suara.dialogue.models import Proposal, ProposalStatus, ProposalSupport
+from suara.routing import offload
 from suara.routing.router import NoRouter, Router
 from suara.submissions import origins
 from suara.submissions.models import Channel, Kind, Submission
@@ -56,7 +57,7 @@ async def propose(
         if category is None:
             problems.add("category", "unknown_category", "Kategori tidak dikenal.", "Unknown category.")
     elif len(body) >= 20:
-        decision = router.decide(f"{title}. {body}")
+        decision = await offload.decide(router, f"{title}. {body}")
         slug = decision.category or next((s["category"] for s in decision.suggestions), None)
         category = await session.get(Category, slug) if slug else None
         if category is None:

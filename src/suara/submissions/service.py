@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.agencies.models import Agency, Category
 from suara.common.errors import DomainError, NotFound, ValidationFailed
 from suara.db.columns import utcnow
+from suara.routing import offload
 from suara.routing.router import Router, RoutingDecision
 from suara.services.catalogue import service_exists
 from suara.submissions import codes
@@ -158,7 +159,7 @@ async def _route(router: Router, text: str) -> RoutingDecision:
     """Routing never fails a submission: an error sends it to people instead. It runs in a
     classifier thread so the event loop keeps serving other requests meanwhile."""
     try:
-        return router.decide(text)
+        return await offload.decide(router, text)
     except Exception as error:  # noqa: BLE001 — any router failure must still let the item land
         log.exception("routing failed; the submission goes to the triage queue")
         return RoutingDecision(error=f"{type(error).__name__}: {error}")

@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from suara.agencies.models import Agency, Category
 from suara.common.errors import NotAllowed
+from suara.routing.offload import SharedDecisions
 from suara.services.catalogue import ComplaintStats, complaint_stats_by_service
 from suara.state import AppState
 from suara.submissions.models import SubmissionEvent
@@ -31,6 +32,8 @@ class Context:
     category_loader: DataLoader[str, Category | None] = field(init=False)
     events_loader: DataLoader[int, list[SubmissionEvent]] = field(init=False)
     service_stats_loader: DataLoader[str, ComplaintStats] = field(init=False)
+    router: SharedDecisions = field(init=False)
+    """The app's router for this request: one classifier run per text, off the event loop."""
     _actor: auth.Actor | None = field(init=False, default=None)
     _actor_resolved: bool = field(init=False, default=False)
 
@@ -39,6 +42,7 @@ class Context:
         self.category_loader = DataLoader(load_fn=self._load_categories)
         self.events_loader = DataLoader(load_fn=self._load_events)
         self.service_stats_loader = DataLoader(load_fn=self._load_service_stats)
+        self.router = SharedDecisions(self.state.router)
 
     async def _load_agencies(self, ids: list[int]) -> list[Agency | None]:
         directory = await self.state.directory()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 
 from suara.common.errors import DomainError, ValidationFailed
 from suara.common.errors import FieldProblem as DomainFieldProblem
@@ -117,3 +118,25 @@ def error_result(error: DomainError):
             message=error.message_id, message_en=error.message_en,
         )
     raise error
+
+
+def graphql_error_for(error: DomainError, *, nodes=None, path=None) -> GraphQLError:
+    """A domain error that escaped a query resolver, as a GraphQL error with a stable code.
+
+    Queries return data or null rather than result unions; a refusal there (an invalid id or cursor,
+    a missing sign-in) must still read as the client's mistake, never as a masked server error."""
+    details: dict = {}
+    if isinstance(error, ValidationFailed):
+        first = error.problems[0]
+        code, message_id, message_en = first.code, first.message_id, first.message_en
+        details["field"] = first.field
+    elif isinstance(error, DomainNotFound):
+        code, message_id, message_en = f"{error.what}_not_found", error.message_id, error.message_en
+    else:
+        code = getattr(error, "code", None) or "refused"
+        message_id = getattr(error, "message_id", None) or "Permintaan ditolak."
+        message_en = getattr(error, "message_en", None) or "The request was refused."
+    if getattr(error, "retry_after_seconds", None) is not None:
+        details["retryAfterSeconds"] = error.retry_after_seconds
+    return GraphQLError(f"{message_id} / {message_en}", nodes=nodes, path=path,
+                        extensions={"code": code, **details})

@@ -41,8 +41,8 @@ class RoutingQuery:
         text = text.strip()[:SUGGEST_MAX_CHARS]
         if len(text) < SUGGEST_MIN_CHARS:
             return []
-        suggestions = info.context.state.router.suggest(text)
-        return (await routing_suggestions(info, [suggestions]))[0]
+        decision = await info.context.router.decide_async(text)
+        return (await routing_suggestions(info, [decision.suggestions]))[0]
 
     @strawberry.field(description="The current routing model's version, date and evaluation.")
     def routing_accuracy(self, info: Info) -> RoutingAccuracy | None:

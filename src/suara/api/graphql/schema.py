@@ -6,10 +6,12 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 
 from suara.api.graphql.agencies import AgencyQuery
 from suara.api.graphql.dialogue import DialogueMutation, DialogueQuery
+from suara.api.graphql.limits import RequestLimits
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.services import ServiceQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
@@ -44,8 +46,9 @@ def _is_unexpected(error: GraphQLError) -> bool:
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    config=StrawberryConfig(disable_field_suggestions=True),
     extensions=[
-        lambda: ParserCache(maxsize=256),
+        RequestLimits,  # parses (with a cache) and validates within the configured limits
         lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"),
     ],

@@ -293,7 +293,7 @@ class SubmissionQuery:
     @strawberry.field(description="Open submissions nearly the same as a text not sent yet (to support instead).")
     async def similar_submissions(self, info: Info, text: str) -> list[PossibleDuplicate]:
         async with info.context.state.reading() as session:
-            found = await service.similar_open_submissions(session, text, router=info.context.state.router)
+            found = await service.similar_open_submissions(session, text, router=info.context.router)
             views = await public_views(session, [d.submission for d in found])
         return [PossibleDuplicate(similarity=d.similarity, submission=Submission(view=view))
                 for d, view in zip(found, views)]
