@@ -1,0 +1,204 @@
+"""Finding 4 as the attack: undo small-cell hiding by subtraction, and pin a person through per-item rows.
+
+A rare region and a rare category (1–3 items) are seeded among many items of two fresh agencies. The
+attacker fetches every breakdown and total of the month on GraphQL and every open-data file, then
+subtracts shown cells from published totals, row by row and column by column, until nothing more
+follows; no hidden cell may be computed. Other data of the test session may share the month: the
+properties must hold for all of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import uuid
+from collections import Counter
+
+from sqlmodel import select
+
+from suara.agencies.models import Agency, Category
+from suara.db.columns import utcnow
+from suara.db.engine import make_session_factory, transaction
+from suara.routing.router import NoRouter
+from suara.submissions import service as submissions
+from suara.transparency.counters import counting_day
+from tests.conftest import TEST_SECRET_KEY
+from tests.factories import draft, unique_text
+
+DIMENSIONS = ("REGION", "CATEGORY", "CHANNEL")
+ALL = ""
+ARRIVALS = """query($d: BreakdownDimension!, $p: String!, $a: String) { arrivals(dimension: $d, period: $p, agency: $a) {
+  __typename ... on Breakdown { period total cells { key count suppressed } }
+  ... on ValidationError { code field message messageEn } } }"""
+MONTHLY = """{ agencies { slug } perAgency: transparency(period: MONTH) { periodStart received agency { slug } }
+  total: transparency(period: MONTH, groupBy: TOTAL) { periodStart received } }"""
+
+
+async def seed(engine, cast) -> dict:
+    """Two fresh agencies: common regions with many items, a rare region (3 items over both agencies) and a
+    rare category (1 item); returns what was seeded, to compare shown cells with the truth."""
+    rng = random.Random()
+    base = rng.randint(10, 89)
+    common, rare = [f"{base}.{n:02d}" for n in (11, 12, 13)], f"{base}.97"
+    sessions = make_session_factory(engine)
+    truth: Counter = Counter()
+    async with transaction(sessions) as session:
+        slugs = [row for row in (await session.exec(select(Category.slug).order_by(Category.slug))).all()][:3]
+        main_category, second_category, rare_category = slugs
+        agencies = []
+        for name in ("Dinas Selisih", "Dinas Pengurangan"):
+            agency = Agency(slug=f"dinas-{uuid.uuid4().hex[:8]}", name=name, short_name=name.split()[1])
+            session.add(agency)
+            agencies.append(agency)
+        await session.flush()
+        plan = [  # (agency, region, category, items)
+            (0, common[0], main_category, 12), (0, common[1], main_category, 8), (0, common[2], second_category, 6),
+            (0, rare, main_category, 2), (0, common[0], rare_category, 1),
+            (1, common[0], second_category, 10), (1, common[1], second_category, 7), (1, rare, second_category, 1),
+        ]
+        for index, region, category, items in plan:
+            for _ in range(items):
+                receipt = await submissions.submit(session, draft(text=unique_text(), region_code=region),
+                                                   router=NoRouter(), secret_key=TEST_SECRET_KEY)
+                await submissions_route(session, cast, receipt.submission.id, category, agencies[index].slug)
+                truth[(agencies[index].slug, "region", region)] += 1
+                truth[(agencies[index].slug, "category", category)] += 1
+                truth[(agencies[index].slug, "channel", "api")] += 1
+    return {"agencies": [a.slug for a in agencies], "rare_region": rare, "rare_category": rare_category,
+            "common": common, "truth": truth}
+
+
+async def submissions_route(session, cast, submission_id, category, agency_slug):
+    from suara.triage import service as triage
+
+    await triage.route_submission(session, cast.triage_admin, submission_id, category, agency_slug)
+
+
+def attack(tables: dict[str, dict[str, int | None]], row_totals: dict[str, int]) -> set[tuple[str, str]]:
+    """Every hidden cell an attacker computes: per row (agency, or all agencies) total minus shown cells, per
+    column the all-agencies cell minus the agencies' cells, repeated with what was learnt; also hidden cells
+    pinned to 0 because the rest of their row or column adds up already."""
+    keys = {key for cells in tables.values() for key in cells}
+    known = {(row, key): cells.get(key, 0) for row, cells in tables.items() for key in keys if cells.get(key, 0) is not None}
+    agencies = [row for row in tables if row != ALL]
+    relations = [([(row, key) for key in keys], row_totals[row], []) for row in tables]  # parts = total
+    relations += [([(row, key) for row in agencies], None, [(ALL, key)]) for key in keys]  # parts = that cell
+    solved: set[tuple[str, str]] = set()
+    progress = True
+    while progress:
+        progress = False
+        for parts, total, total_cells in relations:
+            if total is None:
+                if total_cells[0] not in known:
+                    unknown_parts = [cell for cell in parts if cell not in known]
+                    if not unknown_parts:
+                        known[total_cells[0]] = sum(known[cell] for cell in parts)
+                        solved.add(total_cells[0])
+                        progress = True
+                    continue
+                total_value = known[total_cells[0]]
+            else:
+                total_value = total
+            unknown = [cell for cell in parts if cell not in known]
+            rest = total_value - sum(known[cell] for cell in parts if cell in known)
+            if len(unknown) == 1 or (unknown and rest == 0):
+                for cell in unknown:
+                    known[cell] = rest if len(unknown) == 1 else 0
+                    solved.add(cell)
+                progress = True
+    return solved
+
+
+async def fetch_month(gql, month: str, slugs: list[str]) -> tuple[dict, dict]:
+    """Per dimension, the table of every agency's row and the all-agencies row; and each row's total."""
+    tables: dict[str, dict[str, dict[str, int | None]]] = {}
+    totals: dict[str, int] = {}
+    for dimension in DIMENSIONS:
+        tables[dimension] = {}
+        for slug in [ALL, *slugs]:
+            result = (await gql(ARRIVALS, {"d": dimension, "p": month, "a": slug or None}))["arrivals"]
+            assert result["__typename"] == "Breakdown" and result["period"] == month
+            if result["total"] == 0:
+                continue
+            tables[dimension][slug] = {cell["key"]: cell["count"] for cell in result["cells"]}
+            assert totals.setdefault(slug, result["total"]) == result["total"]  # same total on every axis
+    return tables, totals
+
+
+async def test_no_hidden_cell_is_recovered_by_subtraction_on_graphql_or_in_open_data(gql, client, engine, cast):
+    seeded = await seed(engine, cast)
+    month = counting_day(utcnow()).strftime("%Y-%m")
+    monthly = await gql(MONTHLY)
+    slugs = [agency["slug"] for agency in monthly["agencies"]]
+    tables, totals = await fetch_month(gql, month, slugs)
+
+    # The totals the attacker subtracts from are the published ones: agencies' `received` and the platform total.
+    received = {row["agency"]["slug"]: row["received"] for row in monthly["perAgency"] if row["periodStart"].startswith(month)}
+    assert {slug: total for slug, total in totals.items() if slug != ALL} == {s: n for s, n in received.items() if n}
+    [platform] = [row["received"] for row in monthly["total"] if row["periodStart"].startswith(month)]
+    assert totals[ALL] == platform
+    assert all(sum(cells.values()) == totals[slug] for slug, cells in tables["CHANNEL"].items())  # channels are exact
+
+    first, second = seeded["agencies"]
+    assert tables["REGION"][first][seeded["rare_region"]] is None and tables["REGION"][second][seeded["rare_region"]] is None
+    assert tables["CATEGORY"][first][seeded["rare_category"]] is None
+    for dimension in ("REGION", "CATEGORY"):
+        hidden = {(row, key) for row, cells in tables[dimension].items() for key, count in cells.items() if count is None}
+        assert hidden, dimension
+        assert attack(tables[dimension], totals) == set(), dimension
+        for slug in seeded["agencies"]:  # what is shown is exact
+            for key, count in tables[dimension][slug].items():
+                if count is not None:
+                    assert count == seeded["truth"][(slug, dimension.lower(), key)]
+
+    # The open-data twins publish the same cells, so they give the attacker nothing more.
+    as_csv = list(csv.DictReader(io.StringIO((await client.get("/open-data/arrivals.csv")).text)))
+    as_json = (await client.get("/open-data/arrivals.json")).json()["rows"]
+    for rows, hidden_value in ((as_csv, "x"), (as_json, None)):
+        for dimension in DIMENSIONS:
+            published: dict[str, dict[str, int | None]] = {}
+            for row in rows:
+                if row["month"] == month and row["dimension"] == dimension.lower():
+                    count = None if row["count"] == hidden_value else int(row["count"])
+                    published.setdefault(row["agency"], {})[row["key"]] = count
+                    assert int(row["row_total"]) == totals[row["agency"]]
+            assert published == tables[dimension], dimension
+            assert attack(published, totals) == set()
+
+
+async def test_breakdowns_for_arbitrary_date_ranges_are_refused_with_a_typed_error(gql):
+    month = counting_day(utcnow()).strftime("%Y-%m")
+    for period in (f"{month}-01..{month}-15", f"{month}-03", "2026-Q4", "2026", "2026-13", "", "２０２６-１１", " 2026-11-30"):
+        result = (await gql(ARRIVALS, {"d": "REGION", "p": period, "a": None}))["arrivals"]
+        assert result["__typename"] == "ValidationError" and result["code"] == "invalid_period", period
+        assert result["field"] == "period" and "bulan kalender" in result["message"] and "calendar month" in result["messageEn"]
+    response = await gql.raw('{ arrivals(dimension: REGION, from: "2026-11-01", to: "2026-11-15") { __typename } }')
+    assert response.status_code in (200, 400)
+    body = response.json()
+    assert body.get("data") is None and "from" in body["errors"][0]["message"]
+
+
+async def test_no_per_item_row_narrows_an_item_to_fewer_than_five(client, gql, engine, cast):
+    seeded = await seed(engine, cast)
+    month = counting_day(utcnow()).strftime("%Y-%m")
+    response = await client.get("/open-data/submissions.csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert rows
+    combinations = Counter((row["region_code"], row["category"], row["agency"], row["submitted_month"]) for row in rows)
+    assert min(combinations.values()) >= 5
+    assert min(Counter((row["region_code"], row["category"], row["submitted_month"]) for row in rows).values()) >= 5
+    assert all(len(row["region_code"]) <= 5 for row in rows)  # regency level at most
+    assert seeded["rare_region"] not in response.text
+    first, second = seeded["agencies"]
+    mine = [row for row in rows if row["agency"] in (first, second)]
+    assert len(mine) >= 40 and all(row["submitted_month"] == month for row in mine)
+    assert Counter((row["agency"], row["region_code"]) for row in mine)[(first, seeded["common"][0])] == 12
+
+    # A region the monthly breakdown hides is never counted out of the rows.
+    tables, _ = await fetch_month(gql, month, seeded["agencies"])
+    for row in mine:
+        if row["region_code"]:
+            assert tables["REGION"][row["agency"]][row["region_code"]] is not None
+        if row["category"]:
+            assert tables["CATEGORY"][row["agency"]][row["category"]] is not None
