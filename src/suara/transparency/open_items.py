@@ -48,42 +48,52 @@ class ItemRow:
     resolution_within_service_level: bool | None
 
 
-def _shown(breakdowns: dict[date, MonthBreakdown], agency_id: int | None, month: str, key: str) -> bool:
-    """Whether the monthly breakdown shows this agency's cell (items with no agency are in no breakdown)."""
+def _shown(breakdowns: dict[date, MonthBreakdown], agency_id: int | None, months: set[str], key: str) -> bool:
+    """Whether the monthly breakdowns show this agency's cell in every month the item touches (filed,
+    and arrived at its agency); items with no agency are in no breakdown."""
     if not key or agency_id is None:
         return True
-    breakdown = breakdowns.get(date.fromisoformat(month + "-01"))
-    return breakdown is None or breakdown.shown(agency_id, key)
+    for month in months:
+        breakdown = breakdowns.get(date.fromisoformat(month + "-01"))
+        if breakdown is not None and not breakdown.shown(agency_id, key):
+            return False
+    return True
 
 
-async def placement(session: AsyncSession) -> dict[Group, Group | None]:
+Source = tuple[str, str, int | None, str, str | None]
+"""A group as stored: (region, category, agency id, month filed, month it reached its agency)."""
+
+
+async def placement(session: AsyncSession) -> dict[Source, Group | None]:
     """Where each group of public items is published (see the module docstring); None = left out."""
-    region, month = func.left(Submission.region_code, REGION_LEVEL), _month(Submission.created_at)
+    region, month, routed = (func.left(Submission.region_code, REGION_LEVEL), _month(Submission.created_at),
+                             _month(Submission.routed_at))
     rows = (await session.exec(
-        select(region, Submission.category_slug, Submission.agency_id, month, func.count())
+        select(region, Submission.category_slug, Submission.agency_id, month, routed, func.count())
         .where(Submission.confidential.is_(False))
-        .group_by(region, Submission.category_slug, Submission.agency_id, month)
+        .group_by(region, Submission.category_slug, Submission.agency_id, month, routed)
     )).all()
-    months = sorted({date.fromisoformat(row[3] + "-01") for row in rows})
+    months = sorted({date.fromisoformat(value + "-01") for row in rows for value in row[3:5] if value})
     regions = await month_breakdowns(session, Dimension.REGION, months)
     categories = await month_breakdowns(session, Dimension.CATEGORY, months)
-    counts: dict[Group, int] = {}
-    start: dict[Group, Group] = {}
-    for region_code, category, agency_id, item_month, count in rows:
-        group = (region_code or "", category or "", agency_id, item_month)
-        counts[group] = counts.get(group, 0) + int(count)
-        start[group] = (
-            group[0] if _shown(regions, agency_id, item_month, group[0]) else "",
-            group[1] if _shown(categories, agency_id, item_month, group[1]) else "",
-            agency_id, item_month,
+    counts: dict[Source, int] = {}
+    start: dict[Source, Group] = {}
+    for region_code, category, agency_id, filed, arrived, count in rows:
+        source = (region_code or "", category or "", agency_id, filed, arrived)
+        touched = {filed} | ({arrived} if arrived else set())
+        counts[source] = int(count)
+        start[source] = (
+            source[0] if _shown(regions, agency_id, touched, source[0]) else "",
+            source[1] if _shown(categories, agency_id, touched, source[1]) else "",
+            agency_id, filed,
         )
     # k-anonymity over what is left after the breakdowns' hiding: group the start placements.
     started: dict[Group, int] = {}
-    for group, count in counts.items():
-        started[start[group]] = started.get(start[group], 0) + count
+    for source, count in counts.items():
+        started[start[source]] = started.get(start[source], 0) + count
     steps = [lambda g: ("", g[1], g[2], g[3]), lambda g: (g[0], "", g[2], g[3])]
     final = disclosure.generalise(started, steps)
-    return {group: final[start[group]] for group in counts}
+    return {source: final[start[source]] for source in counts}
 
 
 async def published_items(session: AsyncSession) -> list[ItemRow]:
@@ -101,7 +111,7 @@ async def published_items(session: AsyncSession) -> list[ItemRow]:
     )
     items = []
     for row in (await session.exec(query)).all():
-        target = placed.get((row[0] or "", row[1] or "", row[2], row[3]))
+        target = placed.get((row[0] or "", row[1] or "", row[2], row[3], row[7]))
         if target is None:
             continue
         responded, responded_due, resolved, resolved_due = row[11:15]

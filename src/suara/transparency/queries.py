@@ -251,8 +251,7 @@ async def month_breakdowns(
 
     The table of a month is every agency's row plus the all-agencies row; every agency's total
     (`received`) and the grand total are published, so hiding is decided for all rows at once.
-    Keys ever seen in the dimension (and "unknown") are columns, so a hidden zero can cover a row with
-    one key.
+    The month's keys and "unknown" are the columns, so a hidden zero can cover a row with one key.
     """
     prefix = f"{FACET_PREFIX}{dimension.value}:"
     query = (
@@ -265,19 +264,13 @@ async def month_breakdowns(
     by_month: dict[date, dict[tuple[int, str], int]] = defaultdict(dict)
     for month, agency, metric, value in (await session.exec(query)).all():
         by_month[month][(agency, metric[len(prefix):])] = int(value)
-    seen = (await session.exec(
-        select(AgencyDailyCount.metric).distinct()
-        .where(AgencyDailyCount.span == ALL_TIME, AgencyDailyCount.metric.startswith(prefix),
-               AgencyDailyCount.agency_id != PLATFORM, AgencyDailyCount.value != 0)
-    )).all()
-    keys = sorted({metric[len(prefix):] for (metric,) in seen} | {UNKNOWN})
     result = {}
     for month in (months if months is not None else sorted(by_month)):
         values = by_month.get(month, {})
         for (agency, key), value in list(values.items()):
             values[(ALL_AGENCIES, key)] = values.get((ALL_AGENCIES, key), 0) + value
         agencies = sorted({agency for agency, _ in values if agency != ALL_AGENCIES})
-        month_keys = keys if dimension in PROTECTED else sorted({key for _, key in values})
+        month_keys = sorted({key for _, key in values} | ({UNKNOWN} if dimension in PROTECTED else set()))
         hidden = set()
         if dimension in PROTECTED:
             hidden = disclosure.protect(values, disclosure.table_relations(agencies, month_keys, ALL_AGENCIES))
