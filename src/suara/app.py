@@ -16,11 +16,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from cross_web import HTTPException  # what Strawberry raises for a 400 (its HTTP layer)
 
 from suara.api import open311, open_data, sms, web
 from suara.api.client_address import ForwardedClient
 from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
+from suara.api.request_json import BadJson, read_json_object
 from suara.api.request_id import RequestId
 from suara.api.security_headers import SecurityHeaders
 from suara.config import Settings, get_settings
@@ -37,6 +39,13 @@ log = logging.getLogger(__name__)
 class SuaraGraphQL(GraphQL):
     async def get_context(self, request: Request, response) -> Context:  # type: ignore[override]
         return Context(state=request.app.state.suara, request=request, response=response)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Bodies (and GET variables) must be one JSON object: anything else is a 400, never a 500."""
+        try:
+            return read_json_object(data)
+        except BadJson as error:
+            raise HTTPException(400, str(error)) from None
 
     async def render_graphql_ide(self, request: Request):  # type: ignore[override]
         return web.graphiql_page(request.app.state.suara.settings.suara_web_dist)

@@ -18,11 +18,14 @@ from starlette.routing import Route
 from suara.agencies.models import Agency
 from suara.channels.open311 import service
 from suara.common.errors import NotFound, ValidationFailed
+from suara.common.text import is_storable
 from suara.submissions.models import Submission
 from suara.submissions.public import PublicSubmission, public_views
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST_DATE = datetime(2100, 1, 1, tzinfo=timezone.utc)
 PLURALS = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
            "endpoints": "endpoint", "formats": "format"}
 
@@ -67,6 +70,7 @@ def endpoint(handler):
         fmt = request.path_params.get("fmt") if request.path_params.get("fmt") in FORMATS else "json"
         try:
             _format(request)
+            _refuse_unstorable([*request.query_params.multi_items(), *request.path_params.items()])
             return await handler(request, fmt)
         except Open311Error as error:
             return render(fmt, "errors", [{"code": error.status, "description": error.description}], error.status)
@@ -124,14 +128,24 @@ def _w3c(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
+def _refuse_unstorable(pairs) -> None:
+    """NUL cannot be stored or searched for in PostgreSQL: refuse it in any parameter."""
+    if not all(is_storable(name) and is_storable(value) for name, value in pairs):
+        raise Open311Error(400, "Parameters must not contain NUL characters")
+
+
 def _parse_date(name: str, raw: str | None) -> datetime | None:
+    """A W3C date-time between the years 2000 and 2100 (so that a 90-day span never overflows)."""
     if not raw:
         return None
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C date-time, e.g. 2026-01-01T00:00:00Z") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise Open311Error(400, f"{name} must be between 2000-01-01 and 2100-01-01")
+    return value
 
 
 def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dict, notes: dict[int, str]) -> dict:
@@ -199,7 +213,9 @@ async def create_request(request: Request, fmt: str) -> Response:
     state = request.app.state.suara
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         raise Open311Error(400, "Send the request as application/x-www-form-urlencoded")
-    form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True))
+    pairs = parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+    _refuse_unstorable(pairs)
+    form = dict(pairs)
     async with state.transaction() as session:
         if not await service.key_is_valid(session, form.get("api_key")):
             raise Open311Error(403, "A valid api_key is required to create requests")

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from suara.channels.sms.conversation import InboundSms, receive
 from suara.channels.sms.signature import verify
+from suara.common.text import INVALID_TEXT_EN, INVALID_TEXT_ID, is_storable
 from suara.submissions.validation import normalise_phone
 
 FIELDS = {
@@ -60,6 +61,8 @@ async def sms_inbound(request: Request) -> Response:
     if not verdict.ok:
         return _refuse(403, verdict.reason, "Tanda tangan permintaan tidak sah atau kedaluwarsa.",
                        "The request signature is missing, wrong or too old.")
+    if not all(is_storable(name) and is_storable(value) for name, value in pairs):
+        return _refuse(400, "invalid_text", INVALID_TEXT_ID, INVALID_TEXT_EN)
     params = dict(pairs)
     values = {name: _field(params, name) for name in FIELDS}
     missing = [name for name, value in values.items() if value is None]

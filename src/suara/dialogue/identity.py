@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,6 +32,8 @@ from suara.submissions.validation import normalise_phone
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 TOKEN_LIFETIME = timedelta(days=30)
+EXPIRY = re.compile(r"[0-9]{1,11}")
+"""Unix seconds in a voter token; more digits would overflow the date, so they are refused as forged."""
 PHONE_LIMITS = ((3, timedelta(minutes=15)), (6, timedelta(days=1)))
 """At most 3 codes per phone in 15 minutes and 6 a day: codes cost an SMS each."""
 IP_LIMITS = ((20, timedelta(hours=1)),)
@@ -68,7 +71,7 @@ def voter_token(secret_key: bytes, voter: str, expires_at: datetime) -> str:
 def voter_from_token(secret_key: bytes, token: str | None, now: datetime | None = None) -> str:
     """The voter hash a token stands for, or NotVerified (missing, forged or expired)."""
     parts = (token or "").strip().split(".")
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or not EXPIRY.fullmatch(parts[1]):
         raise NotVerified()
     voter, expires, signature = parts
     expected = voter_token(secret_key, voter, datetime.fromtimestamp(int(expires), tz=timezone.utc))

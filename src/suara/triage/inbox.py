@@ -18,6 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
+from suara.common.text import MAX_ROW_ID
 from suara.db.columns import utcnow
 from suara.submissions.models import Status, Submission
 from suara.triage.auth import Actor
@@ -51,8 +52,13 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[datetime | None, int]:
         if payload["s"] != sort:
             raise ValueError("cursor of another list")
         key = datetime.fromisoformat(payload["k"]) if payload["k"] else None
-        return key, int(payload["id"])
-    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        if key is not None and key.tzinfo is None:
+            raise ValueError("cursor time without a time zone")
+        row_id = payload["id"]
+        if type(row_id) is not int or not 1 <= row_id <= MAX_ROW_ID:
+            raise ValueError("cursor id out of range")
+        return key, row_id
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError, RecursionError):
         raise ValidationFailed([FieldProblem(
             "after", "invalid_cursor", "Kursor halaman tidak valid.", "The page cursor is not valid.",
         )]) from None

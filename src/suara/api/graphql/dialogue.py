@@ -19,6 +19,7 @@ from suara.api.graphql.context import Info
 from suara.api.graphql.errors import NotAllowed, NotFound, RateLimited, ValidationError, error_result
 from suara.api.graphql.triage import PageInfo
 from suara.common.errors import DomainError, FieldProblem, ValidationFailed
+from suara.common.text import parse_row_id
 from suara.db.columns import utcnow
 from suara.dialogue import consultations, identity, polls, proposals
 from suara.dialogue.errors import AlreadyVoted as DomainAlreadyVoted
@@ -91,16 +92,17 @@ def decode_cursor(cursor: str | None) -> int | None:
         decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         decoded = ""
-    if not decoded.startswith("id:") or not decoded[3:].isdigit():
+    row_id = parse_row_id(decoded[3:]) if decoded.startswith("id:") else None
+    if row_id is None:
         raise ValidationFailed([FieldProblem("after", "invalid_cursor", "Kursor tidak valid.", "Invalid cursor.")])
-    return int(decoded[3:])
+    return row_id
 
 
 def parse_id(value: strawberry.ID | str, what: str) -> int:
-    text = str(value).strip()
-    if not text.isdigit() or len(text) > 12:
+    row_id = parse_row_id(str(value))
+    if row_id is None:
         raise ValidationFailed([FieldProblem(f"{what}Id", "invalid_id", "ID tidak valid.", "Invalid id.")])
-    return int(text)
+    return row_id
 
 
 @strawberry.type

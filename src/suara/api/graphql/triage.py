@@ -23,6 +23,7 @@ from suara.api.graphql.submissions import (
 from suara.common.errors import DomainError
 from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.common.errors import RateLimited as DomainRateLimited
+from suara.common.text import parse_row_id
 from suara.db.columns import utcnow
 from suara.submissions import codes
 from suara.submissions.models import Kind, SubmissionEvent
@@ -43,9 +44,7 @@ def parse_node_id(value: str) -> int | None:
         decoded = base64.urlsafe_b64decode(value.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         return None
-    if not decoded.startswith(NODE_PREFIX) or not decoded[len(NODE_PREFIX):].isdigit():
-        return None
-    return int(decoded[len(NODE_PREFIX):])
+    return parse_row_id(decoded[len(NODE_PREFIX):]) if decoded.startswith(NODE_PREFIX) else None
 
 
 @strawberry.type

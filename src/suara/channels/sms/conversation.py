@@ -19,6 +19,7 @@ from suara.channels.sms.commands import FILING, Command, Parsed, parse
 from suara.channels.sms.gsm import segments, to_gsm7
 from suara.channels.sms.models import SmsInbound, SmsOptOut, SmsPart, SmsThread
 from suara.common.errors import DomainError, ValidationFailed
+from suara.common.text import parse_row_id
 from suara.dialogue import polls
 from suara.dialogue.errors import DialogueRefusal
 from suara.dialogue.identity import voter_hash
@@ -152,7 +153,8 @@ async def _vote(session, phone: str, rest: str, lang: str, secret_key: bytes) ->
     words = rest.split(maxsplit=1)
     poll_ref = words[0].lstrip("#") if words else ""
     choice = words[1].strip() if len(words) > 1 else ""
-    poll = await session.get(Poll, int(poll_ref)) if poll_ref.isdigit() and len(poll_ref) < 10 else None
+    poll_id = parse_row_id(poll_ref)
+    poll = await session.get(Poll, poll_id) if poll_id is not None else None
     if poll is None or not choice:
         queue_reply(session, phone, _say(
             lang, "Suara: format PILIH <nomor jajak> <nomor pilihan>, mis. PILIH 12 2.",

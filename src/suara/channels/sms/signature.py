@@ -12,10 +12,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 MAX_AGE = timedelta(minutes=5)
+TIMESTAMP = re.compile(r"[0-9]{1,11}")
+"""Unix seconds; more digits would overflow the date (and could only be a forgery)."""
+
+
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison that also takes a header with non-ASCII bytes (as a mismatch)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True)
@@ -39,10 +47,10 @@ def verify(secret: bytes, headers, url: str, body: bytes, params: list[tuple[str
     now = now or datetime.now(timezone.utc)
     if "x-suara-signature" in headers:
         timestamp = headers.get("x-suara-timestamp", "")
-        if not timestamp.isdigit():
+        if not TIMESTAMP.fullmatch(timestamp):
             return Verdict(False, "missing_timestamp")
         expected = suara_signature(secret, timestamp, body)
-        if not hmac.compare_digest(expected, headers["x-suara-signature"]):
+        if not _same(expected, headers["x-suara-signature"]):
             return Verdict(False, "bad_signature")
         sent_at = datetime.fromtimestamp(int(timestamp), timezone.utc)
         if abs(now - sent_at) > MAX_AGE:
@@ -50,7 +58,7 @@ def verify(secret: bytes, headers, url: str, body: bytes, params: list[tuple[str
         return Verdict(True, sent_at=sent_at)
     if "x-twilio-signature" in headers:
         expected = twilio_signature(secret, url, params)
-        if not hmac.compare_digest(expected, headers["x-twilio-signature"]):
+        if not _same(expected, headers["x-twilio-signature"]):
             return Verdict(False, "bad_signature")
         return Verdict(True)
     return Verdict(False, "missing_signature")
