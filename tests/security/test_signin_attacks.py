@@ -52,7 +52,9 @@ async def login(http, email: str, password: str) -> dict:
     return response.json()["data"]["login"]
 
 
-async def test_twenty_concurrent_wrong_guesses_cause_at_most_five_password_checks(state, engine, password_checks):
+async def test_twenty_concurrent_wrong_guesses_cause_at_most_five_checks_and_do_not_lock_the_officer_out(
+    state, engine, password_checks
+):
     email = await officer(engine)
     address = fresh_address()
     async with client_from(state, address) as attacker:
@@ -67,26 +69,19 @@ async def test_twenty_concurrent_wrong_guesses_cause_at_most_five_password_check
         checks = len(password_checks)
         assert (await login(attacker, email, PASSWORD))["__typename"] == "RateLimited"
         assert len(password_checks) == checks
-
-
-async def test_the_real_officer_signs_in_at_once_from_another_address_during_an_attack(
-    state, engine, password_checks
-):
-    email = await officer(engine)
-    async with client_from(state, fresh_address()) as attacker:
-        await asyncio.gather(*(login(attacker, email, f"tebakan-{n}") for n in range(20)))
-        assert (await login(attacker, email, PASSWORD))["__typename"] == "RateLimited"
+    # The real officer, at the office, is not slowed (no account-wide lock).
     async with client_from(state, fresh_address()) as office:
         started = asyncio.get_running_loop().time()
         answer = await login(office, email, PASSWORD)
         elapsed = asyncio.get_running_loop().time() - started
     assert answer == {"__typename": "SignedIn", "me": {"email": email}}
-    assert elapsed < 2, "no delay imposed on another address"
+    assert elapsed < 3, "one password check, no delay"
 
 
 async def test_an_unknown_account_gets_the_same_answers_and_the_same_work_as_a_known_one(
-    state, engine, password_checks
+    engine, database_url, router, password_checks
 ):
+    state = limited_state(engine, database_url, router, suara_rate_limit_signin_attempts=2)  # fewer hashes
     known = await officer(engine)
     unknown = f"tidak-ada.{uuid.uuid4().hex[:8]}@infrastruktur.go.id"
     address = fresh_address()
@@ -94,14 +89,13 @@ async def test_an_unknown_account_gets_the_same_answers_and_the_same_work_as_a_k
     async with client_from(state, address) as prober:
         for email in (known, unknown):
             before = len(password_checks)
-            wrong = [await login(prober, email, f"salah-{n}") for n in range(6)]
-            answers[email] = wrong
-            assert len(password_checks) - before == 5  # one real argon2 check per allowed attempt, both
+            answers[email] = [await login(prober, email, f"salah-{n}") for n in range(3)]
+            assert len(password_checks) - before == 2  # one real argon2 check per allowed attempt, both
     for first, second in zip(answers[known], answers[unknown], strict=True):
         first, second = dict(first), dict(second)
         first.pop("retryAfterSeconds", None), second.pop("retryAfterSeconds", None)
         assert first == second
-    assert answers[known][0]["code"] == "wrong_credentials" and answers[known][5]["code"] == "rate_limited"
+    assert [answer["code"] for answer in answers[known]] == ["wrong_credentials"] * 2 + ["rate_limited"]
     # The stand-in hash costs what a real one does.
     async with make_session_factory(engine)() as session:
         from sqlmodel import select
@@ -112,11 +106,11 @@ async def test_an_unknown_account_gets_the_same_answers_and_the_same_work_as_a_k
     assert extract_parameters(auth._DUMMY_HASH) == extract_parameters(real_hash)
 
 
-async def test_a_successful_sign_in_clears_its_address_count(state, engine, password_checks):
+async def test_a_successful_sign_in_clears_its_address_count(engine, database_url, router, password_checks):
+    state = limited_state(engine, database_url, router, suara_rate_limit_signin_attempts=2)
     email = await officer(engine)
     async with client_from(state, fresh_address()) as office:
-        for n in range(4):
-            assert (await login(office, email, f"salah-{n}"))["code"] == "wrong_credentials"
+        assert (await login(office, email, "salah"))["code"] == "wrong_credentials"
         assert (await login(office, email, PASSWORD))["__typename"] == "SignedIn"
-        # Five attempts were counted; without the reset the sixth would be refused unchecked.
+        # Two attempts were counted; without the reset the third would be refused unchecked.
         assert (await login(office, email, "salah-lagi"))["code"] == "wrong_credentials"

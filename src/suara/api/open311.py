@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from suara.agencies.models import Agency
 from suara.channels.open311 import service
-from suara.common.errors import NotFound, ValidationFailed
+from suara.common.errors import NotFound, RateLimited, ValidationFailed
 from suara.common.text import is_storable
 from suara.submissions.models import Submission
 from suara.submissions.public import PublicSubmission, public_views
@@ -79,6 +79,10 @@ def endpoint(handler):
         except ValidationFailed as error:
             problems = [{"code": 400, "description": f"{p.field}: {p.message_en}"} for p in error.problems]
             return render(fmt, "errors", problems, 400)
+        except RateLimited as error:
+            response = render(fmt, "errors", [{"code": 429, "description": error.message_en}], 429)
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+            return response
     return run
 
 
@@ -219,6 +223,7 @@ async def create_request(request: Request, fmt: str) -> Response:
     async with state.transaction() as session:
         if not await service.key_is_valid(session, form.get("api_key")):
             raise Open311Error(403, "A valid api_key is required to create requests")
+    await state.limits.hit(state.limits.open311_write, form["api_key"])  # per key, before any work
     if not form.get("service_code"):
         raise Open311Error(400, "service_code is required")
     latitude, longitude = form.get("lat"), form.get("long")

@@ -77,7 +77,7 @@ async def sms_inbound(request: Request) -> Response:
         return _refuse(400, "invalid_part", "Data pesan bersambung tidak sah.", "Invalid concatenation fields.")
     sms = InboundSms(message_id=values["message_id"][:128], phone=phone, text=values["text"], part=part)
     async with state.transaction() as session:
-        outcome = await receive(session, sms, router=state.router, secret_key=state.secret_key)
+        outcome = await receive(session, sms, router=state.router, secret_key=state.secret_key, limits=state.limits)
     if "x-twilio-signature" in request.headers:
         return Response("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", media_type="text/xml")
     return JSONResponse({"status": outcome.status})

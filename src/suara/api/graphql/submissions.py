@@ -16,9 +16,11 @@ from suara.api.graphql.agencies import (
     load_categories,
     load_category,
 )
+from suara.api.client_address import client_network
 from suara.api.graphql.context import Info
-from suara.api.graphql.errors import Conflict, NotAllowed, NotFound, ValidationError
+from suara.api.graphql.errors import Conflict, NotAllowed, NotFound, RateLimited, ValidationError
 from suara.common.errors import NotFound as DomainNotFound
+from suara.common.errors import RateLimited as DomainRateLimited
 from suara.common.errors import ValidationFailed
 from suara.routing.router import RoutingDecision
 from suara.submissions import codes, service
@@ -259,7 +261,7 @@ class SubmissionReceipt:
     )
 
 
-SubmitResult = Annotated[SubmissionReceipt | ValidationError | Conflict, strawberry.union("SubmitResult")]
+SubmitResult = Annotated[SubmissionReceipt | ValidationError | Conflict | RateLimited, strawberry.union("SubmitResult")]
 
 
 @strawberry.type
@@ -308,6 +310,10 @@ class SubmissionMutation:
     @strawberry.mutation(description="File a complaint, aspiration or information request.")
     async def submit(self, info: Info, input: SubmitInput) -> SubmitResult:
         state = info.context.state
+        try:  # counted on its own connection before anything else, so a flood costs one upsert each
+            await state.limits.hit(state.limits.submit, client_network(info.context.request))
+        except DomainRateLimited as error:
+            return RateLimited.from_domain(error)
         try:
             async with state.transaction() as session:
                 receipt = await service.submit(

@@ -25,6 +25,7 @@ from suara.dialogue.errors import DialogueRefusal
 from suara.dialogue.identity import voter_hash
 from suara.dialogue.models import Poll
 from suara.notifications.models import OutboxMessage
+from suara.ratelimits.service import RateLimits
 from suara.routing.router import Router
 from suara.submissions import codes, origins
 from suara.submissions import service as submissions
@@ -86,8 +87,10 @@ def fit_one(*candidates: str) -> str:
     return candidates[-1]
 
 
-async def receive(session: AsyncSession, sms: InboundSms, *, router: Router, secret_key: bytes) -> Outcome:
-    """Process one inbound message exactly once per gateway message id."""
+async def receive(
+    session: AsyncSession, sms: InboundSms, *, router: Router, secret_key: bytes, limits: RateLimits | None = None
+) -> Outcome:
+    """Process one inbound message exactly once per gateway message id; filings are limited per phone."""
     inbound_id = (await session.exec(
         pg_insert(SmsInbound).values(gateway_message_id=sms.message_id)
         .on_conflict_do_nothing(index_elements=["gateway_message_id"]).returning(SmsInbound.id)
@@ -100,11 +103,29 @@ async def receive(session: AsyncSession, sms: InboundSms, *, router: Router, sec
         if text is None:
             return Outcome("waiting_for_parts")
     parsed = parse(text)
-    outcome = await _handle(session, sms.phone, parsed, sms.message_id, router, secret_key)
+    if parsed.command in FILING and limits is not None and await _too_many_filings(session, sms.phone, parsed, limits):
+        outcome = Outcome("rate_limited")
+    else:
+        outcome = await _handle(session, sms.phone, parsed, sms.message_id, router, secret_key)
     inbound = await session.get(SmsInbound, inbound_id)
     inbound.command, inbound.submission_id = outcome.status, outcome.submission_id
     await session.flush()
     return outcome
+
+
+async def _too_many_filings(session: AsyncSession, phone: str, parsed: Parsed, limits: RateLimits) -> bool:
+    """Over the per-phone limit: the first refused filing of a run gets one polite answer, later ones
+    none (a flood must not turn into a flood of paid replies); the gateway still gets its 2xx."""
+    verdict = await limits.check((limits.sms_filing, phone))
+    if verdict.allowed:
+        return False
+    if verdict.first_refusal:
+        minutes = max(1, -(-verdict.retry_after_seconds // 60))
+        queue_reply(session, phone, _say(
+            "en" if parsed.english else "id",
+            f"Suara: terlalu banyak laporan dari nomor ini. Laporan ini tidak dicatat; coba lagi dalam {minutes} menit.",
+            f"Suara: too many reports from this number. This one was not filed; try again in {minutes} minutes."))
+    return True
 
 
 async def _assembled(session: AsyncSession, sms: InboundSms) -> str | None:
