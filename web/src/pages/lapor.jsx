@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { debounce, gql, NetworkError, newKey } from "../api.js";
 import { pick, t, formatNumber } from "../i18n.js";
-import { saveReceipt } from "../receipts.js";
+import { markPhoneToVerify, saveReceipt } from "../receipts.js";
 import { REGIONS } from "../regions.js";
 
 const SUBMIT = `mutation($input: SubmitInput!) { submit(input: $input) { __typename
@@ -111,6 +111,7 @@ export function Lapor({ params }) {
       }
       sessionStorage.removeItem(KEY_STORE);
       saveReceipt(result.trackingCode, result.citizenSecret);
+      if (input.reporterPhone) markPhoneToVerify(result.trackingCode);
       location.hash = `#/tanda-terima/${result.trackingCode}`;
     } catch (error) {
       setNotice(error instanceof NetworkError ? t("report.networkError") : t("report.serverError"));
