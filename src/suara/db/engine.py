@@ -35,6 +35,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
+        hide_parameters=True,  # a failed statement's values (names, phones) never reach a log
         connect_args={"server_settings": {"application_name": "suara", "timezone": "UTC"}},
     )
 

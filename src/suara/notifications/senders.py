@@ -30,7 +30,12 @@ class ConsoleSender:
 
     async def send(self, message: Outgoing) -> None:
         self.sent.append(message)
-        log.info("[%s → %s] %s", message.channel, message.recipient, message.body)
+        log.info("[%s → %s] %s", message.channel, _hidden(message.recipient), message.body)
+
+
+def _hidden(recipient: str) -> str:
+    """Enough of a number or address to tell messages apart in a log, not enough to contact anyone."""
+    return f"{recipient[:3]}…{recipient[-3:]}" if len(recipient) > 8 else "…"
 
 
 class ChannelSender:
