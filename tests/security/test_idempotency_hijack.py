@@ -7,6 +7,7 @@ and a replay must carry the same payload as the first request, so knowing a key 
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 
 import pytest
@@ -171,3 +172,32 @@ async def test_a_key_stored_before_fingerprints_existed_replays_nothing(db_sessi
                           params={"id": receipt.submission.id})
     with pytest.raises(IdempotencyKeyReused):
         await service.submit(db_session, request, router=NoRouter(), secret_key=TEST_SECRET_KEY)
+
+
+async def test_upgrading_moves_keys_that_clients_claimed_out_of_the_internal_namespaces():
+    """Before 0013 keys were global: a client may already hold `sms:…` or `proposal-…`. The upgrade
+    keeps internal keys only on rows of their own channel; everything else becomes a client key."""
+    from suara.db import migrate
+    from suara.db.engine import make_engine
+    from tests.conftest import create_database
+
+    engine = make_engine(await create_database(f"suara_test_keys_{os.getpid()}"), pool_size=1)
+    rows = [("AAAAAAAA1", "sms", "sms:SM1"), ("AAAAAAAA2", "api", "sms:SM2"), ("AAAAAAAA3", "proposal", "proposal-7"),
+            ("AAAAAAAA4", "web", "proposal-8"), ("AAAAAAAA5", "web", "web-0123456789abcdef"), ("AAAAAAAA6", "api", None)]
+    try:
+        await migrate.upgrade(engine, "0012")
+        async with engine.begin() as connection:
+            for code, channel, key in rows:
+                await connection.execute(text(
+                    "INSERT INTO submissions (tracking_code, idempotency_key, kind, channel, text, public_text, "
+                    "anonymous, confidential, status, version, created_at, updated_at) VALUES "
+                    "(:code, :key, 'complaint', :channel, 'teks uji', 'teks uji', false, false, 'received', 1, "
+                    "now(), now())"), {"code": code, "key": key, "channel": channel})
+        await migrate.upgrade(engine)
+        async with engine.connect() as connection:
+            keys = dict((await connection.execute(text(
+                "SELECT tracking_code, idempotency_key FROM submissions"))).all())
+    finally:
+        await engine.dispose()
+    assert keys == {"AAAAAAAA1": "sms:SM1", "AAAAAAAA2": "client:sms:SM2", "AAAAAAAA3": "proposal:7",
+                    "AAAAAAAA4": "client:proposal-8", "AAAAAAAA5": "client:web-0123456789abcdef", "AAAAAAAA6": None}
