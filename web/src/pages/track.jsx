@@ -4,7 +4,8 @@ import { gql } from "../api.js";
 import { formatDate, pick, t } from "../i18n.js";
 import { secretFor } from "../receipts.js";
 
-const TRACK = `query($code: String!) { submission(trackingCode: $code) { trackingCode kind status statusGroup
+// With the secret from this browser's receipt, a confidential report shows its reporter everything.
+const TRACK = `query($code: String!, $secret: String) { submission(trackingCode: $code, citizenSecret: $secret) { trackingCode kind status statusGroup
   confidential anonymous title text channel supportCount createdAt firstResponseDueAt resolutionDueAt
   agency { name shortName } category { label labelEn }
   events { kind status at note agency { name } } } }`;
@@ -31,7 +32,7 @@ export function Track({ code }) {
 
   async function load(value) {
     if (!value) return;
-    const data = await gql(TRACK, { code: value });
+    const data = await gql(TRACK, { code: value, secret: secretFor(value) || null });
     setItem(data.submission);
   }
   useEffect(() => { setQuery(code || ""); setSecret(secretFor(code)); load(code); }, [code]);
@@ -69,7 +70,8 @@ export function Track({ code }) {
             <dt>{t("track.resolutionDue")}</dt><dd>{formatDate(item.resolutionDueAt)} {resolutionState && <em class={`due due-${resolutionState}`}>{t(`due.${resolutionState}`)}</em>}</dd>
             <dt>{t("track.supporters")}</dt><dd>{item.supportCount}</dd>
           </dl>
-          {item.confidential ? <p class="note">{t("track.confidential")}</p> : <p class="text">{item.text}</p>}
+          {item.confidential && <p class="note">{t(item.text == null ? "track.confidential" : "track.confidentialOwner")}</p>}
+          {item.text != null && <p class="text">{item.text}</p>}
           {item.anonymous && <p class="note">{t("track.anonymous")}</p>}
           <h3>{t("track.timeline")}</h3>
           <ol class="timeline">
