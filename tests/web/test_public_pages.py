@@ -68,6 +68,13 @@ async def test_the_dashboard_shows_the_seeded_figures_and_its_csv(page: Page, li
     await expect(page).to_have_url(re.compile(r"#/transparansi/[a-z0-9-]+\?bulan=6$"))
     await expect(page.locator("figure.chart").first.locator("tbody tr")).to_have_count(6)
     await expect(page.get_by_test_id("agency-figures")).to_contain_text("Belum selesai")
+    breakdowns = page.get_by_test_id("breakdowns")  # one calendar month by region and category, small cells hidden
+    await expect(breakdowns.locator("table")).to_have_count(2)
+    await expect(breakdowns.locator("tbody td", has_text=re.compile(r"^x$")).first).to_be_visible()
+    months = await breakdowns.locator("option").all_inner_texts()
+    await breakdowns.get_by_label("Bulan rincian").select_option(months[1])
+    await expect(page).to_have_url(re.compile(rf"bulan=6&rincian={months[1]}$"))
+    await expect(page.get_by_role("heading", name=f"Rincian bulan {months[1]}")).to_be_visible()
     await assert_accessible(page)
 
 

@@ -16,6 +16,9 @@ const AGENCY = `query($agency: String!) {
   all: transparency(period: ALL, agency: $agency) { received acknowledged responded resolved rejected forwarded
     routingAccuracy disputeRate firstResponse { medianHours p90Hours withinServiceLevelShare } }
   backlog(agency: $agency) { openNow overdueNow } }`;
+const BREAKDOWN = `query($agency: String!, $period: String!) {
+  region: arrivals(dimension: REGION, period: $period, agency: $agency) { ... on Breakdown { total cells { key count } } }
+  category: arrivals(dimension: CATEGORY, period: $period, agency: $agency) { ... on Breakdown { total cells { key count } } } }`;
 const METRICS = ["FIRST_RESPONSE_WITHIN_SERVICE_LEVEL", "RESOLUTION_WITHIN_SERVICE_LEVEL"];
 const MINIMUM_VOLUME = 20;
 
@@ -46,6 +49,7 @@ function Downloads() {
         <li><a href="/open-data/agency-stats.csv" download>{t("dash.csv")}</a></li>
         <li><a href="/open-data/agency-stats.json">{t("dash.json")}</a></li>
         <li><a href="/open-data/submissions.csv" download>{t("dash.submissionsCsv")}</a></li>
+        <li><a href="/open-data/arrivals.csv" download>{t("dash.arrivalsCsv")}</a></li>
         <li><a href="/open-data/methodology">{t("dash.methodology")}</a></li>
       </ul>
     </div>
@@ -141,6 +145,38 @@ function Chart({ title, labels, series, unit }) {
   );
 }
 
+// Arrivals of one calendar month by region and category; hidden cells ("x") are chosen by the server
+// so that none can be computed from the totals (see the methodology).
+function Breakdowns({ slug, span, months, month }) {
+  const [data, setData] = useState(null);
+  useEffect(() => { gql(BREAKDOWN, { agency: slug, period: month }).then(setData).catch(() => setData(false)); }, [slug, month]);
+  const choose = (event) => { location.hash = `#/transparansi/${slug}?bulan=${span}&rincian=${event.target.value}`; };
+  const table = (title, header, breakdown) => (
+    <table class="data">
+      <caption>{title}</caption>
+      <thead><tr><th scope="col">{header}</th><th scope="col">{t("dash.received")}</th></tr></thead>
+      <tbody>{(breakdown?.cells || []).map((cell) => (
+        <tr key={cell.key}><th scope="row">{cell.key}</th><td>{cell.count === null ? "x" : formatNumber(cell.count)}</td></tr>))}
+      </tbody>
+    </table>
+  );
+  return (
+    <div class="panel" data-testid="breakdowns">
+      <h2>{t("dash.breakdown", { month })}</h2>
+      <label>{t("dash.breakdownMonth")}{" "}
+        <select value={month} onChange={choose}>{months.map((m) => <option key={m} value={m}>{m}</option>)}</select>
+      </label>
+      {data === null ? <p>{t("common.loading")}</p> : data === false ? <p class="error">{t("common.error")}</p> : (
+        <div class="scroll">
+          {table(t("dash.byRegion"), t("dash.region"), data.region)}
+          {table(t("dash.byCategory"), t("dash.category"), data.category)}
+        </div>
+      )}
+      <p class="note">{t("dash.hiddenNote")} <a href="/open-data/methodology">{t("dash.methodology")}</a></p>
+    </div>
+  );
+}
+
 function AgencyPage({ slug, params }) {
   const span = spanOf(params);
   const [data, setData] = useState(null);
@@ -179,6 +215,8 @@ function AgencyPage({ slug, params }) {
           <Chart title={t("dash.chart.sla")} labels={labels} unit="%" series={[
             { label: t("dash.withinSla"), color: "#0b5d3b", values: months.map((m) => m.firstResponse.withinServiceLevelShare === null ? null : m.firstResponse.withinServiceLevelShare * 100), format: (v) => (v === null ? "—" : formatNumber(v, 1) + "%") },
             { label: t("dash.resolutionWithinSla"), color: "#8a4b00", values: months.map((m) => m.resolution.withinServiceLevelShare === null ? null : m.resolution.withinServiceLevelShare * 100), format: (v) => (v === null ? "—" : formatNumber(v, 1) + "%") }]} />
+          <Breakdowns slug={slug} span={span} months={[...labels].reverse()}
+            month={labels.includes(params.get("rincian")) ? params.get("rincian") : labels[labels.length - 1]} />
         </>
       )}
       <Downloads />
