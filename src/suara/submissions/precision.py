@@ -9,7 +9,7 @@ agencies are held to account for (see the open-data methodology).
 
 from __future__ import annotations
 
-from sqlalchemy import Numeric, cast, func, select
+from sqlalchemy import Numeric, cast, false, func, literal_column, select
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,7 +31,8 @@ def public_position(
 
 
 def _cell(column):
-    return func.round(cast(column, Numeric), FINE_DECIMALS)
+    """As in the index ix_submissions_public_cell (migration 0013), so that the index is used."""
+    return func.round(cast(column, Numeric), literal_column(str(FINE_DECIMALS)))
 
 
 async def items_per_cell(session: AsyncSession, submission_ids: list[int]) -> dict[int, int]:
@@ -44,7 +45,7 @@ async def items_per_cell(session: AsyncSession, submission_ids: list[int]) -> di
         .join(other, (_cell(other.latitude) == _cell(Submission.latitude))
               & (_cell(other.longitude) == _cell(Submission.longitude)))
         .where(Submission.id.in_(submission_ids), Submission.latitude.is_not(None),
-               other.confidential.is_(False))
+               other.confidential == false(), other.latitude.is_not(None))
         .group_by(Submission.id)
     )
     return dict(rows.all())
