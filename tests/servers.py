@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -44,3 +45,11 @@ def wait_until_healthy(process: subprocess.Popen, port: int, timeout: float = 90
         time.sleep(0.3)
     process.kill()
     raise AssertionError(f"suara serve not healthy in {timeout}s:\n{process.stdout.read()}")
+
+
+def forget_embedded_data(home) -> None:
+    """Remove a test's embedded database kept outside its home (as root, under ROOT_PLACE)."""
+    from suara.db.embedded import data_folder, running_as_root
+
+    if running_as_root():
+        shutil.rmtree(data_folder(home).parent, ignore_errors=True)

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
+from suara.db.embedded import data_folder
 from tests import servers
 from tests.factories import SUBMIT, TRACK, submit_input
-from tests.servers import free_port, wait_until_healthy
+from tests.servers import forget_embedded_data, free_port, wait_until_healthy
 
 
 def start_suara(home: Path, port: int) -> subprocess.Popen:
@@ -38,9 +40,14 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=60)
 
 
-def test_submission_survives_restart_and_the_embedded_server_stops_with_suara(tmp_path):
-    home = tmp_path / "home"
-    pgdata = home / "pgdata"
+@pytest.fixture
+def home(tmp_path):
+    yield tmp_path / "home"
+    forget_embedded_data(tmp_path / "home")
+
+
+def test_submission_survives_restart_and_the_embedded_server_stops_with_suara(home):
+    pgdata = data_folder(home)
     port = free_port()
 
     first = start_suara(home, port)

@@ -59,6 +59,7 @@ def serve(
 
     from suara.agencies import service as agencies
     from suara.app import create_app
+    from suara.db.embedded import data_folder
     from suara.db.engine import resolve_database_url
     from suara.services import catalogue
 
@@ -81,7 +82,7 @@ def serve(
             console.print(f"Loaded {loaded.added} public services.")
 
     asyncio.run(_with_session(prepare, url))
-    where = f"embedded PostgreSQL in {settings.resolved_home()}" if embedded else "DATABASE_URL"
+    where = f"embedded PostgreSQL in {data_folder(settings.resolved_home())}" if embedded else "DATABASE_URL"
     console.print(f"[bold]Suara[/bold] on http://{host}:{port}/graphql (GraphiQL) — database: {where}")
     # Uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting normally instead lets
     # the embedded PostgreSQL be stopped by its exit handler.
