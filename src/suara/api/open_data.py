@@ -143,6 +143,12 @@ wilayah × kategori × instansi × bulan di berkas ini dimiliki sedikitnya 5 bar
 diterbitkan, bukan urutan pelaporan.</li>
 <li><b>Peringkat instansi</b>: hanya instansi dengan sedikitnya 20 laporan dalam periode itu, agar instansi kecil
 tidak berada di puncak karena kebetulan.</li>
+<li><b>Tempat dan waktu di halaman publik</b> (GraphQL, Open311, halaman lacak): koordinat dibulatkan ke 3 desimal
+(sel sekitar 100 m), atau ke 2 desimal (sekitar 1 km) bila kurang dari 5 laporan tidak rahasia berbagi sel 100 m
+itu. Waktu setiap langkah laporan ditampilkan apa adanya, karena riwayat itulah yang menjadi ukuran kinerja instansi.
+Teks bebas (judul, isi, lokasi, jawaban instansi, alasan sengketa) ditampilkan dengan nomor telepon, NIK, email dan
+nama pelapor disamarkan; jumlah rupiah, tanggal, RT/RW, nomor rumah dan nomor telepon resmi instansi tetap terbaca.
+Laporan rahasia hanya menampilkan jenis, status, instansi dan tanggal.</li>
 <li>Data tidak memuat nama, nomor telepon, email, NIK, maupun isi laporan rahasia.</li>
 </ul>
 </section>
@@ -188,6 +194,12 @@ both blank are left out. So every region × category × agency × month combinat
 5 rows. Rows are ordered by their published values, not by filing order.</li>
 <li><b>League table</b>: only agencies with at least 20 items in the period are ranked, so a tiny agency cannot
 top it by chance.</li>
+<li><b>Place and time on public pages</b> (GraphQL, Open311, the tracking page): coordinates are rounded to 3
+decimals (a cell of about 100 m), or to 2 decimals (about 1 km) where fewer than 5 non-confidential items share that
+100 m cell. The time of each step of an item is shown as recorded, because that history is what agencies are
+measured by. Free text (title, text, place, agency answers, dispute reasons) is shown with phone numbers, NIKs,
+e-mails and the reporter's name masked; rupiah amounts, dates, RT/RW, house numbers and the agency's official phone
+stay readable. Confidential items show only their kind, status, agency and dates.</li>
 <li>The data hold no names, phone numbers, e-mails, NIKs or texts of confidential submissions.</li>
 </ul>
 </section>
