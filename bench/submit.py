@@ -1,9 +1,13 @@
 """Submit throughput: Suara's GraphQL `submit` against a bare asyncpg endpoint, in the same run.
 
-Usage: python bench/submit.py [--requests 2000] [--concurrency 50]
+Usage: python bench/submit.py [--requests 2000] [--concurrency 50] [--rate-limits]
 Starts PostgreSQL (DATABASE_URL, or the embedded server under .suara/bench), `suara serve`, and
 bench/bare_submit_server.py, then sends the same load to both and prints throughput, p50/p99
 latency and the GraphQL/bare ratio.
+
+Limits are off unless --rate-limits: then each request comes from its own address (X-Forwarded-For
+through 127.0.0.1 as a trusted proxy), so the figures show what counting costs, and a flood from one
+address follows (how many got through, how fast the rest were refused).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import HOST, fresh_database, wait_ready  # noqa: E402
-from loadgen import post_request, run_load  # noqa: E402
+from loadgen import raw_post, run_load  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMIT = (
@@ -37,17 +41,20 @@ TEXTS = [
 ]
 
 
-def graphql_request(port: int):
+def graphql_request(port: int, *, one_address: bool = False):
     def make(index: int) -> bytes:
         variables = {"input": {"kind": "COMPLAINT", "text": f"{TEXTS[index % len(TEXTS)]} #{index}"}}
-        return post_request(HOST, port, "/graphql", {"query": SUBMIT, "variables": variables})
+        body = json.dumps({"query": SUBMIT, "variables": variables}).encode()
+        client = "203.0.113.1" if one_address else f"10.{index // 62500 % 250}.{index // 250 % 250}.{index % 250 + 1}"
+        return raw_post(HOST, port, "/graphql", body, "application/json", {"X-Forwarded-For": client})
 
     return make
 
 
 def bare_request(port: int):
     def make(index: int) -> bytes:
-        return post_request(HOST, port, "/submit", {"kind": "complaint", "text": f"{TEXTS[index % len(TEXTS)]} #{index}"})
+        body = json.dumps({"kind": "complaint", "text": f"{TEXTS[index % len(TEXTS)]} #{index}"}).encode()
+        return raw_post(HOST, port, "/submit", body, "application/json")
 
     return make
 
@@ -61,6 +68,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--rate-limits", action="store_true", help="Run suara serve with its rate limits on.")
     args = parser.parse_args()
 
     home = REPO / ".suara" / "bench"
@@ -68,7 +76,8 @@ def main() -> None:
     parsed = make_url(url)
     dsn = f"postgresql://{parsed.username}@/{parsed.database}?host={parsed.query['host']}&port={parsed.port or 5432}" \
         if "host" in parsed.query else url.replace("postgresql+asyncpg://", "postgresql://")
-    env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(home))
+    env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(home),
+               SUARA_RATE_LIMITS="on" if args.rate_limits else "off", SUARA_FORWARDED_ALLOW_IPS="127.0.0.1")
     graphql_port, bare_port = 18081, 18082
     servers = [
         subprocess.Popen(
@@ -93,16 +102,23 @@ def main() -> None:
         for server in servers:
             server.wait(timeout=60)
 
-    graphql, bare = results
-    print(f"\nsubmit benchmark: {args.requests} requests, {args.concurrency} concurrent clients, run {uuid.uuid4().hex[:6]}")
+    graphql, bare, flood = results
+    limits = "on" if args.rate_limits else "off"
+    print(f"\nsubmit benchmark: {args.requests} requests, {args.concurrency} concurrent clients, "
+          f"rate limits {limits}, run {uuid.uuid4().hex[:6]}")
     print(f"  GraphQL submit (suara serve) {graphql.summary()}")
     print(f"  bare Starlette + asyncpg     {bare.summary()}")
     print(f"  ratio GraphQL/bare throughput: {graphql.throughput / bare.throughput:.2f}")
+    if flood is not None:
+        result, accepted = flood
+        print(f"  flood from one address       {result.summary()}  (accepted {accepted}, "
+              f"refused {result.requests - accepted - result.errors})")
     print(json.dumps({
         "graphql_rps": round(graphql.throughput, 1), "bare_rps": round(bare.throughput, 1),
         "ratio": round(graphql.throughput / bare.throughput, 3),
         "graphql_p50_ms": round(graphql.percentile(50), 2), "graphql_p99_ms": round(graphql.percentile(99), 2),
         "bare_p50_ms": round(bare.percentile(50), 2), "bare_p99_ms": round(bare.percentile(99), 2),
+        "rate_limits": limits,
     }))
 
 
@@ -111,7 +127,19 @@ async def measure(graphql_port: int, bare_port: int, args):
     await run_load(HOST, bare_port, bare_request(bare_port), args.warmup, args.concurrency)
     graphql = await run_load(HOST, graphql_port, graphql_request(graphql_port), args.requests, args.concurrency, graphql_ok)
     bare = await run_load(HOST, bare_port, bare_request(bare_port), args.requests, args.concurrency)
-    return graphql, bare
+    flood = None
+    if args.rate_limits:
+        accepted = 0
+
+        def counted(status: int, body: bytes) -> bool:
+            nonlocal accepted
+            accepted += b"SubmissionReceipt" in body
+            return status == 200 and (b"SubmissionReceipt" in body or b"RateLimited" in body)
+
+        flood_size = max(args.requests // 2, 300)
+        flood = (await run_load(HOST, graphql_port, graphql_request(graphql_port, one_address=True), flood_size,
+                                args.concurrency, counted), accepted)
+    return graphql, bare, flood
 
 
 if __name__ == "__main__":
