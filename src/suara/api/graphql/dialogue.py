@@ -34,6 +34,7 @@ from suara.dialogue.models import ConsultationSection, ConsultationStatus, Propo
 from suara.dialogue.models import Poll as PollRow
 from suara.dialogue.models import Proposal as ProposalRow
 from suara.submissions import codes
+from suara.submissions.public_text import mask_public_text
 from suara.submissions.models import Submission as SubmissionRow
 
 T = TypeVar("T")
@@ -160,7 +161,7 @@ class Comment:
 
     @classmethod
     def from_row(cls, row: CommentRow) -> "Comment":
-        return cls(id=_id(row.id), section_id=_id(row.section_id), text=None if row.hidden_at else row.body,
+        return cls(id=_id(row.id), section_id=_id(row.section_id), text=None if row.hidden_at else mask_public_text(row.body),
                    hidden=row.hidden_at is not None, hidden_reason=row.hidden_reason, hidden_at=row.hidden_at,
                    agree_count=row.agree_count, disagree_count=row.disagree_count, created_at=row.created_at)
 
@@ -333,7 +334,7 @@ class Proposal:
 
     @classmethod
     def from_row(cls, row: ProposalRow) -> "Proposal":
-        return cls(id=_id(row.id), title=row.title, text=row.body, status=proposals.effective_status(row, utcnow()), support_count=row.support_count,
+        return cls(id=_id(row.id), title=mask_public_text(row.title), text=mask_public_text(row.body), status=proposals.effective_status(row, utcnow()), support_count=row.support_count,
                    support_threshold=row.support_threshold, deadline=row.deadline, created_at=row.created_at, row=row)
 
     @strawberry.field
