@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -17,9 +18,12 @@ from suara.api.sms import webhook_secret
 from suara.channels.open311 import service as open311
 from suara.channels.sms.models import SmsInbound, SmsThread
 from suara.channels.sms.signature import suara_signature
-from suara.db.engine import transaction
+from suara.config import Settings
+from suara.db.columns import utcnow
+from suara.db.engine import make_session_factory, transaction
 from suara.notifications.models import OutboxMessage
-from suara.ratelimits.service import Limit, _verdict, network_of
+from suara.ratelimits.models import RateLimitHit
+from suara.ratelimits.service import Limit, RateLimits, _verdict, network_of, prune
 from suara.submissions.models import Submission, SubmissionEvent
 from tests.channels.test_sms_webhook import new_phone
 from tests.security.limits import client_from, fresh_address, limited_state
@@ -167,8 +171,6 @@ async def test_an_sms_flood_from_one_phone_is_limited_with_one_polite_reply_and_
 
 @pytest.fixture
 async def api_key(engine) -> str:
-    from suara.db.engine import make_session_factory
-
     async with transaction(make_session_factory(engine)) as session:
         _, key = await open311.create_key(session, f"Aplikasi banjir {uuid.uuid4().hex[:6]}")
     return key
@@ -189,3 +191,54 @@ async def test_an_open311_flood_with_one_key_gets_429_with_retry_after(engine, d
         assert refused.json()[0]["code"] == 429 and "Too many requests" in refused.json()[0]["description"]
     else:
         assert b"<errors><error><code>429</code>" in refused.content
+
+
+def test_suara_serve_trusts_only_the_proxies_it_is_told_and_turns_uvicorns_own_trust_off(monkeypatch, database_url):
+    """uvicorn alone would believe X-Forwarded-For from 127.0.0.1; Suara's ForwardedClient decides."""
+    import signal
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from suara import cli
+    from suara.api.client_address import ForwardedClient
+    from suara.config import get_settings
+
+    served = []
+
+    async def no_database(work, url=None):
+        return None
+
+    monkeypatch.setattr(cli, "_with_session", no_database)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append((app, options)))
+    monkeypatch.setattr(signal, "signal", lambda *args: None)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("SUARA_FORWARDED_ALLOW_IPS", raising=False)
+    get_settings.cache_clear()
+    try:
+        for extra in ([], ["--forwarded-allow-ips", "10.0.0.5,192.0.2.0/24"]):
+            result = CliRunner().invoke(cli.app, ["serve", "--no-jobs", "--no-seed", *extra])
+            assert result.exit_code == 0, result.output
+    finally:
+        get_settings.cache_clear()
+    trusted = []
+    for app, options in served:
+        assert options["proxy_headers"] is False
+        middleware = next(m for m in app.user_middleware if m.cls is ForwardedClient)
+        trusted.append(middleware.kwargs["trusted"])
+    assert trusted == ["", "10.0.0.5,192.0.2.0/24"]
+
+
+async def test_old_buckets_are_pruned_and_keys_hold_no_personal_data(db_session):
+    limits = RateLimits(None, b"key", Settings(suara_secret_key="key"))
+    phone = "+6281234567890"
+    key = limits.key(limits.sms_filing, phone)
+    assert key.startswith("sms_filing:") and "81234567890" not in key and len(key) <= 200
+    assert key != RateLimits(None, b"other", Settings(suara_secret_key="other")).key(limits.sms_filing, phone)
+    db_session.add(RateLimitHit(key="old:" + uuid.uuid4().hex, bucket_start=utcnow() - timedelta(days=3), hits=4))
+    fresh = RateLimitHit(key="new:" + uuid.uuid4().hex, bucket_start=utcnow() - timedelta(hours=1), hits=4)
+    db_session.add(fresh)
+    await db_session.flush()
+    assert await prune(db_session) >= 1
+    remaining = list(await db_session.exec(select(RateLimitHit.key).where(RateLimitHit.bucket_start < utcnow())))
+    assert fresh.key in remaining and not any(k.startswith("old:") for k in remaining)
