@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     """Server key for derived secrets; when unset one is generated once under ``suara_home``."""
 
     suara_rate_limits: bool = True
-    """Per-client rate limits (``SUARA_RATE_LIMITS=off`` turns them all off, e.g. for tests)."""
+    """Per-client rate limits. ``SUARA_RATE_LIMITS=off`` turns them all off — for tests and
+    benchmarks only: it also lifts the limit on guessing staff passwords."""
 
     suara_rate_limit_submit_per_minute: int = 120
     """Submissions per network address (IPv6 per /64); many mobile users share one address."""
