@@ -68,7 +68,8 @@ class NotAllowed:
         return cls(code=error.code, message=error.message_id, message_en=error.message_en)
 
 
-@strawberry.type(description="Someone changed the item since you loaded it; nothing was written.")
+@strawberry.type(description="Someone changed the item since you loaded it (code `conflict`), or an "
+                  "idempotency key came back with other content (`idempotency_key_reused`); nothing was written.")
 class Conflict:
     code: str
     message: str
