@@ -7,13 +7,24 @@ WEB_BUILT := web/dist/index.html
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test web schema
+.PHONY: run test web schema constraints
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions last tested, so two installs never differ.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+# The newest versions pyproject.toml allows, installed into a fresh virtualenv and frozen.
+constraints:
+	venv=$$(mktemp -d) && $(PYTHON) -m venv $$venv \
+	  && $$venv/bin/python -m pip install --quiet --upgrade pip \
+	  && $$venv/bin/python -m pip install --quiet -e '.[test]' \
+	  && { echo "# Exact versions for make run / make test (pip install -c constraints.txt -e '.[test]')."; \
+	       echo "# Regenerate with: make constraints"; \
+	       $$venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt \
+	  && rm -rf $$venv
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	scripts/ensure-node
