@@ -24,7 +24,7 @@ from suara.api.graphql.context import Context
 from suara.api.graphql.schema import schema
 from suara.api.request_json import BadJson, read_json_object
 from suara.api.request_id import RequestId
-from suara.api.security_headers import SecurityHeaders
+from suara.api.security_headers import SecurityHeaders, server_error
 from suara.config import Settings, get_settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes),
             Middleware(GZipMiddleware, minimum_size=800),  # slow mobile links: compress pages and JSON
         ],
+        exception_handlers={500: server_error},  # a crash's answer carries the security headers too
         lifespan=lifespan,
     )
     if state is not None:

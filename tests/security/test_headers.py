@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.routing import Route
 
 from suara.api.security_headers import CONTENT_SECURITY_POLICY
 from suara.app import create_app
@@ -62,3 +63,26 @@ async def test_hsts_is_sent_only_over_https(app_state, path):
         response = await client.get(path, headers={"Accept": "text/html"})
     assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
     assert response.headers["x-frame-options"] == "DENY"
+
+
+async def test_hsts_behind_a_trusted_proxy_only(app_state):
+    settings = app_state.settings.model_copy(update={"suara_forwarded_allow_ips": "10.0.0.1"})
+    app = create_app(settings, state=app_state)
+    for peer, expected in [("10.0.0.1", True), ("203.0.113.9", False)]:
+        transport = httpx.ASGITransport(app=app, client=(peer, 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://suara.test") as client:
+            response = await client.get("/health", headers={"X-Forwarded-Proto": "https"})
+        assert ("strict-transport-security" in response.headers) is expected, peer
+
+
+async def test_a_crash_outside_graphql_answers_500_with_the_headers(app_state):
+    async def crash(request):
+        raise RuntimeError("a bug")
+
+    app = create_app(app_state.settings, state=app_state)
+    app.router.routes.append(Route("/crash", crash))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://suara.test") as client:
+        response = await client.get("/crash")
+    assert response.status_code == 500 and response.json()["error"] == "internal_error"
+    assert_protected(response)

@@ -6,6 +6,8 @@ nothing from other hosts, so the policy can be strict: everything from this orig
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -54,3 +56,13 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """The answer to a crash outside GraphQL. Starlette sends it from its outermost layer, past every
+    middleware, so it carries the headers itself."""
+    headers = HEADERS + ([STRICT_TRANSPORT_SECURITY] if request.url.scheme == "https" else [])
+    return JSONResponse(
+        {"error": "internal_error", "message": "Terjadi kesalahan di server.", "message_en": "Internal server error."},
+        status_code=500, headers={name.decode(): value.decode() for name, value in headers},
+    )
