@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -58,7 +59,13 @@ class TextMask:
     kept_phones: frozenset[str] = frozenset()
 
     def __call__(self, text: str | None) -> str | None:
-        return mask_public_text(text, names=self.names, kept_phones=self.kept_phones) if text else text
+        return _cached_mask(text, self.names, self.kept_phones) if text else text
+
+
+@lru_cache(maxsize=8192)
+def _cached_mask(text: str, names: tuple[str, ...], kept_phones: frozenset[str]) -> str:
+    """Lists (Open311, 1,000 items) read the same texts again and again."""
+    return mask_public_text(text, names=names, kept_phones=kept_phones)
 
 
 def national_digits(raw: str) -> str | None:
@@ -102,9 +109,10 @@ def mask_public_text(text: str, *, names: Iterable[str] = (), kept_phones: Itera
         phones_only = pattern.sub(lambda m: FILLER * len(m.group()), phones_only)
     spans += [(start, end, MASKS["phone"]) for start, end in _phone_spans(phones_only, kept_national)]
     phones_only = _blank(phones_only, spans)
-    for found in phonenumbers.PhoneNumberMatcher(phones_only, "ID", leniency=phonenumbers.Leniency.VALID):
-        if FILLER not in found.raw_string and national_digits(found.raw_string) not in kept_national:
-            spans.append((found.start, found.end, MASKS["phone"]))
+    if sum(ch.isdigit() for ch in phones_only) >= 7:  # else no phone can be left: skip the slow matcher
+        for found in phonenumbers.PhoneNumberMatcher(phones_only, "ID", leniency=phonenumbers.Leniency.VALID):
+            if FILLER not in found.raw_string and national_digits(found.raw_string) not in kept_national:
+                spans.append((found.start, found.end, MASKS["phone"]))
     work = _blank(work, spans)
     spans += [(start, end, MASKS["name"]) for start, end in _name_spans(work, names)]
     return _replace(text, spans)
