@@ -87,7 +87,7 @@ def graphql_requests(base: str) -> list[httpx.Response]:
         ("mutation($e: String!) { login(email: $e, password: $e) { __typename } }", {"e": EMAIL}),
         ("mutation($c: String!) { dispute(trackingCode: $c, secret: $c, reason: $c) { __typename } }", {"c": CONTACT}),
         ("mutation($c: String!) { respond(id: $c, text: $c) { __typename } }", {"c": CONTACT}),
-        ("{ polls(after: \"%s\") { __typename } poll(id: \"%s\") { __typename } }" % (NIKS[1], PHONES[3]), {}),
+        (f'{{ polls(after: "{NIKS[1]}") {{ __typename }} poll(id: "{PHONES[3]}") {{ __typename }} }}', {}),
     ]
     with httpx.Client(base_url=base, timeout=30) as client:
         responses = [client.post("/graphql", content=json.dumps({"query": query, "variables": variables}),  # ASCII
