@@ -22,6 +22,8 @@ async def test_graphiql_is_served_to_browsers(client):
     response = await client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+    assert '<script type="module" crossorigin src="/assets/' in response.text, "our own build, not a CDN"
+    assert "https://" not in response.text and "<script>" not in response.text
 
 
 async def test_oversized_body_is_refused_before_parsing(client):
