@@ -118,13 +118,16 @@ class RateLimits:
         return f"{limit.name}:{digest[:40]}"
 
     async def check(self, *attempts: tuple[Limit, str]) -> Verdict:
-        """Count one attempt against each (limit, subject) in order, committed at once. The first
+        """Count one attempt against each (limit, subject) in order, each committed at once. The first
         limit that refuses ends it: later limits count only attempts the earlier ones let through
         (an address hammering at its own limit does not use up an account's wider one)."""
         if not self.enabled:
             return ALLOWED
         now = time.time()
-        async with self.engine.begin() as connection:
+        async with self.engine.connect() as connection:
+            # Each upsert is atomic on its own and commits at once: no BEGIN/COMMIT round trips,
+            # and no row lock held past its statement.
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             for limit, subject in attempts:
                 index, offset = divmod(now, limit.window_seconds)
                 bucket = datetime.fromtimestamp(index * limit.window_seconds, UTC)
