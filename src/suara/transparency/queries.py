@@ -273,7 +273,7 @@ async def month_breakdowns(
         month_keys = sorted({key for _, key in values} | ({UNKNOWN} if dimension in PROTECTED else set()))
         hidden = set()
         if dimension in PROTECTED:
-            hidden = disclosure.protect(values, disclosure.table_relations(agencies, month_keys, ALL_AGENCIES))
+            hidden = disclosure.protect_table(values, agencies, month_keys, ALL_AGENCIES)
         result[month] = MonthBreakdown(month, dimension, values, hidden)
     return result
 
