@@ -39,7 +39,7 @@ def mobile_numbers(draw) -> tuple[str, str]:
     national = draw(st.sampled_from(MOBILE_PREFIXES)) + draw(_digits(draw(st.integers(7, 9))))
     prefix = draw(st.sampled_from(["0", "+62", "+62 ", "62", "(0", "+62 (", "+62-"]))
     separator = draw(st.sampled_from([" ", "-", ".", ""]))
-    groups = _group(national, draw(st.sampled_from([[3, 4, 4], [3, 3, 4], [3, 4], [3, 8]])))
+    groups = _group(national, draw(st.sampled_from([[3, 4, 4], [3, 3, 4], [3, 4], [3, 8], [3, 2, 2, 2, 2]])))
     if prefix in ("(0", "+62 ("):
         return f"{prefix}{groups[0]}) {''.join(groups[1:])}", national
     return prefix + separator.join(groups), national
@@ -104,7 +104,7 @@ class Contacts:
             f"NIK saya {self.nik[0]}, telepon rumah {self.landline[0]}.",
             f"Tanya saja ke pak {recase(first, 1)} atau bu {recase(last, 2)}.",
         ]
-        lines += [f"Nomor lain: {written}." for written, _ in others]
+        lines += [f"Atau hubungi nomor {written} (No. 12)." for written, _ in others]
         return lines
 
     def forbidden(self) -> list[str]:

@@ -16,11 +16,21 @@ FAST = settings(derandomize=True, max_examples=150, deadline=None)
     "(0812) 98765432", "0812-9876-5432", "0812 9876 5432", "0812.9876.5432", "081298765432",
     "+62 812-9876-5432", "+62 812 9876 5432", "+6281298765432", "62812 9876 5432", "6281298765432",
     "+62 (812) 9876 5432", "812 9876 5432", "021-5551234", "(021) 5551234", "(024) 354 6789", "0274 512345",
-    "+62 21 5551234", "+44 20 7946 0958",
+    "+62 21 5551234", "+44 20 7946 0958", "0812-34-56-78-90", "0812.34.56.78.90",
 ])
 def test_every_written_phone_format_is_masked(written):
     masked = mask_public_text(f"Hubungi {written} ya, terima kasih.")
     assert masked == "Hubungi [nomor telepon] ya, terima kasih."
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("hubungi nomor 0812 3456 7890", "hubungi nomor [nomor telepon]"),
+    ("No. 0812-3456-7890", "No. [nomor telepon]"),
+    ("RT 081234567890", "RT [nomor telepon]"),
+    ("tgl 12-01-2026 0812 3456 7890", "tgl 12-01-2026 [nomor telepon]"),
+])
+def test_a_phone_next_to_words_that_keep_numbers_is_still_masked(text, masked):
+    assert mask_public_text(text) == masked
 
 
 @pytest.mark.parametrize("written", [

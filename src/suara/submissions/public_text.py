@@ -31,20 +31,24 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 NIK = re.compile(r"(?<![\d+.,])(?<!\d[ .\-/])[1-9]\d*(?:([ .\-/])\d+)?(?:\1\d+)*")
 """A run of digit groups with one kind of separator; it is a NIK when its first groups hold 16 digits."""
 # A run of digit groups joined by phone separators, optionally after "+" or "(".
-DIGIT_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d \t.\-()/]*\d\)?(?!\w)|(?<![\w+])\+?\d{5,}(?!\w)")
+DIGIT_RUN = re.compile(r"(?<![\d+])\+?\(?\d[\d \t.\-()/]*\d\)?(?!\d)")
 GROUP = re.compile(r"\d+")
 AMOUNT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 """Thousands in dots (850.000.000) are an amount, not a phone number."""
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
 _UNITS = r"(?:juta|jt|ribu|rb|miliar|milyar|triliun|rupiah|perak)"
 KEPT = [
-    re.compile(rf"\b(?:Rp|IDR)\.?\s*{_NUMBER}(?:\s*{_UNITS}\b)?(?:,-)?", re.IGNORECASE),
+    re.compile(rf"(?<![A-Za-z])(?:Rp|IDR)\.?\s*{_NUMBER}(?:\s*{_UNITS}\b)?(?:,-)?", re.IGNORECASE),
     re.compile(rf"(?<![\w]){_NUMBER}\s*{_UNITS}\b", re.IGNORECASE),
-    re.compile(r"(?<![\d])\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?![\d])"),  # 12-01-2026, 12/01/26
-    re.compile(r"(?<![\d])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d])"),  # 2026-01-12
-    re.compile(r"\bR[TW]\.?\s*\d{1,3}(?:\s*/\s*(?:R[TW]\.?\s*)?\d{1,3})?", re.IGNORECASE),  # RT 03/RW 05
-    re.compile(r"\b(?:No|Nomor|Nomer|Blok|Gang|Gg|Kav|Lt)\.?\s*\d{1,4}[A-Za-z]?\b(?![\d.\-])", re.IGNORECASE),
+    # A date, a house number or an RT/RW is never part of a longer run of digits (0812-34-56-78-90).
+    re.compile(rf"(?<!\d)(?<!\d[-/.]){_DAY}([-/.]){_MONTH}\1(?:(?:19|20)\d\d|\d\d)(?!\d|[-/.]\d)"),  # 12-01-2026
+    re.compile(rf"(?<!\d)(?<!\d[-/.])(?:19|20)\d\d([-/.]){_MONTH}\1{_DAY}(?!\d|[-/.]\d)"),  # 2026-01-12
+    re.compile(r"\bR[TW]\.?\s*\d{1,3}(?:\s*/\s*(?:R[TW]\.?\s*)?\d{1,3})?(?![\d.\-]|\s\d)", re.IGNORECASE),
+    re.compile(r"\b(?:No|Nomor|Nomer|Blok|Gang|Gg|Kav|Lt)\.?\s*[1-9]\d{0,3}[A-Za-z]?\b(?![\d.\-]|\s\d)",
+               re.IGNORECASE),
     re.compile(r"(?<![\w-])[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}(?![\w-])"),  # codes
 ]
 FILLER = "\u2063"
