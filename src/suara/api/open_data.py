@@ -130,7 +130,9 @@ instansi, dan rincian per saluran tetap diterbitkan, satu sel tersembunyi saja b
 Maka setiap baris (satu instansi, atau semua instansi) dan setiap kolom (satu wilayah atau kategori, dengan
 jumlahnya untuk semua instansi) yang memuat satu sel tersembunyi menyembunyikan satu sel lagi: sel terkecil
 berikutnya yang bukan nol (sel nol hanya bila tidak ada yang lain; sel tersembunyi bisa saja bernilai 0). Aturan ini
-diulang sampai tidak ada baris atau kolom dengan tepat satu sel tersembunyi. Semua sel tersembunyi ditulis sama
+diulang sampai tidak ada baris atau kolom dengan tepat satu sel tersembunyi. Selain itu setiap sel tersembunyi
+terletak pada lingkaran sel tersembunyi (baris–kolom–baris–kolom) yang dapat menggeser nilainya tanpa membuat angka
+negatif, sehingga gabungan semua baris dan kolom pun tidak dapat menentukan nilainya. Semua sel tersembunyi ditulis sama
 ("x"), tanpa membedakan sel kecil dari sel pelindung. Sel bernilai 0 tidak dicantumkan. Rincian per saluran tidak
 disembunyikan (saluran tidak menunjuk orang, dan jumlahnya sama dengan jumlah yang sudah diterbitkan). Laporan rahasia
 tetap dihitung, tetapi tidak pernah ditampilkan satu per satu.</li>
@@ -182,7 +184,9 @@ and its months) could be subtracted to open a hidden cell.</li>
 and the breakdown by channel are published, a single hidden cell could be computed by subtraction. So every row (one
 agency, or all agencies) and every column (one region or category, with its total over all agencies) holding one
 hidden cell hides a second one: the next smallest non-zero cell (a zero cell only when there is no other, so a
-hidden cell may be 0). This is repeated until no row or column has exactly one hidden cell. All hidden cells read
+hidden cell may be 0). This is repeated until no row or column has exactly one hidden cell. Besides, every hidden
+cell lies on a cycle of hidden cells (row–column–row–column) that can shift its value without making any count
+negative, so that even all rows and columns taken together cannot fix it. All hidden cells read
 the same ("x"), whether small or protecting. Cells of 0 are not listed. The breakdown by channel is not hidden (a
 channel does not point at a person, and its total is published anyway). Confidential submissions count, but never
 appear individually.</li>
