@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.common.errors import FieldProblem, ValidationFailed
 from suara.transparency import disclosure
 from suara.transparency.counters import HOUR_EDGES, WORKING_DAY_EDGES
-from suara.transparency.disclosure import SMALL_CELL  # noqa: F401  (re-exported for the API)
 from suara.transparency.models import ALL_TIME, DAY, MONTH, PLATFORM, AgencyDailyCount
 
 FACET_PREFIX = "received_by_"
@@ -278,9 +277,6 @@ async def month_breakdowns(
     return result
 
 
-async def arrivals_by(
-    session: AsyncSession, dimension: Dimension, *, month: date, agency_id: int | None = None,
-) -> list[Cell]:
-    """Arrivals of one calendar month per channel, region or category, for one agency or all together."""
-    breakdown = (await month_breakdowns(session, dimension, [month]))[month]
-    return breakdown.cells(ALL_AGENCIES if agency_id is None else agency_id)
+async def arrivals(session: AsyncSession, dimension: Dimension, month: date) -> MonthBreakdown:
+    """One calendar month of arrivals per channel, region or category, every agency and all together."""
+    return (await month_breakdowns(session, dimension, [month]))[month]

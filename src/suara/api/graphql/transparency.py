@@ -210,7 +210,7 @@ class TransparencyQuery:
             return ValidationError.from_problems(error.problems)
         agency_id = await _agency_id(info, agency)
         async with info.context.state.reading() as session:
-            breakdown = (await queries.month_breakdowns(session, dimension, [month]))[month]
+            breakdown = await queries.arrivals(session, dimension, month)
         row = queries.ALL_AGENCIES if agency_id is None else agency_id
         return Breakdown(
             period=month.strftime("%Y-%m"), dimension=dimension, total=breakdown.total(row),
