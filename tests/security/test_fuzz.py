@@ -9,6 +9,7 @@ the exception behind each masked one) instead of stopping at the first.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -144,10 +145,10 @@ json_values = st.recursive(
 )
 graphql_bodies = st.one_of(
     st.binary(max_size=200),
-    json_values.map(lambda value: __import__("json").dumps(value).encode()),
+    json_values.map(lambda value: json.dumps(value).encode()),
     st.fixed_dictionaries({"query": st.text(max_size=200)},
                           optional={"variables": json_values, "operationName": json_values}).map(
-        lambda value: __import__("json").dumps(value).encode()),
+        lambda value: json.dumps(value).encode()),
 )
 
 

@@ -112,8 +112,8 @@ async def test_a_deep_query_is_refused_but_introspection_is_not(client, engine):
 @pytest.mark.parametrize("query", [
     '{ a: suggestRouting(text: "jalan rusak") { confidence } b: suggestRouting(text: "air mati") { confidence } }',
     '{ a: similarSubmissions(text: "jalan rusak") { similarity } b: similarSubmissions(text: "x") { similarity } }',
-    '{ ...F ...G } fragment F on Query { suggestRouting(text: "jalan") { confidence } }'
-    ' fragment G on Query { s: suggestRouting(text: "air") { confidence } }',
+    ('{ ...F ...G } fragment F on Query { suggestRouting(text: "jalan") { confidence } }'
+     ' fragment G on Query { s: suggestRouting(text: "air") { confidence } }'),
 ])
 async def test_an_expensive_field_may_appear_once_per_request(client, engine, query):
     with counting(engine) as counts:

@@ -4,13 +4,11 @@ with a clear message, never a server error, and nothing is written."""
 from __future__ import annotations
 
 import base64
-import json
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from urllib.parse import quote, urlencode
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
-import httpx
 import pytest
 from sqlalchemy import text
 
@@ -154,7 +152,7 @@ async def test_staff_list_cursors_are_checked(client, staff_token, admin_token, 
 
 async def test_a_comments_cursor_is_checked(client, staff_token):
     headers = {"Authorization": f"Bearer {staff_token}"}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     created = await client.post("/graphql", headers=headers, json={
         "query": "mutation($i: ConsultationInput!) { createConsultation(input: $i) { ... on Consultation { id } } }",
         "variables": {"i": {"title": "Rencana trotoar", "summary": "Usulan trotoar baru di pusat kota",
@@ -280,7 +278,7 @@ async def test_a_malformed_sms_signature_is_a_403_and_writes_nothing(client, eng
     elif case == "negative_timestamp":
         headers["X-Suara-Timestamp"] = "-1"
     elif case == "non_ascii_signature":
-        headers["X-Suara-Signature"] = "v1=".encode() + "é".encode("latin-1") * 64
+        headers["X-Suara-Signature"] = b"v1=" + "é".encode("latin-1") * 64
     else:
         del headers["X-Suara-Signature"]
         headers["X-Twilio-Signature"] = "ÿ".encode("latin-1") * 28

@@ -53,7 +53,7 @@ class Limits:
     max_tokens: int = 2000
 
     @classmethod
-    def from_settings(cls, settings) -> "Limits":
+    def from_settings(cls, settings) -> Limits:
         return cls(max_depth=settings.suara_graphql_max_depth, max_aliases=settings.suara_graphql_max_aliases,
                    max_tokens=settings.suara_graphql_max_tokens)
 
@@ -71,7 +71,7 @@ class Shape:
     aliases: int = 0
     expensive: Counter = field(default_factory=Counter)
 
-    def add(self, other: "Shape", *, deeper: bool) -> None:
+    def add(self, other: Shape, *, deeper: bool) -> None:
         self.depth = max(self.depth, other.depth + (1 if deeper else 0))
         self.aliases += other.aliases
         self.expensive.update(other.expensive)
