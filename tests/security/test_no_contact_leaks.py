@@ -24,7 +24,7 @@ from tests.conftest import GraphQLClient
 from tests.contact_values import Contacts, contacts
 from tests.web.conftest import browser, graphql, live_server  # noqa: F401 (fixtures)
 
-SETTINGS = settings(derandomize=True, max_examples=4, deadline=None,
+SETTINGS = settings(derandomize=True, database=None, max_examples=4, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 KEPT = "Rp 1.500.000"
 """An amount in every text: masking must leave it readable."""

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from suara.submissions.public_text import TextMask, mask_public_text
 from tests.contact_values import contacts, emails, landline_numbers, mobile_numbers, niks
 
-FAST = settings(derandomize=True, max_examples=150, deadline=None)
+FAST = settings(derandomize=True, database=None, max_examples=150, deadline=None)
 
 
 @pytest.mark.parametrize("written", [
