@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,8 @@ AGENCY_MONTHS = '{ transparency(period: MONTH, agency: "dinkes") { periodStart %
 """One agency's page: its figures month by month."""
 MONTHLY = "{ transparency(period: MONTH) { periodStart agency { slug } %s } }" % FIELDS
 """Every agency month by month: the heaviest question the API takes (the CSV asks the same)."""
+REGIONS_OF_MONTH = """query($p: String!) { arrivals(dimension: REGION, period: $p) { ... on Breakdown { total cells { key count } } } }"""
+"""One month by region over all agencies: complementary suppression decided over the month's whole table."""
 
 
 def quantiles(samples: list[float]) -> tuple[float, float]:
@@ -44,12 +47,16 @@ def quantiles(samples: list[float]) -> tuple[float, float]:
 
 async def measure(app, runs: int) -> dict[str, tuple[float, float]]:
     results = {}
+    last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
         for name, request in (
             ("all agencies, all time", lambda: client.post("/graphql", json={"query": ALL_TIME})),
             ("one agency by month", lambda: client.post("/graphql", json={"query": AGENCY_MONTHS})),
             ("all agencies by month", lambda: client.post("/graphql", json={"query": MONTHLY})),
             ("agency-stats.csv", lambda: client.get("/open-data/agency-stats.csv")),
+            ("regions of last month", lambda: client.post("/graphql", json={
+                "query": REGIONS_OF_MONTH, "variables": {"p": last_month}})),
+            ("arrivals.csv", lambda: client.get("/open-data/arrivals.csv")),
         ):
             samples = []
             for index in range(runs + 10):
