@@ -205,6 +205,9 @@ class RequestLimits(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
+        if context.graphql_document is not None or not context.query:
+            yield  # already parsed, or nothing to parse (Strawberry refuses a missing query)
+            return
         try:
             context.graphql_document = parse_document(context.query, self.limits.max_tokens)
         except GraphQLSyntaxError as error:
