@@ -169,3 +169,15 @@ async def test_the_counters_do_see_an_ordinary_query(client, engine):
         body = await post(client, "{ polls { totalCount } }")
     assert "errors" not in body
     assert counts["sql"] >= 1 and counts["resolvers"] >= 1
+
+
+@pytest.mark.parametrize("variables", [
+    {"input": {"kind": "COMPLAINT", "txt": "Jalan rusak berlubang di desa kami"}},
+    {"input": {"kind": "COMPLAIN", "text": "Jalan rusak berlubang di desa kami"}},
+])
+async def test_variable_errors_never_suggest_names_either(client, variables):
+    body = await post(client, "mutation($input: SubmitInput!) { submit(input: $input) { __typename } }", variables)
+    assert body["errors"] and body.get("data") is None
+    for error in body["errors"]:
+        assert "Did you mean" not in error["message"]
+        assert error["extensions"]["code"] == "invalid_input"
