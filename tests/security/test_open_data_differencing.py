@@ -20,11 +20,8 @@ from sqlmodel import select
 from suara.agencies.models import Agency, Category
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
-from suara.routing.router import NoRouter
-from suara.submissions import service as submissions
 from suara.transparency.counters import counting_day
-from tests.conftest import TEST_SECRET_KEY
-from tests.factories import draft, unique_text
+from tests.transparency.history import file_last_month, last_month
 
 DIMENSIONS = ("REGION", "CATEGORY", "CHANNEL")
 ALL = ""
@@ -57,22 +54,15 @@ async def seed(engine, cast) -> dict:
             (0, rare, main_category, 2), (0, common[0], rare_category, 1),
             (1, common[0], second_category, 10), (1, common[1], second_category, 7), (1, rare, second_category, 1),
         ]
-        for index, region, category, items in plan:
-            for _ in range(items):
-                receipt = await submissions.submit(session, draft(text=unique_text(), region_code=region),
-                                                   router=NoRouter(), secret_key=TEST_SECRET_KEY)
-                await submissions_route(session, cast, receipt.submission.id, category, agencies[index].slug)
-                truth[(agencies[index].slug, "region", region)] += 1
-                truth[(agencies[index].slug, "category", category)] += 1
-                truth[(agencies[index].slug, "channel", "api")] += 1
+        items = []
+        for index, region, category, count in plan:
+            items += [(agencies[index].id, region, category)] * count
+            truth[(agencies[index].slug, "region", region)] += count
+            truth[(agencies[index].slug, "category", category)] += count
+            truth[(agencies[index].slug, "channel", "api")] += count
+        month = await file_last_month(session, items)  # breakdowns are published once a month has ended
     return {"agencies": [a.slug for a in agencies], "rare_region": rare, "rare_category": rare_category,
-            "common": common, "truth": truth}
-
-
-async def submissions_route(session, cast, submission_id, category, agency_slug):
-    from suara.triage import service as triage
-
-    await triage.route_submission(session, cast.triage_admin, submission_id, category, agency_slug)
+            "common": common, "truth": truth, "month": month}
 
 
 def attack(tables: dict[str, dict[str, int | None]], row_totals: dict[str, int]) -> set[tuple[str, str]]:
@@ -166,7 +156,7 @@ async def fetch_month(gql, month: str, slugs: list[str]) -> tuple[dict, dict]:
 
 async def test_no_hidden_cell_is_recovered_by_subtraction_on_graphql_or_in_open_data(gql, client, engine, cast):
     seeded = await seed(engine, cast)
-    month = counting_day(utcnow()).strftime("%Y-%m")
+    month = seeded["month"]
     monthly = await gql(MONTHLY)
     slugs = [agency["slug"] for agency in monthly["agencies"]]
     tables, totals = await fetch_month(gql, month, slugs)
@@ -206,12 +196,17 @@ async def test_no_hidden_cell_is_recovered_by_subtraction_on_graphql_or_in_open_
             assert attack(published, totals) == set()
 
 
-async def test_breakdowns_for_arbitrary_date_ranges_are_refused_with_a_typed_error(gql):
-    month = counting_day(utcnow()).strftime("%Y-%m")
+async def test_breakdowns_for_arbitrary_date_ranges_or_a_month_under_way_are_refused_with_a_typed_error(gql):
+    month = last_month()
     for period in (f"{month}-01..{month}-15", f"{month}-03", "2026-Q4", "2026", "2026-13", "", "２０２６-１１", " 2026-11-30"):
         result = (await gql(ARRIVALS, {"d": "REGION", "p": period, "a": None}))["arrivals"]
         assert result["__typename"] == "ValidationError" and result["code"] == "invalid_period", period
         assert result["field"] == "period" and "bulan kalender" in result["message"] and "calendar month" in result["messageEn"]
+    under_way = counting_day(utcnow()).strftime("%Y-%m")  # two readings a day apart would give a day's breakdown
+    for period in (under_way, "2999-01"):
+        result = (await gql(ARRIVALS, {"d": "REGION", "p": period, "a": None}))["arrivals"]
+        assert result["__typename"] == "ValidationError" and result["code"] == "period_not_closed", period
+    assert (await gql(ARRIVALS, {"d": "REGION", "p": month, "a": None}))["arrivals"]["__typename"] == "Breakdown"
     response = await gql.raw('{ arrivals(dimension: REGION, from: "2026-11-01", to: "2026-11-15") { __typename } }')
     assert response.status_code in (200, 400)
     body = response.json()
@@ -220,7 +215,7 @@ async def test_breakdowns_for_arbitrary_date_ranges_are_refused_with_a_typed_err
 
 async def test_no_per_item_row_narrows_an_item_to_fewer_than_five(client, gql, engine, cast):
     seeded = await seed(engine, cast)
-    month = counting_day(utcnow()).strftime("%Y-%m")
+    month = seeded["month"]
     response = await client.get("/open-data/submissions.csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert rows

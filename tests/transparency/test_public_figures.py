@@ -95,39 +95,49 @@ async def test_agency_ranking_leaves_out_agencies_under_the_minimum_volume(gql, 
     assert slug not in {row["agency"]["slug"] for row in (await gql(query, {"v": 20}))["agencyRanking"]}
 
 
-async def test_submissions_csv_lists_public_items_by_month_without_codes_text_or_contact(client, gql):
+async def test_submissions_csv_lists_public_items_by_month_without_codes_text_or_contact(client, gql, engine):
     import re
 
     from suara.api.open_data import SUBMISSION_COLUMNS
     from tests.factories import SUBMIT, submit_input
+    from tests.transparency.history import file_last_month
 
     public = (await gql(SUBMIT, {"input": submit_input(reporterEmail="rahasia.sekali@example.id")}))["submit"]
-    for _ in range(5):  # rows shared by fewer than 5 items are left out
-        await gql(SUBMIT, {"input": submit_input()})
     hidden = (await gql(SUBMIT, {"input": submit_input(confidential=True)}))["submit"]
+    async with transaction(make_session_factory(engine)) as session:
+        agency = Agency(slug=f"dinas-daftar-{uuid.uuid4().hex[:6]}", name="Dinas Daftar", short_name="Daftar")
+        session.add(agency)
+        await session.flush()
+        month = await file_last_month(session, [(agency.id, "33.74.01", "infrastruktur")] * 5)
+        await file_last_month(session, [(agency.id, "33.74", "infrastruktur")], confidential=True)
     response = await client.get("/open-data/submissions.csv")
     assert response.text.splitlines()[0].split(",") == SUBMISSION_COLUMNS
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    for code in (public["trackingCode"], hidden["trackingCode"]):
+    mine = [row for row in rows if row["agency"] == agency.slug]
+    assert [(row["region_code"], row["category"], row["submitted_month"]) for row in mine] == \
+        [("33.74", "infrastruktur", month)] * 5  # regency level, the month only, the confidential one left out
+    for code in (public["trackingCode"], hidden["trackingCode"]):  # this month's items wait for the month's end
         assert code not in response.text and code.replace("-", "") not in response.text
     assert "rahasia.sekali@example.id" not in response.text and "laporan uji nomor" not in response.text
     months = [row[column] for row in rows for column in SUBMISSION_COLUMNS if column.endswith("_month")]
-    assert months and all(re.fullmatch(r"(\d{4}-\d{2})?", value) for value in months)
+    assert all(re.fullmatch(r"(\d{4}-\d{2})?", value) for value in months)
 
 
-async def test_small_region_and_category_cells_are_suppressed_but_channels_are_not(gql, engine, cast):
-    from suara.db.columns import utcnow
-    from suara.transparency.counters import counting_day
+async def test_small_region_and_category_cells_are_suppressed_but_channels_are_not(gql, engine):
+    from tests.transparency.history import file_last_month
 
-    slug = await scenario(engine, cast)
-    month = counting_day(utcnow()).strftime("%Y-%m")
+    async with transaction(make_session_factory(engine)) as session:
+        agency = Agency(slug=f"dinas-kecil-{uuid.uuid4().hex[:6]}", name="Dinas Kecil", short_name="Kecil")
+        session.add(agency)
+        await session.flush()
+        month = await file_last_month(session, [(agency.id, None, "infrastruktur")] * 2)
     query = """query($d: BreakdownDimension!, $a: String, $p: String!) { arrivals(dimension: $d, agency: $a, period: $p) {
       __typename ... on Breakdown { period total cells { key count suppressed display } } } }"""
-    by_category = (await gql(query, {"d": "CATEGORY", "a": slug, "p": month}))["arrivals"]
+    by_category = (await gql(query, {"d": "CATEGORY", "a": agency.slug, "p": month}))["arrivals"]
     assert by_category["period"] == month and by_category["total"] == 2
     assert {"key": "infrastruktur", "count": None, "suppressed": True, "display": "x"} in by_category["cells"]
     assert all(cell["suppressed"] for cell in by_category["cells"]) and len(by_category["cells"]) >= 2
-    by_channel = (await gql(query, {"d": "CHANNEL", "a": slug, "p": month}))["arrivals"]
+    by_channel = (await gql(query, {"d": "CHANNEL", "a": agency.slug, "p": month}))["arrivals"]
     assert by_channel["cells"] == [{"key": "api", "count": 2, "suppressed": False, "display": "2"}]
     everyone = (await gql(query, {"d": "CATEGORY", "a": None, "p": month}))["arrivals"]["cells"]
     assert all(cell["suppressed"] == (cell["count"] is None) for cell in everyone)

@@ -121,9 +121,10 @@ pada hari rute aslinya.</li>
 <li><b>Tingkat sengketa, pembukaan ulang, dan konfirmasi</b>: jumlah sengketa, pembukaan ulang, dan konfirmasi
 warga dibagi jumlah laporan yang diselesaikan pada periode yang sama.</li>
 <li><b>Rincian per bulan kalender</b>: jumlah laporan menurut saluran, wilayah (kabupaten/kota) dan kategori
-diterbitkan hanya per bulan kalender (<code>arrivals(period: "2026-11")</code>, <code>arrivals.csv</code>,
-<code>arrivals.json</code>), tidak untuk rentang tanggal bebas, triwulan, atau tahun: dua rentang yang bertumpuk
-(atau satu triwulan dan bulan-bulannya) dapat dikurangkan untuk membuka sel yang disembunyikan.</li>
+diterbitkan hanya per bulan kalender yang sudah berakhir (WIB) (<code>arrivals(period: "2026-11")</code>,
+<code>arrivals.csv</code>, <code>arrivals.json</code>), tidak untuk rentang tanggal bebas, triwulan, tahun, atau bulan
+yang sedang berjalan: dua rentang yang bertumpuk (satu triwulan dan bulan-bulannya, atau dua pembacaan bulan berjalan
+pada hari yang berbeda) dapat dikurangkan untuk membuka sel yang disembunyikan.</li>
 <li><b>Sel kecil dan sel pelindung</b>: pada rincian menurut wilayah dan kategori, sel dengan 1–4 laporan
 disembunyikan ("x"), karena sel sekecil itu bisa menunjuk kepada seseorang. Karena jumlah per instansi, jumlah semua
 instansi, dan rincian per saluran tetap diterbitkan, satu sel tersembunyi saja bisa dihitung dengan pengurangan.
@@ -136,7 +137,8 @@ negatif, sehingga gabungan semua baris dan kolom pun tidak dapat menentukan nila
 ("x"), tanpa membedakan sel kecil dari sel pelindung. Sel bernilai 0 tidak dicantumkan. Rincian per saluran tidak
 disembunyikan (saluran tidak menunjuk orang, dan jumlahnya sama dengan jumlah yang sudah diterbitkan). Laporan rahasia
 tetap dihitung, tetapi tidak pernah ditampilkan satu per satu.</li>
-<li><b>Baris per laporan</b> (<code>submissions.csv</code>): hanya laporan yang tidak rahasia, tanpa kode lacak
+<li><b>Baris per laporan</b> (<code>submissions.csv</code>): hanya laporan yang tidak rahasia dan diajukan pada
+bulan yang sudah berakhir, tanpa kode lacak
 (yang akan menautkan ke halaman laporan), tanpa teks dan kontak; semua tanggal hanya sampai bulan (WIB); wilayah
 hanya sampai kabupaten/kota. Wilayah atau kategori dikosongkan bila sel itu disembunyikan pada rincian bulanan
 instansinya, lalu bila kurang dari 5 baris yang diterbitkan berbagi wilayah, kategori, instansi dan bulan yang sama;
@@ -176,9 +178,10 @@ route it undoes.</li>
 <li><b>Dispute, reopen and confirmation rates</b>: disputes, reopenings and citizens' confirmations divided by
 the items resolved in the same period.</li>
 <li><b>Breakdowns per calendar month</b>: arrivals by channel, region (regency/city) and category are published
-for whole calendar months only (<code>arrivals(period: "2026-11")</code>, <code>arrivals.csv</code>,
-<code>arrivals.json</code>), not for arbitrary date ranges, quarters or years: two overlapping ranges (or a quarter
-and its months) could be subtracted to open a hidden cell.</li>
+for whole calendar months that have ended (WIB) only (<code>arrivals(period: "2026-11")</code>,
+<code>arrivals.csv</code>, <code>arrivals.json</code>), not for arbitrary date ranges, quarters, years or the month under
+way: two overlapping ranges (a quarter and its months, or two readings of the month under way on different days)
+could be subtracted to open a hidden cell.</li>
 <li><b>Small cells and protecting cells</b>: in breakdowns by region and category, cells of 1–4 items are hidden
 ("x"), because a cell that small could point at a person. Since each agency's total, the total over all agencies
 and the breakdown by channel are published, a single hidden cell could be computed by subtraction. So every row (one
@@ -190,7 +193,8 @@ negative, so that even all rows and columns taken together cannot fix it. All hi
 the same ("x"), whether small or protecting. Cells of 0 are not listed. The breakdown by channel is not hidden (a
 channel does not point at a person, and its total is published anyway). Confidential submissions count, but never
 appear individually.</li>
-<li><b>Per-item rows</b> (<code>submissions.csv</code>): non-confidential items only, with no tracking code (which
+<li><b>Per-item rows</b> (<code>submissions.csv</code>): non-confidential items filed in an ended month only, with
+no tracking code (which
 would link to the item's page), no text and no contact; every date to the month only (WIB); the region to the
 regency/city only. The region or category is left blank when its cell is hidden in the agency's monthly breakdown,
 then when fewer than 5 published rows share the same region, category, agency and month; rows still under 5 with
@@ -257,14 +261,17 @@ ARRIVAL_COLUMNS = ["month", "agency", "dimension", "key", "count", "hidden", "ro
 
 
 async def arrival_rows(request: Request) -> list[dict]:
-    """Every month's arrivals by channel, region and category, per agency and over all agencies
+    """Every ended month's arrivals by channel, region and category, per agency and over all agencies
     (agency empty), with the same hidden cells as the `arrivals` GraphQL query."""
     state = request.app.state.suara
     directory = await state.directory()
     rows = []
+    under_way = queries.current_month()
     async with state.reading() as session:
         for dimension in queries.Dimension:
             for month, breakdown in (await queries.month_breakdowns(session, dimension)).items():
+                if month >= under_way:
+                    continue
                 agencies = sorted({agency for agency, _ in breakdown.values} | {agency for agency, _ in breakdown.hidden})
                 for agency_id in agencies:
                     agency = directory.agencies.get(agency_id)

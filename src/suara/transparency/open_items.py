@@ -1,7 +1,8 @@
 """Per-item open data that never narrows an item to fewer than 5 by region × category × agency × month.
 
-A row carries no tracking code (it would link to the item's public page, with exact dates and place),
-dates only as calendar months (WIB), and the region only at regency level. A region or category is
+Only items filed in an ended month are listed (two readings of a month under way would date new rows
+to the day). A row carries no tracking code (it would link to the item's public page, with exact dates
+and place), dates only as calendar months (WIB), and the region only at regency level. A region or category is
 left blank when the monthly breakdown hides that cell (so counting rows cannot undo the hiding), then
 when fewer than 5 published rows share the row's region, category, agency and month; rows still
 alone after both are blanked are left out.
@@ -18,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.submissions.models import Submission
 from suara.transparency import disclosure
 from suara.transparency.counters import COUNTING_ZONE
-from suara.transparency.queries import Dimension, MonthBreakdown, month_breakdowns
+from suara.transparency.queries import Dimension, MonthBreakdown, current_month, month_breakdowns
 
 REGION_LEVEL = 5
 """Regency codes such as 33.74, the level of the breakdowns."""
@@ -48,14 +49,17 @@ class ItemRow:
     resolution_within_service_level: bool | None
 
 
-def _shown(breakdowns: dict[date, MonthBreakdown], agency_id: int | None, months: set[str], key: str) -> bool:
+def _shown(breakdowns: dict[date, MonthBreakdown], agency_id: int | None, months: set[str], key: str,
+           under_way: date) -> bool:
     """Whether the monthly breakdowns show this agency's cell in every month the item touches (filed,
-    and arrived at its agency); items with no agency are in no breakdown."""
+    and arrived at its agency; a month under way shows nothing yet); items with no agency are in no
+    breakdown."""
     if not key or agency_id is None:
         return True
     for month in months:
-        breakdown = breakdowns.get(date.fromisoformat(month + "-01"))
-        if breakdown is not None and not breakdown.shown(agency_id, key):
+        first = date.fromisoformat(month + "-01")
+        breakdown = breakdowns.get(first)
+        if first >= under_way or (breakdown is not None and not breakdown.shown(agency_id, key)):
             return False
     return True
 
@@ -73,6 +77,8 @@ async def placement(session: AsyncSession) -> dict[Source, Group | None]:
         .where(Submission.confidential.is_(False))
         .group_by(region, Submission.category_slug, Submission.agency_id, month, routed)
     )).all()
+    under_way = current_month()
+    rows = [row for row in rows if date.fromisoformat(row[3] + "-01") < under_way]
     months = sorted({date.fromisoformat(value + "-01") for row in rows for value in row[3:5] if value})
     regions = await month_breakdowns(session, Dimension.REGION, months)
     categories = await month_breakdowns(session, Dimension.CATEGORY, months)
@@ -83,8 +89,8 @@ async def placement(session: AsyncSession) -> dict[Source, Group | None]:
         touched = {filed} | ({arrived} if arrived else set())
         counts[source] = int(count)
         start[source] = (
-            source[0] if _shown(regions, agency_id, touched, source[0]) else "",
-            source[1] if _shown(categories, agency_id, touched, source[1]) else "",
+            source[0] if _shown(regions, agency_id, touched, source[0], under_way) else "",
+            source[1] if _shown(categories, agency_id, touched, source[1], under_way) else "",
             agency_id, filed,
         )
     # k-anonymity over what is left after the breakdowns' hiding: group the start placements.

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import func, literal, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.errors import FieldProblem, ValidationFailed
+from suara.db.columns import utcnow
 from suara.transparency import disclosure
-from suara.transparency.counters import HOUR_EDGES, WORKING_DAY_EDGES
+from suara.transparency.counters import HOUR_EDGES, WORKING_DAY_EDGES, counting_day
 from suara.transparency.models import ALL_TIME, DAY, MONTH, PLATFORM, AgencyDailyCount
 
 FACET_PREFIX = "received_by_"
@@ -223,24 +224,39 @@ class MonthBreakdown:
         return sorted(cells, key=lambda cell: (cell.suppressed, -(cell.count or 0), cell.key))
 
 
-def calendar_month(period: str) -> date:
-    """The first day of the calendar month written ``YYYY-MM``; anything else is refused.
+def current_month(now: datetime | None = None) -> date:
+    """The first day of the calendar month under way (WIB); its breakdowns are not published yet."""
+    return counting_day(now or utcnow()).replace(day=1)
+
+
+def calendar_month(period: str, *, now: datetime | None = None) -> date:
+    """The first day of the ended calendar month written ``YYYY-MM``; anything else is refused.
 
     Breakdowns are published for whole calendar months only: two overlapping ranges (or a quarter
-    and its months) could be subtracted to reveal a hidden cell.
+    and its months) could be subtracted to reveal a hidden cell, and so could two readings of a month
+    still under way (their difference is a day's breakdown).
     """
     text = period.strip() if isinstance(period, str) else ""
     year, dash, month = text.partition("-")
-    if dash and len(year) == 4 and len(month) == 2 and year.isdigit() and month.isdigit() \
-            and year.isascii() and month.isascii() and 1 <= int(month) <= 12 and int(year) >= 1970:
-        return date(int(year), int(month), 1)
-    raise ValidationFailed([FieldProblem(
-        "period", "invalid_period",
-        "Rincian hanya tersedia per bulan kalender, ditulis TTTT-BB (misalnya 2026-11); rentang tanggal "
-        "lain tidak diterbitkan agar sel kecil tidak dapat dihitung dengan pengurangan.",
-        "Breakdowns are published for whole calendar months only, written YYYY-MM (for example 2026-11); "
-        "other date ranges are not published, so that small cells cannot be recovered by subtraction.",
-    )])
+    if not (dash and len(year) == 4 and len(month) == 2 and year.isdigit() and month.isdigit()
+            and year.isascii() and month.isascii() and 1 <= int(month) <= 12 and int(year) >= 1970):
+        raise ValidationFailed([FieldProblem(
+            "period", "invalid_period",
+            "Rincian hanya tersedia per bulan kalender, ditulis TTTT-BB (misalnya 2026-11); rentang tanggal "
+            "lain tidak diterbitkan agar sel kecil tidak dapat dihitung dengan pengurangan.",
+            "Breakdowns are published for whole calendar months only, written YYYY-MM (for example 2026-11); "
+            "other date ranges are not published, so that small cells cannot be recovered by subtraction.",
+        )])
+    first = date(int(year), int(month), 1)
+    if first >= current_month(now):
+        raise ValidationFailed([FieldProblem(
+            "period", "period_not_closed",
+            "Rincian sebuah bulan diterbitkan setelah bulan itu berakhir (WIB), agar dua pembacaan bulan yang "
+            "sedang berjalan tidak dapat dikurangkan.",
+            "A month's breakdown is published once the month has ended (WIB), so that two readings of a month "
+            "under way cannot be subtracted.",
+        )])
+    return first
 
 
 async def month_breakdowns(

@@ -186,6 +186,9 @@ function AgencyPage({ slug, params }) {
   const agency = data.agencies.find((a) => a.slug === slug);
   const months = [...data.months].sort((a, b) => (a.periodStart > b.periodStart ? 1 : -1)).slice(-span);
   const labels = months.map((m) => m.periodStart.slice(0, 7));
+  // Breakdowns are published for ended months only (WIB, UTC+7), newest first.
+  const underWay = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 7);
+  const ended = labels.filter((m) => m < underWay).reverse();
   const all = data.all[0] || { firstResponse: {} };
   const backlog = data.backlog[0] || { openNow: 0, overdueNow: 0 };
   const count = (v) => formatNumber(v);
@@ -215,8 +218,8 @@ function AgencyPage({ slug, params }) {
           <Chart title={t("dash.chart.sla")} labels={labels} unit="%" series={[
             { label: t("dash.withinSla"), color: "#0b5d3b", values: months.map((m) => m.firstResponse.withinServiceLevelShare === null ? null : m.firstResponse.withinServiceLevelShare * 100), format: (v) => (v === null ? "—" : formatNumber(v, 1) + "%") },
             { label: t("dash.resolutionWithinSla"), color: "#8a4b00", values: months.map((m) => m.resolution.withinServiceLevelShare === null ? null : m.resolution.withinServiceLevelShare * 100), format: (v) => (v === null ? "—" : formatNumber(v, 1) + "%") }]} />
-          <Breakdowns slug={slug} span={span} months={[...labels].reverse()}
-            month={labels.includes(params.get("rincian")) ? params.get("rincian") : labels[labels.length - 1]} />
+          {ended.length > 0 && <Breakdowns slug={slug} span={span} months={ended}
+            month={ended.includes(params.get("rincian")) ? params.get("rincian") : ended[0]} />}
         </>
       )}
       <Downloads />

@@ -198,9 +198,10 @@ class TransparencyQuery:
         return [RankedAgency(rank=index, share=share, volume=volume, agency_id=agency_id)
                 for index, (share, volume, agency_id) in enumerate(scored, start=1)]
 
-    @strawberry.field(description="Arrivals of one calendar month (period: \"YYYY-MM\") by channel, region or "
-                                  "category; small region and category cells are hidden with a second cell per row "
-                                  "and column. Other date ranges are refused (invalid_period).")
+    @strawberry.field(description="Arrivals of one ended calendar month (period: \"YYYY-MM\", WIB) by channel, "
+                                  "region or category; small region and category cells are hidden with a second cell "
+                                  "per row and column. Other date ranges are refused (invalid_period), and so is the "
+                                  "month under way (period_not_closed).")
     async def arrivals(
         self, info: Info, dimension: BreakdownDimension, period: str, agency: str | None = None,
     ) -> ArrivalsResult:
