@@ -1,8 +1,9 @@
 """Statistical disclosure control for published figures: small cells and the rows that could reveal them.
 
 Pure functions, no database: `protect` chooses which cells of linked tables to hide (primary and
-complementary suppression), `generalise` coarsens per-item rows until each shares its identifying
-values with at least k others (k-anonymity).
+complementary suppression, one relation at a time), `protect_table` adds what a rows × keys table with
+published totals needs so that not even all its equations together fix a hidden cell, and `generalise`
+coarsens per-item rows until each shares its identifying values with at least k others (k-anonymity).
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def protect_table(values: Mapping[tuple, int], rows: Sequence[Hashable], keys: S
                         options.append((price, cells))
             added |= set(min(options)[1])
         hidden = protect(values, relations, threshold, already=added)
+    else:  # never seen; should the rounds not settle, hide every non-zero cell rather than publish a pinned one
+        hidden |= {cell for cell, value in values.items() if value}
     return hidden
 
 
