@@ -145,7 +145,7 @@ function Chart({ title, labels, series, unit }) {
   );
 }
 
-// Arrivals of one calendar month by region and category; hidden cells ("x") are chosen by the server
+// Arrivals of one ended calendar month by region and category; hidden cells ("x") are chosen by the server
 // so that none can be computed from the totals (see the methodology).
 function Breakdowns({ slug, span, months, month }) {
   const [data, setData] = useState(null);
