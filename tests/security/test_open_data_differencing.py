@@ -61,6 +61,11 @@ async def seed(engine, cast) -> dict:
             truth[(agencies[index].slug, "category", category)] += count
             truth[(agencies[index].slug, "channel", "api")] += count
         month = await file_last_month(session, items)  # breakdowns are published once a month has ended
+        # A confidential item at the second agency, from the rare region: in the breakdowns, never in the rows.
+        await file_last_month(session, [(agencies[1].id, rare, second_category)], confidential=True)
+        truth[(agencies[1].slug, "region", rare)] += 1
+        truth[(agencies[1].slug, "category", second_category)] += 1
+        truth[(agencies[1].slug, "channel", "api")] += 1
     return {"agencies": [a.slug for a in agencies], "rare_region": rare, "rare_category": rare_category,
             "common": common, "truth": truth, "month": month}
 
@@ -226,9 +231,12 @@ async def test_no_per_item_row_narrows_an_item_to_fewer_than_five(client, gql, e
     assert seeded["rare_region"] not in response.text
     first, second = seeded["agencies"]
     mine = [row for row in rows if row["agency"] in (first, second)]
+    assert len([row for row in mine if row["agency"] == second]) == 18  # the confidential one left out
     assert len(mine) >= 40 and all(row["submitted_month"] == month for row in mine)
     assert Counter((row["agency"], row["region_code"]) for row in mine)[(first, seeded["common"][0])] == 12
 
+    # The second agency's month holds a confidential item: breakdown minus rows would place it.
+    assert {(row["region_code"], row["category"]) for row in mine if row["agency"] == second} == {("", "")}
     # A region the monthly breakdown hides is never counted out of the rows.
     tables, _ = await fetch_month(gql, month, seeded["agencies"])
     for row in mine:

@@ -104,18 +104,33 @@ async def test_submissions_csv_lists_public_items_by_month_without_codes_text_or
 
     public = (await gql(SUBMIT, {"input": submit_input(reporterEmail="rahasia.sekali@example.id")}))["submit"]
     hidden = (await gql(SUBMIT, {"input": submit_input(confidential=True)}))["submit"]
+    regency = f"{uuid.uuid4().int % 80 + 10}.74"  # a region no other test uses
     async with transaction(make_session_factory(engine)) as session:
-        agency = Agency(slug=f"dinas-daftar-{uuid.uuid4().hex[:6]}", name="Dinas Daftar", short_name="Daftar")
-        session.add(agency)
+        agency, other = (Agency(slug=f"dinas-daftar-{uuid.uuid4().hex[:6]}", name="Dinas Daftar", short_name="Daftar")
+                         for _ in range(2))
+        session.add_all([agency, other])
         await session.flush()
-        month = await file_last_month(session, [(agency.id, "33.74.01", "infrastruktur")] * 5)
-        await file_last_month(session, [(agency.id, "33.74", "infrastruktur")], confidential=True)
+        month = await file_last_month(session, [(agency.id, f"{regency}.01", "infrastruktur")] * 5
+                                      + [(other.id, f"{regency}.01", "infrastruktur")] * 5)
+        await file_last_month(session, [(other.id, regency, "infrastruktur")], confidential=True)
     response = await client.get("/open-data/submissions.csv")
     assert response.text.splitlines()[0].split(",") == SUBMISSION_COLUMNS
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    mine = [row for row in rows if row["agency"] == agency.slug]
-    assert [(row["region_code"], row["category"], row["submitted_month"]) for row in mine] == \
-        [("33.74", "infrastruktur", month)] * 5  # regency level, the month only, the confidential one left out
+
+    def listed(slug):
+        return [(row["region_code"], row["category"], row["submitted_month"]) for row in rows if row["agency"] == slug]
+
+    shown = {}  # a cell the monthly breakdown hides (here perhaps to protect another agency's) stays blank
+    for dimension, key in (("REGION", regency), ("CATEGORY", "infrastruktur")):
+        breakdown = (await gql("""query($d: BreakdownDimension!, $a: String, $p: String!) {
+          arrivals(dimension: $d, agency: $a, period: $p) { ... on Breakdown { cells { key count } } } }""",
+                               {"d": dimension, "a": agency.slug, "p": month}))["arrivals"]
+        shown[dimension] = key if {"key": key, "count": 5} in breakdown["cells"] else ""
+    assert listed(agency.slug) == [(shown["REGION"], shown["CATEGORY"], month)] * 5  # regency level, the month only
+    assert shown["REGION"] == regency
+    # The other agency's month holds a confidential item (left out): its breakdown minus the rows would
+    # give the confidential item's region and category, so the rows show neither.
+    assert listed(other.slug) == [("", "", month)] * 5
     for code in (public["trackingCode"], hidden["trackingCode"]):  # this month's items wait for the month's end
         assert code not in response.text and code.replace("-", "") not in response.text
     assert "rahasia.sekali@example.id" not in response.text and "laporan uji nomor" not in response.text

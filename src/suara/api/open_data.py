@@ -141,7 +141,8 @@ tetap dihitung, tetapi tidak pernah ditampilkan satu per satu.</li>
 bulan yang sudah berakhir, tanpa kode lacak
 (yang akan menautkan ke halaman laporan), tanpa teks dan kontak; semua tanggal hanya sampai bulan (WIB); wilayah
 hanya sampai kabupaten/kota. Wilayah atau kategori dikosongkan bila sel itu disembunyikan pada rincian bulanan
-instansinya, lalu bila kurang dari 5 baris yang diterbitkan berbagi wilayah, kategori, instansi dan bulan yang sama;
+instansinya, atau bila bulan instansi itu memuat laporan rahasia (rincian menghitungnya, baris tidak, sehingga
+selisihnya akan menunjukkan wilayah dan kategorinya), lalu bila kurang dari 5 baris yang diterbitkan berbagi wilayah, kategori, instansi dan bulan yang sama;
 baris yang tetap kurang dari 5 setelah wilayah dan kategori dikosongkan tidak diterbitkan. Jadi setiap kombinasi
 wilayah × kategori × instansi × bulan di berkas ini dimiliki sedikitnya 5 baris. Urutan baris mengikuti nilai yang
 diterbitkan, bukan urutan pelaporan.</li>
@@ -197,7 +198,8 @@ appear individually.</li>
 no tracking code (which
 would link to the item's page), no text and no contact; every date to the month only (WIB); the region to the
 regency/city only. The region or category is left blank when its cell is hidden in the agency's monthly breakdown,
-then when fewer than 5 published rows share the same region, category, agency and month; rows still under 5 with
+or when the agency's month holds a confidential item (the breakdown counts it and the rows do not, so their
+difference would give its region and category), then when fewer than 5 published rows share the same region, category, agency and month; rows still under 5 with
 both blank are left out. So every region × category × agency × month combination in the file is shared by at least
 5 rows. Rows are ordered by their published values, not by filing order.</li>
 <li><b>League table</b>: only agencies with at least 20 items in the period are ranked, so a tiny agency cannot
