@@ -134,15 +134,17 @@ berikutnya yang bukan nol (sel nol hanya bila tidak ada yang lain; sel tersembun
 diulang sampai tidak ada baris atau kolom dengan tepat satu sel tersembunyi. Selain itu setiap sel tersembunyi
 terletak pada lingkaran sel tersembunyi (baris–kolom–baris–kolom) yang dapat menggeser nilainya tanpa membuat angka
 negatif, sehingga gabungan semua baris dan kolom pun tidak dapat menentukan nilainya. Semua sel tersembunyi ditulis sama
-("x"), tanpa membedakan sel kecil dari sel pelindung. Sel bernilai 0 tidak dicantumkan. Rincian per saluran tidak
+("x"), tanpa membedakan sel kecil dari sel pelindung. Laporan rahasia dihitung dalam jumlah, tetapi tidak dalam
+sel rincian (kolom <code>row_confidential</code>, <code>confidential</code> di GraphQL): instansi dan tanggalnya
+sudah publik, dan bila dihitung di sel, jumlah sel dikurangi laporan publik akan menunjukkan wilayah, kategori,
+atau salurannya. Sel bernilai 0 tidak dicantumkan. Rincian per saluran tidak
 disembunyikan (saluran tidak menunjuk orang, dan jumlahnya sama dengan jumlah yang sudah diterbitkan). Laporan rahasia
 tetap dihitung, tetapi tidak pernah ditampilkan satu per satu.</li>
 <li><b>Baris per laporan</b> (<code>submissions.csv</code>): hanya laporan yang tidak rahasia dan diajukan pada
 bulan yang sudah berakhir, tanpa kode lacak
 (yang akan menautkan ke halaman laporan), tanpa teks dan kontak; semua tanggal hanya sampai bulan (WIB); wilayah
 hanya sampai kabupaten/kota. Wilayah atau kategori dikosongkan bila sel itu disembunyikan pada rincian bulanan
-instansinya, atau bila bulan instansi itu memuat laporan rahasia (rincian menghitungnya, baris tidak, sehingga
-selisihnya akan menunjukkan wilayah dan kategorinya), lalu bila kurang dari 5 baris yang diterbitkan berbagi wilayah, kategori, instansi dan bulan yang sama;
+instansinya, lalu bila kurang dari 5 baris yang diterbitkan berbagi wilayah, kategori, instansi dan bulan yang sama;
 baris yang tetap kurang dari 5 setelah wilayah dan kategori dikosongkan tidak diterbitkan. Jadi setiap kombinasi
 wilayah × kategori × instansi × bulan di berkas ini dimiliki sedikitnya 5 baris. Urutan baris mengikuti nilai yang
 diterbitkan, bukan urutan pelaporan.</li>
@@ -191,15 +193,16 @@ hidden cell hides a second one: the next smallest non-zero cell (a zero cell onl
 hidden cell may be 0). This is repeated until no row or column has exactly one hidden cell. Besides, every hidden
 cell lies on a cycle of hidden cells (row–column–row–column) that can shift its value without making any count
 negative, so that even all rows and columns taken together cannot fix it. All hidden cells read
-the same ("x"), whether small or protecting. Cells of 0 are not listed. The breakdown by channel is not hidden (a
+the same ("x"), whether small or protecting. Confidential items count in the totals but in no breakdown cell
+(column <code>row_confidential</code>, <code>confidential</code> in GraphQL): their agency and dates are public, and in
+a cell, the cell minus the public items would give their region, category or channel. Cells of 0 are not listed. The breakdown by channel is not hidden (a
 channel does not point at a person, and its total is published anyway). Confidential submissions count, but never
 appear individually.</li>
 <li><b>Per-item rows</b> (<code>submissions.csv</code>): non-confidential items filed in an ended month only, with
 no tracking code (which
 would link to the item's page), no text and no contact; every date to the month only (WIB); the region to the
 regency/city only. The region or category is left blank when its cell is hidden in the agency's monthly breakdown,
-or when the agency's month holds a confidential item (the breakdown counts it and the rows do not, so their
-difference would give its region and category), then when fewer than 5 published rows share the same region, category, agency and month; rows still under 5 with
+then when fewer than 5 published rows share the same region, category, agency and month; rows still under 5 with
 both blank are left out. So every region × category × agency × month combination in the file is shared by at least
 5 rows. Rows are ordered by their published values, not by filing order.</li>
 <li><b>League table</b>: only agencies with at least 20 items in the period are ranked, so a tiny agency cannot
@@ -259,7 +262,7 @@ async def submissions_csv(request: Request) -> Response:
     return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8")
 
 
-ARRIVAL_COLUMNS = ["month", "agency", "dimension", "key", "count", "hidden", "row_total"]
+ARRIVAL_COLUMNS = ["month", "agency", "dimension", "key", "count", "hidden", "row_total", "row_confidential"]
 
 
 async def arrival_rows(request: Request) -> list[dict]:
@@ -278,9 +281,10 @@ async def arrival_rows(request: Request) -> list[dict]:
                 for agency_id in agencies:
                     agency = directory.agencies.get(agency_id)
                     slug = "" if agency_id == queries.ALL_AGENCIES else (agency.slug if agency else str(agency_id))
-                    total = breakdown.total(agency_id)
+                    total, confidential = breakdown.total(agency_id), breakdown.confidential.get(agency_id, 0)
                     rows += [{"month": month.strftime("%Y-%m"), "agency": slug, "dimension": dimension.value,
-                              "key": cell.key, "count": cell.count, "hidden": cell.suppressed, "row_total": total}
+                              "key": cell.key, "count": cell.count, "hidden": cell.suppressed, "row_total": total,
+                              "row_confidential": confidential}
                              for cell in breakdown.cells(agency_id)]
     return sorted(rows, key=lambda row: (row["month"], row["dimension"], row["agency"], row["key"]))
 

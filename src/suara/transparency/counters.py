@@ -228,18 +228,22 @@ def _due(details: dict, key: str) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-async def recount(session: AsyncSession) -> Counter[Key]:
-    """Every counter recomputed from the event log alone."""
+async def recount(session: AsyncSession, submissions=None) -> Counter[Key]:
+    """Every counter recomputed from the event log alone (only the items ``submissions`` selects, when given:
+    a select of submission ids)."""
     totals: Counter[Key] = Counter()
     holder: dict[int, int | None] = {}
     clocks: dict[int, Clock] = {}
     facets: dict[int, Facets] = {}
     zones = dict((await session.exec(select(Agency.id, Agency.timezone))).all())
-    events = await session.exec(
+    query = (
         select(SubmissionEvent.submission_id, SubmissionEvent.kind, SubmissionEvent.actor,
                SubmissionEvent.details, SubmissionEvent.created_at)
         .order_by(SubmissionEvent.submission_id, SubmissionEvent.id)
     )
+    if submissions is not None:
+        query = query.where(SubmissionEvent.submission_id.in_(submissions))
+    events = await session.exec(query)
     for submission_id, kind, actor, details, at in events:
         details = details or {}
         before = holder.get(submission_id)

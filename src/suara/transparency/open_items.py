@@ -3,9 +3,8 @@
 Only items filed in an ended month are listed (two readings of a month under way would date new rows
 to the day). A row carries no tracking code (it would link to the item's public page, with exact dates
 and place), dates only as calendar months (WIB), and the region only at regency level. A region or category is
-left blank when the monthly breakdown hides that cell (so counting rows cannot undo the hiding) or when
-the agency's month holds a confidential item (so the breakdown minus the rows cannot give its region
-or category), then when fewer than 5 published rows share the row's region, category, agency and month; rows still
+left blank when the monthly breakdown hides that cell (so counting rows cannot undo the hiding), then
+when fewer than 5 published rows share the row's region, category, agency and month; rows still
 alone after both are blanked are left out.
 """
 
@@ -51,19 +50,16 @@ class ItemRow:
 
 
 def _shown(breakdowns: dict[date, MonthBreakdown], agency_id: int | None, months: set[str], key: str,
-           under_way: date, with_confidential: set[tuple[int | None, str]]) -> bool:
+           under_way: date) -> bool:
     """Whether the monthly breakdowns show this agency's cell in every month the item touches (filed,
     and arrived at its agency; a month under way shows nothing yet); items with no agency are in no
-    breakdown.
-
-    In an agency's month that holds a confidential item nothing is shown: the breakdown counts the
-    confidential item and the rows leave it out, so their difference would give its region and category.
+    breakdown. (Confidential items are in no cell either, so rows and cells differ by no confidential one.)
     """
     if not key:
         return True
     for month in months:
         first = date.fromisoformat(month + "-01")
-        if first >= under_way or (agency_id, month) in with_confidential:
+        if first >= under_way:
             return False
         breakdown = breakdowns.get(first)
         if agency_id is not None and breakdown is not None and not breakdown.shown(agency_id, key):
@@ -86,11 +82,6 @@ async def placement(session: AsyncSession) -> dict[Source, Group | None]:
     )).all()
     under_way = current_month()
     rows = [row for row in rows if date.fromisoformat(row[3] + "-01") < under_way]
-    with_confidential = set()
-    for agency_id, filed, arrived in (await session.exec(
-        select(Submission.agency_id, month, routed).distinct().where(Submission.confidential.is_(True))
-    )).all():
-        with_confidential |= {(agency_id, filed)} | ({(agency_id, arrived)} if arrived else set())
     months = sorted({date.fromisoformat(value + "-01") for row in rows for value in row[3:5] if value})
     regions = await month_breakdowns(session, Dimension.REGION, months)
     categories = await month_breakdowns(session, Dimension.CATEGORY, months)
@@ -101,8 +92,8 @@ async def placement(session: AsyncSession) -> dict[Source, Group | None]:
         touched = {filed} | ({arrived} if arrived else set())
         counts[source] = int(count)
         start[source] = (
-            source[0] if _shown(regions, agency_id, touched, source[0], under_way, with_confidential) else "",
-            source[1] if _shown(categories, agency_id, touched, source[1], under_way, with_confidential) else "",
+            source[0] if _shown(regions, agency_id, touched, source[0], under_way) else "",
+            source[1] if _shown(categories, agency_id, touched, source[1], under_way) else "",
             agency_id, filed,
         )
     # k-anonymity over what is left after the breakdowns' hiding: group the start placements.

@@ -1,10 +1,11 @@
-"""Public figures per agency and period, read from the daily counters only (never the submissions)."""
+"""Public figures per agency and period, read from the daily counters (never the submissions' contents);
+breakdowns leave out confidential items, whose share is replayed from their events."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import func, literal, select
@@ -12,8 +13,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.errors import FieldProblem, ValidationFailed
 from suara.db.columns import utcnow
+from suara.submissions.models import Submission, SubmissionEvent
 from suara.transparency import disclosure
-from suara.transparency.counters import HOUR_EDGES, WORKING_DAY_EDGES, counting_day
+from suara.transparency.counters import (
+    AGENCY_CHANGING,
+    COUNTING_ZONE,
+    HOUR_EDGES,
+    WORKING_DAY_EDGES,
+    counting_day,
+    recount,
+)
 from suara.transparency.models import ALL_TIME, DAY, MONTH, PLATFORM, AgencyDailyCount
 
 FACET_PREFIX = "received_by_"
@@ -207,10 +216,16 @@ class MonthBreakdown:
     month: date
     dimension: Dimension
     values: dict[tuple[int, str], int]
+    """Arrivals of items that are not confidential, per (agency id or ALL_AGENCIES, key)."""
     hidden: set[tuple[int, str]]
+    confidential: dict[int, int] = field(default_factory=dict)
+    """Confidential arrivals per agency id (and ALL_AGENCIES): counted, never broken down. Each one's agency
+    and dates are public, so this count is too; in a cell it could be found by subtracting the public items."""
 
     def total(self, agency_id: int = ALL_AGENCIES) -> int:
-        return sum(value for (agency, _), value in self.values.items() if agency == agency_id)
+        """All arrivals (the agency's `received`), confidential ones included."""
+        return self.confidential.get(agency_id, 0) + sum(
+            value for (agency, _), value in self.values.items() if agency == agency_id)
 
     def shown(self, agency_id: int, key: str) -> bool:
         return (agency_id, key) not in self.hidden
@@ -279,9 +294,16 @@ async def month_breakdowns(
     by_month: dict[date, dict[tuple[int, str], int]] = defaultdict(dict)
     for month, agency, metric, value in (await session.exec(query)).all():
         by_month[month][(agency, metric[len(prefix):])] = int(value)
+    confidential = await _confidential_arrivals(session, prefix, months)
     result = {}
     for month in (months if months is not None else sorted(by_month)):
         values = by_month.get(month, {})
+        held: dict[int, int] = defaultdict(int)
+        for (agency, key), value in confidential.get(month, {}).items():
+            values[(agency, key)] = values.get((agency, key), 0) - value
+            held[agency] += value
+            held[ALL_AGENCIES] += value
+        values = {cell: value for cell, value in values.items() if value > 0}
         for (agency, key), value in list(values.items()):
             values[(ALL_AGENCIES, key)] = values.get((ALL_AGENCIES, key), 0) + value
         agencies = sorted({agency for agency, _ in values if agency != ALL_AGENCIES})
@@ -289,8 +311,30 @@ async def month_breakdowns(
         hidden = set()
         if dimension in PROTECTED:
             hidden = disclosure.protect_table(values, agencies, month_keys, ALL_AGENCIES)
-        result[month] = MonthBreakdown(month, dimension, values, hidden)
+        result[month] = MonthBreakdown(month, dimension, values, hidden, dict(held))
     return result
+
+
+async def _confidential_arrivals(
+    session: AsyncSession, prefix: str, months: list[date] | None,
+) -> dict[date, dict[tuple[int, str], int]]:
+    """The breakdown counters' share that confidential items make, replayed from their events with the
+    counters' own rules (they are few), per month and (agency, key)."""
+    moved = (select(SubmissionEvent.submission_id)
+             .join(Submission, Submission.id == SubmissionEvent.submission_id)
+             .where(Submission.confidential.is_(True), SubmissionEvent.kind.in_(AGENCY_CHANGING)))
+    if months:
+        start = datetime.combine(min(months), time(0), COUNTING_ZONE)
+        last = max(months)
+        end = datetime.combine(date(last.year + last.month // 12, last.month % 12 + 1, 1), time(0), COUNTING_ZONE)
+        moved = moved.where(SubmissionEvent.created_at >= start, SubmissionEvent.created_at < end)
+    wanted = None if months is None else set(months)
+    shares: dict[date, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
+    for (agency, day, metric), value in (await recount(session, moved)).items():
+        month = day.replace(day=1)
+        if value and metric.startswith(prefix) and agency != PLATFORM and (wanted is None or month in wanted):
+            shares[month][(agency, metric[len(prefix):])] += value
+    return shares
 
 
 async def arrivals(session: AsyncSession, dimension: Dimension, month: date) -> MonthBreakdown:

@@ -141,6 +141,9 @@ class Breakdown:
     period: str = strawberry.field(description="The calendar month, YYYY-MM.")
     dimension: BreakdownDimension
     total: int = strawberry.field(description="All arrivals of the month (the agency's `received`), hidden cells included.")
+    confidential: int = strawberry.field(
+        description="Confidential arrivals among `total`: counted, never broken down (so `total - confidential` is "
+                    "the sum of the cells).")
     cells: list[BreakdownCell]
 
 
@@ -215,6 +218,7 @@ class TransparencyQuery:
         row = queries.ALL_AGENCIES if agency_id is None else agency_id
         return Breakdown(
             period=month.strftime("%Y-%m"), dimension=dimension, total=breakdown.total(row),
+            confidential=breakdown.confidential.get(row, 0),
             cells=[BreakdownCell(key=cell.key, count=cell.count, suppressed=cell.suppressed)
                    for cell in breakdown.cells(row)],
         )
