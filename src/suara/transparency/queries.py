@@ -13,10 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.errors import FieldProblem, ValidationFailed
 from suara.db.columns import utcnow
-from suara.submissions.models import Submission, SubmissionEvent
+from suara.submissions.models import Submission
 from suara.transparency import disclosure
 from suara.transparency.counters import (
-    AGENCY_CHANGING,
     COUNTING_ZONE,
     HOUR_EDGES,
     WORKING_DAY_EDGES,
@@ -320,14 +319,15 @@ async def _confidential_arrivals(
 ) -> dict[date, dict[tuple[int, str], int]]:
     """The breakdown counters' share that confidential items make, replayed from their events with the
     counters' own rules (they are few), per month and (agency, key)."""
-    moved = (select(SubmissionEvent.submission_id)
-             .join(Submission, Submission.id == SubmissionEvent.submission_id)
-             .where(Submission.confidential.is_(True), SubmissionEvent.kind.in_(AGENCY_CHANGING)))
+    if months is not None and not months:
+        return {}
+    moved = select(Submission.id).where(Submission.confidential.is_(True), Submission.routed_at.is_not(None))
     if months:
-        start = datetime.combine(min(months), time(0), COUNTING_ZONE)
+        # An arrival in the months means filed before their end and last routed (or forwarded) after their start.
         last = max(months)
         end = datetime.combine(date(last.year + last.month // 12, last.month % 12 + 1, 1), time(0), COUNTING_ZONE)
-        moved = moved.where(SubmissionEvent.created_at >= start, SubmissionEvent.created_at < end)
+        moved = moved.where(Submission.created_at < end,
+                            Submission.routed_at >= datetime.combine(min(months), time(0), COUNTING_ZONE))
     wanted = None if months is None else set(months)
     shares: dict[date, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
     for (agency, day, metric), value in (await recount(session, moved)).items():
