@@ -273,8 +273,8 @@ async def arrival_rows(request: Request) -> list[dict]:
     rows = []
     under_way = queries.current_month()
     async with state.reading() as session:
-        for dimension in queries.Dimension:
-            for month, breakdown in (await queries.month_breakdowns(session, dimension)).items():
+        for dimension, by_month in (await queries.breakdowns(session, list(queries.Dimension))).items():
+            for month, breakdown in by_month.items():
                 if month >= under_way:
                     continue
                 agencies = sorted({agency for agency, _ in breakdown.values} | {agency for agency, _ in breakdown.hidden})

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.submissions.models import Submission
 from suara.transparency import disclosure
 from suara.transparency.counters import COUNTING_ZONE
-from suara.transparency.queries import Dimension, MonthBreakdown, current_month, month_breakdowns
+from suara.transparency.queries import Dimension, MonthBreakdown, breakdowns, current_month
 
 REGION_LEVEL = 5
 """Regency codes such as 33.74, the level of the breakdowns."""
@@ -83,8 +83,8 @@ async def placement(session: AsyncSession) -> dict[Source, Group | None]:
     under_way = current_month()
     rows = [row for row in rows if date.fromisoformat(row[3] + "-01") < under_way]
     months = sorted({date.fromisoformat(value + "-01") for row in rows for value in row[3:5] if value})
-    regions = await month_breakdowns(session, Dimension.REGION, months)
-    categories = await month_breakdowns(session, Dimension.CATEGORY, months)
+    tables = await breakdowns(session, [Dimension.REGION, Dimension.CATEGORY], months)
+    regions, categories = tables[Dimension.REGION], tables[Dimension.CATEGORY]
     counts: dict[Source, int] = {}
     start: dict[Source, Group] = {}
     for region_code, category, agency_id, filed, arrived, count in rows:

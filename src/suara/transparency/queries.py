@@ -273,14 +273,25 @@ def calendar_month(period: str, *, now: datetime | None = None) -> date:
     return first
 
 
+async def breakdowns(
+    session: AsyncSession, dimensions: list[Dimension], months: list[date] | None = None,
+) -> dict[Dimension, dict[date, MonthBreakdown]]:
+    """`month_breakdowns` of several dimensions, replaying the confidential items once."""
+    confidential = await _confidential_arrivals(session, months)
+    return {dimension: await month_breakdowns(session, dimension, months, confidential=confidential)
+            for dimension in dimensions}
+
+
 async def month_breakdowns(
-    session: AsyncSession, dimension: Dimension, months: list[date] | None = None,
+    session: AsyncSession, dimension: Dimension, months: list[date] | None = None, *,
+    confidential: dict[date, dict[tuple[int, str], int]] | None = None,
 ) -> dict[date, MonthBreakdown]:
     """Arrivals per month, agency and key, with complementary suppression over the whole month's table.
 
     The table of a month is every agency's row plus the all-agencies row; every agency's total
     (`received`) and the grand total are published, so hiding is decided for all rows at once.
     The month's keys and "unknown" are the columns, so a hidden zero can cover a row with one key.
+    ``confidential`` is the confidential items' share (`_confidential_arrivals`), when already read.
     """
     prefix = f"{FACET_PREFIX}{dimension.value}:"
     query = (
@@ -293,12 +304,16 @@ async def month_breakdowns(
     by_month: dict[date, dict[tuple[int, str], int]] = defaultdict(dict)
     for month, agency, metric, value in (await session.exec(query)).all():
         by_month[month][(agency, metric[len(prefix):])] = int(value)
-    confidential = await _confidential_arrivals(session, prefix, months)
+    if confidential is None:
+        confidential = await _confidential_arrivals(session, months)
     result = {}
     for month in (months if months is not None else sorted(by_month)):
         values = by_month.get(month, {})
         held: dict[int, int] = defaultdict(int)
-        for (agency, key), value in confidential.get(month, {}).items():
+        for (agency, metric), value in confidential.get(month, {}).items():
+            if not metric.startswith(prefix):
+                continue
+            key = metric[len(prefix):]
             values[(agency, key)] = values.get((agency, key), 0) - value
             held[agency] += value
             held[ALL_AGENCIES] += value
@@ -315,10 +330,10 @@ async def month_breakdowns(
 
 
 async def _confidential_arrivals(
-    session: AsyncSession, prefix: str, months: list[date] | None,
+    session: AsyncSession, months: list[date] | None,
 ) -> dict[date, dict[tuple[int, str], int]]:
     """The breakdown counters' share that confidential items make, replayed from their events with the
-    counters' own rules (they are few), per month and (agency, key)."""
+    counters' own rules (they are few), per month and (agency, breakdown metric)."""
     if months is not None and not months:
         return {}
     moved = select(Submission.id).where(Submission.confidential.is_(True), Submission.routed_at.is_not(None))
@@ -332,8 +347,8 @@ async def _confidential_arrivals(
     shares: dict[date, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
     for (agency, day, metric), value in (await recount(session, moved)).items():
         month = day.replace(day=1)
-        if value and metric.startswith(prefix) and agency != PLATFORM and (wanted is None or month in wanted):
-            shares[month][(agency, metric[len(prefix):])] += value
+        if value and metric.startswith(FACET_PREFIX) and agency != PLATFORM and (wanted is None or month in wanted):
+            shares[month][(agency, metric)] += value
     return shares
 
 
