@@ -256,8 +256,13 @@ async def attach_complaints(
 
 async def _count_complaints(session: AsyncSession, category: str | None, region: str | None,
                             tracking_codes: list[str]) -> int:
-    """Complaints that match, rejected ones excluded (they were spam, duplicates or not ours)."""
-    query = select(func.count()).select_from(Submission).where(Submission.status != Status.REJECTED)
+    """Public complaints that match, rejected ones excluded (they were spam, duplicates or not ours).
+
+    Confidential items are left out: the count is published, and a count minus the public items of
+    a category and region would place a confidential complaint there."""
+    query = select(func.count()).select_from(Submission).where(
+        Submission.status != Status.REJECTED, Submission.confidential.is_(False)
+    )
     if category:
         query = query.where(Submission.category_slug == category)
     if region:

@@ -166,7 +166,8 @@ class Comment:
                    agree_count=row.agree_count, disagree_count=row.disagree_count, created_at=row.created_at)
 
 
-@strawberry.type(description="Complaints attached as evidence, counted when attached.")
+@strawberry.type(description="Public complaints attached as evidence, counted when attached "
+                 "(confidential ones are never counted).")
 class ComplaintEvidence:
     label: str
     submission_count: int
