@@ -27,4 +27,12 @@ from suara.submissions.models import (  # noqa: F401
     SubmissionSupport,
 )
 from suara.transparency.models import AgencyDailyCount  # noqa: F401
-from suara.triage.models import ApiToken, Staff, StaffSession  # noqa: F401
+from suara.triage.models import (  # noqa: F401
+    AnswerTemplate,
+    ApiToken,
+    ServiceLevelChange,
+    Staff,
+    StaffAuditEntry,
+    StaffDigestRun,
+    StaffSession,
+)

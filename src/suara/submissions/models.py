@@ -78,6 +78,7 @@ class Submission(SQLModel, table=True):
         Index("ix_submissions_status_created", "status", "created_at"),
         Index("ix_submissions_duplicate_bands", "duplicate_bands", postgresql_using="gin"),
         Index("ix_submissions_agency_inbox", "agency_id", "due_at", "id"),
+        Index("ix_submissions_agency_assignee", "agency_id", "assigned_staff_id"),
         Index(
             "ix_submissions_triage_queue", "created_at", "id",
             postgresql_where=text("status IN ('received', 'in_triage')"),
@@ -128,6 +129,10 @@ class Submission(SQLModel, table=True):
     """Set when the agency missed a deadline, cleared when it resolves, rejects or hands the item on."""
     due_at: datetime | None = Field(default=None, sa_column=timestamp_column())
     """The deadline that matters now: first response until answered, then resolution."""
+    assigned_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    """The officer of the handling agency who took the item; cleared when it leaves the agency."""
+    duplicate_of_id: int | None = Field(default=None, sa_column=Column(BigInteger, ForeignKey("submissions.id")))
+    """Set when staff close the item as a duplicate of another one (its supports moved there)."""
     duplicate_bands: list[int] | None = Field(default=None, sa_column=Column(ARRAY(BigInteger)))
     """MinHash band hashes of the text, for finding near-identical open submissions."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())
