@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     suara_sender: str = "console"
     """The outbox gateway: console (development)."""
 
+    suara_smtp_url: str | None = None
+    """Where e-mail goes, e.g. smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465;
+    when unset e-mail is written to the log (development)."""
+
+    suara_mail_from: str = "Suara <noreply@suara.localhost>"
+    """The From address of every e-mail Suara sends."""
+
     suara_sms_gateway: str = "console"
     """Where outgoing SMS go: console (development), http (generic JSON gateway) or twilio."""
 

@@ -69,9 +69,18 @@ def sms_gateway_from_settings(settings) -> Sender:
     raise ValueError(f"unknown SMS gateway {name!r}; choose console, http or twilio")
 
 
+def mail_sender_from_settings(settings) -> Sender:
+    """SMTP when ``SUARA_SMTP_URL`` is set, else the console (development)."""
+    if not settings.suara_smtp_url:
+        return ConsoleSender()
+    from suara.notifications.smtp import SmtpSender
+
+    return SmtpSender(settings.suara_smtp_url, settings.suara_mail_from)
+
+
 def sender_from_settings(settings, name: str | None = None) -> Sender:
-    """The outbox sender: SMS through the configured gateway, e-mail to the console (``name``)."""
+    """The outbox sender: SMS through the configured gateway, e-mail through SMTP or the console."""
     name = name or settings.suara_sender
     if name != "console":
         raise ValueError(f"unknown sender {name!r}; choose one of ['console']")
-    return ChannelSender(sms=sms_gateway_from_settings(settings), other=ConsoleSender())
+    return ChannelSender(sms=sms_gateway_from_settings(settings), other=mail_sender_from_settings(settings))
