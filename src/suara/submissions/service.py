@@ -20,6 +20,7 @@ from suara.routing.router import Router, RoutingDecision
 from suara.services.catalogue import service_exists
 from suara.submissions import codes
 from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, shingles, similarity
+from suara.submissions.live import announce_inbox_change
 from suara.submissions.models import (
     ReporterContact,
     Status,
@@ -136,6 +137,7 @@ async def submit(
     first_events = _first_events(submission, clean, decision)
     await session.exec(insert(EVENTS), params=first_events)
     duplicates = await find_possible_duplicates(session, submission, predicted_category=decision.category)
+    await announce_inbox_change(session, submission, new=True)
     # Last, so the shared counter rows (every submit moves the platform's) stay locked only until commit.
     await apply_counts(session, [
         change

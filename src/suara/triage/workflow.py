@@ -18,6 +18,7 @@ from suara.agencies.models import Agency
 from suara.common.errors import DomainError
 from suara.db.columns import utcnow
 from suara.notifications.service import notify_citizen
+from suara.submissions.live import announce_inbox_change
 from suara.submissions.models import Status, Submission, SubmissionEvent
 from suara.transparency.counters import Clock, Facets, clock_state_changes, count_event
 from suara.triage.auth import Actor
@@ -172,5 +173,6 @@ async def transition(
                       await _clock_before(session, submission),
                       Facets(updated.channel, updated.region_code, updated.category_slug), details)
     await notify_citizen(session, updated, kind, agency_name=agency_name, note=details.get("public_note"))
+    await announce_inbox_change(session, updated, agency_before=submission.agency_id)
     await session.flush()
     return updated
