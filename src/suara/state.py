@@ -70,6 +70,10 @@ class AppState:
             snapshot = self._directory = DirectorySnapshot(agencies, categories, time.monotonic())
         return snapshot
 
+    def forget_directory(self) -> None:
+        """After an agency or mapping change: this process reads the directory afresh (others within the TTL)."""
+        self._directory = None
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         async with transaction(self.sessions) as session:

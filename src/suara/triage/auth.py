@@ -45,6 +45,8 @@ class Actor:
     agency_id: int | None = None
     role: Role | None = None
     channel: str | None = None
+    must_change_password: bool = False
+    """Signed in with a one-time password: only changing it, `me` and signing out are allowed."""
 
     @property
     def label(self) -> str:
@@ -68,17 +70,32 @@ class Actor:
 
     @classmethod
     def of(cls, staff: Staff) -> "Actor":
-        return cls(kind="staff", staff_id=staff.id, agency_id=staff.agency_id, role=Role(staff.role))
+        return cls(kind="staff", staff_id=staff.id, agency_id=staff.agency_id, role=Role(staff.role),
+                   must_change_password=staff.must_change_password)
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_one_time_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+async def hash_password(password: str) -> str:
+    """argon2 is slow on purpose: hash in a worker thread so other requests keep running."""
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def password_matches(password_hash: str, password: str) -> bool:
+    return await asyncio.to_thread(_verify, password_hash, password)
+
+
 async def create_staff(
     session: AsyncSession, *, agency_slug: str, email: str, role: str, password: str | None = None
 ) -> tuple[Staff, str]:
-    """Create a staff account; returns it with its password (generated when none is given)."""
+    """Create a staff account; returns it with its password. A generated password is a one-time
+    password (must be changed at first sign-in); a given one was chosen by its owner."""
     problems = []
     if role not in {r.value for r in Role}:
         problems.append(FieldProblem("role", "invalid_choice", "Peran tidak dikenal.", "Unknown role."))
@@ -95,9 +112,10 @@ async def create_staff(
     if problems:
         raise ValidationFailed(problems)
     agency = await agency_by_slug(session, agency_slug)
-    password = password or secrets.token_urlsafe(15)
-    password_hash = await asyncio.to_thread(_hasher.hash, password)
-    staff = Staff(agency_id=agency.id, email=email, password_hash=password_hash, role=role)
+    one_time = password is None
+    password = password or new_one_time_password()
+    staff = Staff(agency_id=agency.id, email=email, password_hash=await hash_password(password), role=role,
+                  must_change_password=one_time)
     session.add(staff)
     await session.flush()
     return staff, password
@@ -130,10 +148,7 @@ async def authenticate(
     """
     email = email.strip().lower()
     if limits is not None:
-        pair = f"{email}\x00{address}"
-        verdict = await limits.check(*((limit, pair) for limit in limits.signin), (limits.signin_account, email))
-        if not verdict.allowed:
-            raise _too_many(verdict.retry_after_seconds)
+        await count_signin_attempt(limits, email, address)
     staff = (await session.exec(select(Staff).where(Staff.email == email))).first()
     if staff is None or not staff.active:
         await asyncio.to_thread(_verify, _DUMMY_HASH, password)  # the same work as a real check
@@ -141,8 +156,16 @@ async def authenticate(
     if not await asyncio.to_thread(_verify, staff.password_hash, password):
         return LoginRefused()
     if limits is not None:
-        await limits.forget(*((limit, pair) for limit in limits.signin))
+        await limits.forget(*((limit, f"{email}\x00{address}") for limit in limits.signin))
     return staff
+
+
+async def count_signin_attempt(limits: RateLimits, email: str, address: str) -> None:
+    """Count one password attempt per (e-mail, network address) and per account; RateLimited when over."""
+    pair = f"{email}\x00{address}"
+    verdict = await limits.check(*((limit, pair) for limit in limits.signin), (limits.signin_account, email))
+    if not verdict.allowed:
+        raise _too_many(verdict.retry_after_seconds)
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from suara.agencies import service
 from suara.agencies.models import Agency as AgencyRow
 from suara.agencies.models import Category as CategoryRow
 from suara.api.graphql.context import Info
+from suara.triage.models import ServiceLevelChange as ServiceLevelChangeRow
 
 
 @strawberry.type
@@ -16,6 +19,19 @@ class ServiceLevels:
     information_request_days: int
     resolution_days: int = strawberry.field(description="Working days to resolve, no field check.")
     resolution_with_field_check_days: int
+
+
+@strawberry.type(description="The agency's service levels from `changedAt` on (for items routed since).")
+class ServiceLevelChange:
+    changed_at: datetime
+    service_levels: ServiceLevels
+
+    @classmethod
+    def from_row(cls, row: ServiceLevelChangeRow) -> "ServiceLevelChange":
+        return cls(changed_at=row.changed_at, service_levels=ServiceLevels(
+            first_response_days=row.first_response_days, information_request_days=row.information_request_days,
+            resolution_days=row.resolution_days, resolution_with_field_check_days=row.resolution_with_field_check_days,
+        ))
 
 
 @strawberry.type
@@ -38,10 +54,12 @@ class Agency:
     service_levels: ServiceLevels
     contact: PublicContact
     parent_id: strawberry.Private[int | None]
+    agency_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: AgencyRow) -> "Agency":
         return cls(
+            agency_id=row.id,
             slug=row.slug, name=row.name, short_name=row.short_name, description=row.description_id,
             description_en=row.description_en, level=row.level, timezone=row.timezone,
             service_levels=ServiceLevels(
@@ -60,6 +78,11 @@ class Agency:
     @strawberry.field
     async def parent(self, info: Info) -> "Agency | None":
         return await load_agency(info, self.parent_id)
+
+    @strawberry.field(description="Each change of its service levels, oldest first (no staff identity).")
+    async def service_level_changes(self, info: Info) -> list[ServiceLevelChange]:
+        rows = await info.context.service_level_changes_loader.load(self.agency_id)
+        return [ServiceLevelChange.from_row(row) for row in rows]
 
 
 @strawberry.type

@@ -18,6 +18,8 @@ from suara.services.catalogue import ComplaintStats, complaint_stats_by_service
 from suara.state import AppState
 from suara.submissions.models import SubmissionEvent
 from suara.triage import auth
+from suara.triage.admin import service_level_changes
+from suara.triage.models import ServiceLevelChange
 
 SESSION_COOKIE = "suara_session"
 CSRF_HEADER = "x-csrf-token"
@@ -32,6 +34,7 @@ class Context:
     category_loader: DataLoader[str, Category | None] = field(init=False)
     events_loader: DataLoader[int, list[SubmissionEvent]] = field(init=False)
     service_stats_loader: DataLoader[str, ComplaintStats] = field(init=False)
+    service_level_changes_loader: DataLoader[int, list[ServiceLevelChange]] = field(init=False)
     router: SharedDecisions = field(init=False)
     """The app's router for this request: one classifier run per text, off the event loop."""
     _actor: auth.Actor | None = field(init=False, default=None)
@@ -42,6 +45,7 @@ class Context:
         self.category_loader = DataLoader(load_fn=self._load_categories)
         self.events_loader = DataLoader(load_fn=self._load_events)
         self.service_stats_loader = DataLoader(load_fn=self._load_service_stats)
+        self.service_level_changes_loader = DataLoader(load_fn=self._load_service_level_changes)
         self.router = SharedDecisions(self.state.router)
 
     async def _load_agencies(self, ids: list[int]) -> list[Agency | None]:
@@ -70,6 +74,11 @@ class Context:
             stats = await complaint_stats_by_service(session, slugs)
         return [stats.get(slug, ComplaintStats()) for slug in slugs]
 
+    async def _load_service_level_changes(self, agency_ids: list[int]) -> list[list[ServiceLevelChange]]:
+        async with self.state.reading() as session:
+            grouped = await service_level_changes(session, agency_ids)
+        return [grouped[agency_id] for agency_id in agency_ids]
+
     @property
     def session_token(self) -> str | None:
         return self.request.cookies.get(SESSION_COOKIE) if self.request else None
@@ -81,8 +90,9 @@ class Context:
         header = self.request.headers.get("authorization", "")
         return header[7:].strip() if header.lower().startswith("bearer ") else None
 
-    async def actor(self) -> auth.Actor | None:
-        """The signed-in staff member (cookie) or integration (bearer token), once per request."""
+    async def signed_in(self) -> auth.Actor | None:
+        """The signed-in staff member (cookie) or integration (bearer token), once per request,
+        also while a one-time password is still to be changed (only `me` and `changePassword` ask)."""
         if not self._actor_resolved:
             self._actor_resolved = True
             async with self.state.transaction() as session:
@@ -92,11 +102,20 @@ class Context:
                     self._actor = await auth.actor_for_session(session, self.session_token)
         return self._actor
 
-    async def staff(self, *, mutation: bool = False) -> auth.Actor:
-        """The staff actor, or NotAllowed. Cookie-authenticated mutations must carry the CSRF token."""
-        actor = await self.actor()
+    async def actor(self) -> auth.Actor | None:
+        """Who may act: nobody while the account's one-time password is unchanged."""
+        actor = await self.signed_in()
+        return None if actor is not None and actor.must_change_password else actor
+
+    async def staff(self, *, mutation: bool = False, password_change: bool = False) -> auth.Actor:
+        """The staff actor, or NotAllowed. Cookie-authenticated mutations must carry the CSRF token;
+        an account with a one-time password may only change it (``password_change``)."""
+        actor = await self.signed_in()
         if actor is None:
             raise NotAllowed("sign_in_required", "Silakan masuk sebagai petugas.", "Sign in as staff first.")
+        if actor.must_change_password and not password_change:
+            raise NotAllowed("password_change_required", "Ganti kata sandi sekali pakai Anda terlebih dahulu.",
+                             "Change your one-time password first.")
         if mutation and not self.bearer_token:
             given = self.request.headers.get(CSRF_HEADER) if self.request else None
             if not auth.csrf_matches(self.session_token or "", given, self.state.secret_key):

@@ -13,6 +13,7 @@ from suara.api.graphql.error_log import is_unexpected, log_errors
 from suara.api.graphql.limits import RequestLimits
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.services import ServiceQuery
+from suara.api.graphql.staff_admin import StaffAdminMutation, StaffAdminQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
 from suara.api.graphql.transparency import TransparencyQuery
 from suara.api.graphql.triage import TriageMutation, TriageQuery
@@ -20,13 +21,14 @@ from suara.api.graphql.triage import TriageMutation, TriageQuery
 
 @strawberry.type
 class Query(
-    SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery, DialogueQuery, ServiceQuery
+    SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery, DialogueQuery, ServiceQuery,
+    StaffAdminQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(SubmissionMutation, TriageMutation, DialogueMutation):
+class Mutation(SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation):
     pass
 
 

@@ -51,6 +51,8 @@ def parse_node_id(value: str) -> int | None:
 class Me:
     email: str
     role: str
+    must_change_password: bool = strawberry.field(description="Signed in with a one-time password: "
+                                                  "change it (changePassword) before anything else.")
     agency_id: strawberry.Private[int]
 
     @strawberry.field
@@ -207,12 +209,13 @@ ConnectionResult = Annotated[
 class TriageQuery:
     @strawberry.field(description="The signed-in staff member, or null.")
     async def me(self, info: Info) -> Me | None:
-        actor = await info.context.actor()
+        actor = await info.context.signed_in()
         if actor is None:
             return None
         async with info.context.state.reading() as session:
             staff = await auth.staff_member(session, actor.staff_id)
-        return Me(email=staff.email, role=staff.role, agency_id=staff.agency_id)
+        return Me(email=staff.email, role=staff.role, must_change_password=staff.must_change_password,
+                  agency_id=staff.agency_id)
 
     @strawberry.field(description="Your agency's items, most urgent deadline first.")
     async def inbox(
@@ -256,6 +259,8 @@ class TriageQuery:
 @strawberry.type
 class SignedIn:
     me: Me
+    must_change_password: bool = strawberry.field(description="The password was a one-time password: "
+                                                  "only changePassword, me and logout work until it is changed.")
     csrf_token: str = strawberry.field(description="Send it as the X-CSRF-Token header on mutations.")
 
 
@@ -337,7 +342,9 @@ class TriageMutation:
             samesite="strict", secure=secure, path="/",
         )
         return SignedIn(
-            me=Me(email=outcome.email, role=outcome.role, agency_id=outcome.agency_id),
+            me=Me(email=outcome.email, role=outcome.role, must_change_password=outcome.must_change_password,
+                  agency_id=outcome.agency_id),
+            must_change_password=outcome.must_change_password,
             csrf_token=auth.csrf_token(token, info.context.state.secret_key),
         )
 
