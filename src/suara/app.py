@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         if own_state and settings.suara_jobs_interval_seconds > 0:
             jobs = asyncio.create_task(run_forever(
                 app.state.suara.sessions, sender_from_settings(settings),
-                settings.suara_jobs_interval_seconds,
+                settings.suara_jobs_interval_seconds, public_url=settings.suara_public_url,
             ))
         try:
             yield

@@ -107,10 +107,16 @@ async def notify_citizen(
     return 1
 
 
-def notify_staff(session: AsyncSession, emails: list[str], subject: str, body: str, submission_id: int) -> None:
+def notify_staff(
+    session: AsyncSession, emails: list[str], subject: str, body: str, submission_id: int,
+    *, now: datetime | None = None,
+) -> None:
+    """One e-mail per address, due at ``now`` (the job's clock)."""
+    now = now or utcnow()
     for email in sorted(set(emails)):
         session.add(
-            OutboxMessage(submission_id=submission_id, channel="email", recipient=email, subject=subject, body=body)
+            OutboxMessage(submission_id=submission_id, channel="email", recipient=email, subject=subject, body=body,
+                          created_at=now, next_attempt_at=now)
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -11,6 +12,8 @@ import aiosmtplib
 
 from suara.notifications.senders import Outgoing
 
+_POLICY = policy.SMTP.clone(max_line_length=998)
+"""Headers folded only past SMTP's own limit: Python's folding at 78 can start a subject with a blank."""
 _YES = {"1", "true", "yes", "on"}
 _NO = {"0", "false", "no", "off"}
 
@@ -67,14 +70,14 @@ class SmtpSender:
         self.mail_from = mail_from
 
     def compose(self, message: Outgoing) -> EmailMessage:
-        mail = EmailMessage()
+        mail = EmailMessage(policy=_POLICY)
         mail["From"] = self.mail_from
         mail["To"] = message.recipient
         mail["Subject"] = message.subject or "Suara"
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         domain = parseaddr(self.mail_from)[1].rpartition("@")[2] or None
         mail["Message-ID"] = make_msgid(domain=domain)
-        mail.set_content(message.body)
+        mail.set_content(message.body, cte="quoted-printable")
         return mail
 
     async def send(self, message: Outgoing) -> None:

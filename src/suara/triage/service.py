@@ -18,6 +18,7 @@ from suara.agencies.models import Agency, Category
 from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
 from suara.db.columns import utcnow
 from suara.notifications.service import notify_staff
+from suara.notifications.staff_mail import escalation_mail
 from suara.routing.labels import predicted_category, record_label
 from suara.submissions import codes
 from suara.submissions.models import (
@@ -365,8 +366,11 @@ async def _reopen(session, submission: Submission, action: Action, reason: str, 
 
 # Jobs: run by `suara jobs run` or the scheduler inside `suara serve`.
 
-async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Mark each item past a deadline as escalated, once per deadline, and tell the people above."""
+async def escalate_overdue(
+    session: AsyncSession, *, now: datetime | None = None, public_url: str | None = None
+) -> int:
+    """Mark each item past a deadline as escalated, once per deadline, and tell the agency's staff and
+    the people above at once (``public_url`` for the links in the mail)."""
     now = now or utcnow()
     first_response_late = and_(
         Submission.first_responded_at.is_(None), Submission.first_response_due_at < now,
@@ -384,12 +388,12 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
     ))
     escalated = 0
     async with counted_together(session):
-        escalated = await _escalate_each(session, late, now)
+        escalated = await _escalate_each(session, late, now, public_url)
     await session.flush()
     return escalated
 
 
-async def _escalate_each(session: AsyncSession, late: list[Submission], now: datetime) -> int:
+async def _escalate_each(session: AsyncSession, late: list[Submission], now: datetime, public_url: str | None) -> int:
     escalated = 0
     for submission in late:
         which = "first_response" if submission.first_responded_at is None and submission.first_response_due_at < now \
@@ -404,23 +408,28 @@ async def _escalate_each(session: AsyncSession, late: list[Submission], now: dat
             )
         except Conflict:
             continue
-        notify_staff(
-            session, await _escalation_recipients(session, submission.agency_id),
-            subject=f"Terlambat: laporan {codes.format_tracking_code(submission.tracking_code)}",
-            body=f"Laporan {codes.format_tracking_code(submission.tracking_code)} melewati batas waktu ({which}).",
-            submission_id=submission.id,
+        agency = await _agency(session, submission.agency_id)
+        subject, body = escalation_mail(
+            tracking_code=submission.tracking_code, submission_id=submission.id, deadline=which,
+            due_at=getattr(submission, f"{which}_due_at"), timezone=agency.timezone if agency else "Asia/Jakarta",
+            agency_name=agency.short_name if agency else None, public_url=public_url,
         )
+        notify_staff(session, await _escalation_recipients(session, submission.agency_id), subject=subject,
+                     body=body, submission_id=submission.id, now=now)
         escalated += 1
     return escalated
 
 
 async def _escalation_recipients(session: AsyncSession, agency_id: int | None) -> list[str]:
-    """The parent agency's admins and every triage admin."""
+    """The agency's own officers and admins, the parent agency's admins and every triage admin."""
     agency = await _agency(session, agency_id)
-    conditions = [Staff.role == Role.TRIAGE_ADMIN]
+    conditions = [Staff.role == Role.TRIAGE_ADMIN,
+                  and_(Staff.agency_id == agency_id, Staff.role.in_((Role.OFFICER, Role.AGENCY_ADMIN)))]
     if agency is not None and agency.parent_id is not None:
         conditions.append(and_(Staff.agency_id == agency.parent_id, Staff.role == Role.AGENCY_ADMIN))
-    rows = await session.exec(select(Staff.email).where(Staff.active.is_(True), or_(*conditions)))
+    rows = await session.exec(
+        select(Staff.email).where(Staff.active.is_(True), Staff.disabled_at.is_(None), or_(*conditions))
+    )
     return list(rows)
 
 
