@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import select
 
 from suara.db.engine import make_session_factory, transaction
@@ -14,7 +15,9 @@ from suara.triage.accounts import STAFF_CHANNEL
 from suara.triage.models import Staff, StaffAuditEntry
 from tests.factories import make_item, make_staff
 from tests.security.limits import client_from, fresh_address, limited_state
-from tests.triage.staff_clients import cheap_hashing, staff_client  # noqa: F401 (fixture)
+from tests.triage.staff_clients import cheap_hashing, staff_client  # noqa: F401 (cheap_hashing: a fixture)
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 PASSWORD = "kata-sandi-rahasia-1"
 NEW_PASSWORD = "kata-sandi-baru-yang-panjang"
@@ -48,7 +51,7 @@ async def officer_of(engine, agency: str = AGENCY) -> Staff:
     return staff
 
 
-async def test_generated_passwords_are_one_time_and_chosen_ones_are_not(engine, cheap_hashing):
+async def test_generated_passwords_are_one_time_and_chosen_ones_are_not(engine):
     async with transaction(make_session_factory(engine)) as session:
         generated, _ = await auth.create_staff(session, agency_slug=AGENCY, email="otp.cli@pati.go.id", role="officer")
         chosen, _ = await make_staff(session, AGENCY)
@@ -57,7 +60,7 @@ async def test_generated_passwords_are_one_time_and_chosen_ones_are_not(engine, 
         await session.rollback()
 
 
-async def test_a_new_account_works_only_after_changing_its_one_time_password(app_state, engine, cheap_hashing):
+async def test_a_new_account_works_only_after_changing_its_one_time_password(app_state, engine):
     admin = await admin_of(engine)
     async with transaction(make_session_factory(engine)) as session:
         item = await make_item(session, agency_slug=AGENCY, status=Status.ROUTED)
@@ -102,7 +105,7 @@ async def test_a_new_account_works_only_after_changing_its_one_time_password(app
         assert (await again.login(email, NEW_PASSWORD))["mustChangePassword"] is False
 
 
-async def test_changing_a_password_is_counted_like_a_sign_in(engine, database_url, router, cheap_hashing):
+async def test_changing_a_password_is_counted_like_a_sign_in(engine, database_url, router):
     """A stolen session cannot be used to guess the account's password without limit."""
     officer = await officer_of(engine)
     state = limited_state(engine, database_url, router)
@@ -117,7 +120,7 @@ async def test_changing_a_password_is_counted_like_a_sign_in(engine, database_ur
     assert "RateLimited" in answers
 
 
-async def test_disabling_ends_cookie_sessions_and_api_tokens_at_once(app_state, engine, cheap_hashing):
+async def test_disabling_ends_cookie_sessions_and_api_tokens_at_once(app_state, engine):
     admin, officer = await admin_of(engine), await officer_of(engine)
     notified: list[str] = []
     async with engine.connect() as listening:
@@ -156,7 +159,7 @@ async def test_disabling_ends_cookie_sessions_and_api_tokens_at_once(app_state, 
     assert actions == ["staff.disable", "staff.enable"]
 
 
-async def test_an_admin_cannot_disable_or_demote_themself(app_state, engine, cheap_hashing):
+async def test_an_admin_cannot_disable_or_demote_themself(app_state, engine):
     admin = await admin_of(engine)
     async with staff_client(app_state) as browser:
         await browser.login(admin.email, PASSWORD)
@@ -168,7 +171,7 @@ async def test_an_admin_cannot_disable_or_demote_themself(app_state, engine, che
         assert (await browser(ME))["me"]["email"] == admin.email
 
 
-async def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(app_state, engine, cheap_hashing):
+async def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(app_state, engine):
     admin, officer = await admin_of(engine), await officer_of(engine)
     async with staff_client(app_state) as admin_browser, staff_client(app_state) as officer_browser:
         await admin_browser.login(admin.email, PASSWORD)

@@ -13,7 +13,13 @@ from strawberry.scalars import JSON
 from suara.api.client_address import client_network
 from suara.api.graphql.agencies import Agency, Category
 from suara.api.graphql.context import Info
-from suara.api.graphql.errors import NotAllowed, NotFound, RateLimited, ValidationError, error_result
+from suara.api.graphql.errors import (
+    NotAllowed,
+    NotFound,
+    RateLimited,
+    ValidationError,
+    error_result,
+)
 from suara.api.graphql.triage import Me, PageInfo
 from suara.common.errors import DomainError, FieldProblem, ValidationFailed
 from suara.common.text import parse_row_id
@@ -43,7 +49,7 @@ class StaffMember:
     last_sign_in_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: StaffRow, last_sign_in_at: datetime | None = None) -> "StaffMember":
+    def from_row(cls, row: StaffRow, last_sign_in_at: datetime | None = None) -> StaffMember:
         return cls(
             id=strawberry.ID(str(row.id)), email=row.email, role=row.role, active=row.active,
             must_change_password=row.must_change_password, created_at=row.created_at,
@@ -60,7 +66,7 @@ class AnswerTemplate:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: AnswerTemplateRow) -> "AnswerTemplate":
+    def from_row(cls, row: AnswerTemplateRow) -> AnswerTemplate:
         return cls(id=strawberry.ID(str(row.id)), title=row.title, body=row.body, created_at=row.created_at,
                    updated_at=row.updated_at)
 
@@ -74,7 +80,7 @@ class ApiTokenInfo:
     revoked: bool
 
     @classmethod
-    def from_row(cls, row: ApiTokenRow) -> "ApiTokenInfo":
+    def from_row(cls, row: ApiTokenRow) -> ApiTokenInfo:
         return cls(id=row.id, name=row.name, created_at=row.created_at, last_used_at=row.last_used_at,
                    revoked=row.revoked_at is not None)
 
@@ -89,7 +95,7 @@ class AuditEntry:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: StaffAuditEntry) -> "AuditEntry":
+    def from_row(cls, row: StaffAuditEntry) -> AuditEntry:
         return cls(id=strawberry.ID(str(row.id)), actor=row.actor, action=row.action, target=row.target,
                    details=row.details, created_at=row.created_at)
 
