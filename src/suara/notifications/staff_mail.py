@@ -182,12 +182,18 @@ async def queue_daily_digests(
 
 
 async def _claim(session: AsyncSession, timezone: str, local_date: date, now: datetime) -> list[int]:
-    """Claim the day for each eligible officer in the zone; returns the officers claimed by us."""
+    """Claim the day for each eligible officer in the zone; returns the officers claimed by us. Rows
+    already claimed are left out before inserting (most rounds of the day find none to claim), and
+    the rest are inserted in id order so that two processes wait for each other, never deadlock."""
+    claimed_today = select(StaffDigestRun.staff_id).where(
+        StaffDigestRun.staff_id == Staff.id, StaffDigestRun.local_date == local_date
+    )
     eligible = (
         select(Staff.id, literal(local_date), literal(now))
         .join(Agency, Agency.id == Staff.agency_id)
         .where(Agency.timezone == timezone, Staff.active.is_(True), Staff.disabled_at.is_(None),
-               Staff.role.in_(DIGEST_ROLES))
+               Staff.role.in_(DIGEST_ROLES), ~claimed_today.exists())
+        .order_by(Staff.id)
     )
     claim = (
         insert(StaffDigestRun)
