@@ -215,7 +215,7 @@ def jobs_run(
     interval: float = typer.Option(60.0, help="Seconds between rounds."),
     sender: str = typer.Option("console", help="Outbox gateway: console."),
 ) -> None:
-    """Escalate overdue items, auto-close resolved ones, queue the staff digests due (07:00 local) and send the outbox, in rounds."""
+    """Escalate overdue items, auto-close, queue staff digests (07:00 local), send the outbox."""
     from suara.jobs import run_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
