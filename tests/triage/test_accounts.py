@@ -103,6 +103,11 @@ async def test_a_new_account_works_only_after_changing_its_one_time_password(app
     async with staff_client(app_state) as again:
         assert (await again.login(email, one_time))["code"] == "wrong_credentials"
         assert (await again.login(email, NEW_PASSWORD))["mustChangePassword"] is False
+    staff_id = created["staff"]["id"]
+    async with make_session_factory(engine)() as session:
+        audited = list(await session.exec(select(StaffAuditEntry.actor, StaffAuditEntry.action).where(
+            StaffAuditEntry.target == f"staff:{staff_id}").order_by(StaffAuditEntry.id)))
+    assert audited == [(f"staff:{admin.id}", "staff.create"), (f"staff:{staff_id}", "staff.change_password")]
 
 
 async def test_changing_a_password_is_counted_like_a_sign_in(engine, database_url, router):

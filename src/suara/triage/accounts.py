@@ -200,5 +200,5 @@ async def change_password(
     staff.must_change_password = False
     session.add(staff)
     await _end_sessions(session, staff.id, keep_token=keep_session)
-    await session.flush()
+    await audit.record(session, actor, "staff.change_password", agency_id=staff.agency_id, target=f"staff:{staff.id}")
     return staff
