@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from suara.db.columns import utcnow
@@ -49,6 +49,17 @@ async def perform(session, action: Action, item: Submission, cast):
             return await service.dispute(session, item.tracking_code, secret, "Masih tersumbat.", key=KEY)
         case Action.REOPEN:
             return await service.reopen(session, item.tracking_code, secret, "Tersumbat lagi.", key=KEY)
+        case Action.ASSIGN:
+            return await service.take(session, officer, item.id)
+        case Action.UNASSIGN:
+            await session.exec(update(Submission).where(Submission.id == item.id)
+                               .values(assigned_staff_id=officer.staff_id))
+            return await service.unassign(session, officer, item.id)
+        case Action.MERGE_DUPLICATE:
+            duplicate = await make_item(session, agency_slug=cast.agency_a, status=Status.ROUTED)
+            session.expunge(item)  # keep the caller's copy as it was read
+            await service.mark_duplicate(session, officer, duplicate.id, item.tracking_code)
+            return await service.load_for_staff(session, officer, item.id)
     raise AssertionError(action)
 
 

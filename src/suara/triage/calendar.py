@@ -61,3 +61,22 @@ def working_days_between(start: datetime, end: datetime, timezone: str) -> float
             total += min(day_end, local_end) - max(day_start, local_start)
         day += timedelta(days=1)
     return total.total_seconds() / 86400
+
+
+def working_days_left(due: datetime, now: datetime, timezone: str) -> int:
+    """Whole working days from today (local) to the due day: 0 on the due day itself, negative
+    (the working days since) once it has passed."""
+    zone = ZoneInfo(timezone)
+    today, due_day = now.astimezone(zone).date(), due.astimezone(zone).date()
+    if due >= now:
+        return _working_days_after(today, due_day)
+    return -max(_working_days_after(due_day, today), 1)
+
+
+def _working_days_after(start: date, end: date) -> int:
+    """Working days d with start < d <= end."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_working_day(day)
+    return count

@@ -11,16 +11,20 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, text
+from sqlalchemy import and_, func, literal_column, or_, text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
 from suara.common.text import MAX_ROW_ID
 from suara.db.columns import utcnow
-from suara.submissions.models import Status, Submission
+from suara.agencies.models import Agency
+from suara.submissions.models import Channel, Kind, Status, Submission
 from suara.triage.auth import Actor
 from suara.triage.models import Role
 
@@ -78,40 +82,196 @@ def _require_staff(actor: Actor) -> None:
         raise NotAllowed("sign_in_required", "Silakan masuk sebagai petugas.", "Sign in as staff first.")
 
 
+class Assigned(StrEnum):
+    ME = "me"
+    UNASSIGNED = "unassigned"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What an officer narrows the inbox to; the same filter drives the list, the counts and the CSV."""
+
+    statuses: tuple[str, ...] = ()
+    overdue: bool | None = None
+    assigned: Assigned = Assigned.ANY
+    category: str | None = None
+    kind: str | None = None
+    channel: str | None = None
+    region_code: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    text: str | None = None
+
+    def as_details(self) -> dict[str, Any]:
+        """The filter as plain JSON, for the audit log of downloads."""
+        values = {
+            "statuses": list(self.statuses), "overdue": self.overdue, "assigned": str(self.assigned),
+            "category": self.category, "kind": self.kind, "channel": self.channel,
+            "region_code": self.region_code, "text": self.text,
+            "from": self.created_from.isoformat() if self.created_from else None,
+            "to": self.created_to.isoformat() if self.created_to else None,
+        }
+        return {key: value for key, value in values.items() if value not in (None, [], "any")}
+
+
+MAX_FILTER_TEXT = 200
+STATUS_VALUES = {status.value for status in Status}
+KIND_VALUES = {kind.value for kind in Kind}
+CHANNEL_VALUES = {channel.value for channel in Channel}
+
+
+def _problem(field: str, message_id: str, message_en: str) -> FieldProblem:
+    return FieldProblem(field, "invalid_filter", message_id, message_en)
+
+
+def validate_filter(inbox_filter: InboxFilter) -> InboxFilter:
+    """Refuse values no item can have, with a message naming the field, rather than an empty list."""
+    problems = []
+    unknown = [status for status in inbox_filter.statuses if status not in STATUS_VALUES]
+    if unknown:
+        problems.append(_problem("statuses", f"Status tidak dikenal: {', '.join(unknown)[:80]}.",
+                                 f"Unknown status: {', '.join(unknown)[:80]}."))
+    if inbox_filter.kind is not None and inbox_filter.kind not in KIND_VALUES:
+        problems.append(_problem("kind", "Jenis laporan tidak dikenal.", "Unknown kind."))
+    if inbox_filter.channel is not None and inbox_filter.channel not in CHANNEL_VALUES:
+        problems.append(_problem("channel", "Kanal tidak dikenal.", "Unknown channel."))
+    if inbox_filter.region_code is not None and not (
+        inbox_filter.region_code.replace(".", "").isdigit() and len(inbox_filter.region_code) <= 13
+    ):
+        problems.append(_problem("regionCode", "Kode wilayah hanya angka dan titik (maks. 13).",
+                                 "A region code has digits and dots only (at most 13)."))
+    if inbox_filter.category is not None and not 1 <= len(inbox_filter.category) <= 60:
+        problems.append(_problem("category", "Kategori tidak valid.", "Invalid category."))
+    if inbox_filter.text is not None and len(inbox_filter.text) > MAX_FILTER_TEXT:
+        problems.append(_problem("text", f"Kata pencarian paling banyak {MAX_FILTER_TEXT} karakter.",
+                                 f"Search words: at most {MAX_FILTER_TEXT} characters."))
+    if inbox_filter.created_from and inbox_filter.created_to and inbox_filter.created_from > inbox_filter.created_to:
+        problems.append(_problem("to", "Tanggal akhir sebelum tanggal awal.", "The end date is before the start date."))
+    if problems:
+        raise ValidationFailed(problems)
+    return inbox_filter
+
+
+async def _agency_zone(session: AsyncSession, agency_id: int | None) -> ZoneInfo:
+    agency = await session.get(Agency, agency_id) if agency_id else None
+    return ZoneInfo(agency.timezone if agency else "Asia/Jakarta")
+
+
+async def filter_conditions(
+    session: AsyncSession, actor: Actor, inbox_filter: InboxFilter, now: datetime, *, with_statuses: bool = True
+) -> list:
+    """SQL conditions for the actor's own agency's items matching the filter (the agency always first)."""
+    _require_staff(actor)
+    validate_filter(inbox_filter)
+    conditions = [Submission.agency_id == actor.agency_id]
+    if with_statuses and inbox_filter.statuses:
+        conditions.append(Submission.status.in_(inbox_filter.statuses))
+    if inbox_filter.overdue is True:
+        conditions.append(Submission.due_at < now)
+    elif inbox_filter.overdue is False:
+        conditions.append(or_(Submission.due_at.is_(None), Submission.due_at >= now))
+    if inbox_filter.assigned == Assigned.ME:
+        conditions.append(Submission.assigned_staff_id == actor.staff_id)
+    elif inbox_filter.assigned == Assigned.UNASSIGNED:
+        conditions.append(Submission.assigned_staff_id.is_(None))
+    if inbox_filter.category:
+        conditions.append(Submission.category_slug == inbox_filter.category)
+    if inbox_filter.kind:
+        conditions.append(Submission.kind == inbox_filter.kind)
+    if inbox_filter.channel:
+        conditions.append(Submission.channel == inbox_filter.channel)
+    if inbox_filter.region_code:
+        conditions.append(Submission.region_code.startswith(inbox_filter.region_code, autoescape=True))
+    if inbox_filter.created_from or inbox_filter.created_to:
+        zone = await _agency_zone(session, actor.agency_id)
+        if inbox_filter.created_from:
+            conditions.append(Submission.created_at >= datetime.combine(inbox_filter.created_from, time.min, zone))
+        if inbox_filter.created_to:
+            next_day = inbox_filter.created_to + timedelta(days=1)
+            conditions.append(Submission.created_at < datetime.combine(next_day, time.min, zone))
+    words = (inbox_filter.text or "").strip()
+    if words:
+        conditions.append(SEARCH_DOCUMENT.op("@@")(func.plainto_tsquery(SEARCH_CONFIG, words)))
+    return conditions
+
+
+SEARCH_CONFIG = literal_column("'simple'::regconfig")
+"""Language-neutral: reports mix Indonesian, regional languages and English, so words are not stemmed."""
+SEARCH_DOCUMENT = func.to_tsvector(
+    SEARCH_CONFIG, func.coalesce(Submission.title, "") + " " + Submission.text
+)
+
+
 async def inbox_page(
-    session: AsyncSession, actor: Actor, *, statuses: list[str] | None = None, overdue: bool | None = None,
+    session: AsyncSession, actor: Actor, inbox_filter: InboxFilter | None = None, *,
     first: int = 50, after: str | None = None, now: datetime | None = None,
 ) -> Page:
-    """The actor's own agency's items, most urgent deadline first (items without one last)."""
+    """The actor's own agency's items, most urgent deadline first (so overdue ones lead; none last)."""
     _require_staff(actor)
     first = _page_size(first)
     now = now or utcnow()
-    conditions = [Submission.agency_id == actor.agency_id]
-    if statuses:
-        conditions.append(Submission.status.in_(statuses))
-    if overdue is True:
-        conditions.append(Submission.due_at < now)
-    elif overdue is False:
-        conditions.append(or_(Submission.due_at.is_(None), Submission.due_at >= now))
+    conditions = await filter_conditions(session, actor, inbox_filter or InboxFilter(), now)
     total = (await session.exec(select(func.count()).select_from(Submission).where(*conditions))).one()
 
     page_conditions = list(conditions)
     if after:
-        key, last_id = _decode_cursor(after, "due")
-        if key is None:
-            page_conditions.append(and_(Submission.due_at.is_(None), Submission.id > last_id))
-        else:
-            page_conditions.append(or_(
-                Submission.due_at > key,
-                and_(Submission.due_at == key, Submission.id > last_id),
-                Submission.due_at.is_(None),
-            ))
+        page_conditions.append(_after_due(*_decode_cursor(after, "due")))
     rows = list(await session.exec(
         select(Submission).where(*page_conditions)
         .order_by(Submission.due_at.asc().nulls_last(), Submission.id)
         .limit(first + 1)
     ))
     return Page(items=rows[:first], has_next_page=len(rows) > first, total_count=total)
+
+
+def _after_due(key: datetime | None, last_id: int):
+    """Rows after the cursor in (due_at NULLS LAST, id) order; filters stay separate conditions, so a
+    cursor works with any filter and can never widen it."""
+    if key is None:
+        return and_(Submission.due_at.is_(None), Submission.id > last_id)
+    return or_(
+        Submission.due_at > key,
+        and_(Submission.due_at == key, Submission.id > last_id),
+        Submission.due_at.is_(None),
+    )
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    by_status: dict[str, int]
+    overdue: int
+    total: int
+
+
+async def inbox_counts(
+    session: AsyncSession, actor: Actor, inbox_filter: InboxFilter | None = None, *, now: datetime | None = None
+) -> InboxCounts:
+    """Items per status under the filter's other conditions (its statuses are ignored, so every status
+    tab shows its own number), and how many are overdue."""
+    now = now or utcnow()
+    conditions = await filter_conditions(session, actor, inbox_filter or InboxFilter(), now, with_statuses=False)
+    rows = (await session.exec(
+        select(Submission.status, func.count(), func.count().filter(Submission.due_at < now))
+        .where(*conditions).group_by(Submission.status)
+    )).all()
+    by_status = {status: count for status, count, _ in rows}
+    return InboxCounts(by_status=by_status, overdue=sum(late for _, _, late in rows), total=sum(by_status.values()))
+
+
+MAX_EXPORT_ROWS = 50_000
+
+
+async def export_rows(
+    session: AsyncSession, actor: Actor, inbox_filter: InboxFilter, *, now: datetime | None = None
+) -> list[Submission]:
+    """Every item of the filtered inbox in inbox order (at most MAX_EXPORT_ROWS), for the CSV download."""
+    now = now or utcnow()
+    conditions = await filter_conditions(session, actor, inbox_filter, now)
+    return list(await session.exec(
+        select(Submission).where(*conditions)
+        .order_by(Submission.due_at.asc().nulls_last(), Submission.id).limit(MAX_EXPORT_ROWS)
+    ))
 
 
 async def triage_queue_page(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, true
+from sqlalchemy import and_, or_, true, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,9 +26,10 @@ from suara.submissions.models import (
     Status,
     Submission,
     SubmissionEvent,
+    SubmissionSupport,
     unfinished_statuses,
 )
-from suara.submissions.service import find_by_tracking_code
+from suara.submissions.service import find_by_tracking_code, find_possible_duplicates
 from suara.transparency.counters import counted_together
 from suara.triage.auth import Actor
 from suara.triage.calendar import add_working_days
@@ -39,8 +40,8 @@ from suara.triage.deadlines import (
     deadlines_for,
     routing_changes,
 )
-from suara.triage.models import Role, Staff
-from suara.triage.workflow import Action, Conflict, transition
+from suara.triage.models import AnswerTemplate, Role, Staff
+from suara.triage.workflow import Action, Conflict, next_status, transition
 
 NOTE_MAX = 5000
 REJECTION_REASONS = {
@@ -127,16 +128,25 @@ async def acknowledge(session, actor: Actor, submission_id: int, *, expected_ver
     )
 
 
-async def respond(session, actor: Actor, submission_id: int, text: str, *, expected_version: int | None = None) -> Submission:
-    """A public answer the citizen reads on the tracking page."""
+async def respond(
+    session, actor: Actor, submission_id: int, text: str, *, expected_version: int | None = None,
+    template_id: int | None = None,
+) -> Submission:
+    """A public answer the citizen reads on the tracking page; ``template_id`` records which of the
+    agency's answer templates the officer started from (the text sent is always ``text``)."""
     text = _require_text("text", text)
     submission = await _load_for_action(session, actor, submission_id, expected_version)
+    details: dict[str, Any] = {"agency_id": submission.agency_id, "public_note": text}
+    if template_id is not None:
+        template = await session.get(AnswerTemplate, template_id)
+        if template is None or template.agency_id != actor.agency_id or template.archived_at is not None:
+            raise NotFound("answer_template", "Templat jawaban tidak ditemukan.", "Answer template not found.")
+        details["template_id"] = template_id
     agency = await _agency(session, submission.agency_id)
     now = utcnow()
     return await transition(
         session, submission, Action.RESPOND, actor, changes=_first_response(submission, now),
-        details={"agency_id": submission.agency_id, "public_note": text},
-        agency_name=agency.short_name, now=now,
+        details=details, agency_name=agency.short_name, now=now,
     )
 
 
@@ -178,7 +188,7 @@ async def forward(
     now = utcnow()
     changes = routing_changes(target, submission.kind, now)
     return await transition(
-        session, submission, Action.FORWARD, actor, changes=changes,
+        session, submission, Action.FORWARD, actor, changes={**changes, "assigned_staff_id": None},
         details={"from_agency_id": submission.agency_id, "agency_id": target.id, "public_note": reason,
                  **deadline_details(changes)},
         agency_name=target.short_name, now=now,
@@ -212,6 +222,8 @@ async def reject(
     in_triage = submission.status in (Status.RECEIVED, Status.IN_TRIAGE)
     if not (in_triage and actor.role == Role.TRIAGE_ADMIN):
         submission = await _load_for_action(session, actor, submission_id, expected_version)
+    elif expected_version is not None and expected_version != submission.version:
+        raise Conflict()
     now = utcnow()
     return await transition(
         session, submission, Action.REJECT, actor,
@@ -246,7 +258,7 @@ async def route_submission(
     changes = routing_changes(agency, submission.kind, now)
     updated = await transition(
         session, submission, Action.ROUTE, actor,
-        changes={**changes, "category_slug": category_slug},
+        changes={**changes, "category_slug": category_slug, **_leaving_agency(submission, agency.id)},
         details={"category": category_slug, "agency_id": agency.id, "decision": decision,
                  **deadline_details(changes)},
         agency_name=agency.short_name, now=now,
@@ -279,12 +291,92 @@ async def confirm_routing(session, actor: Actor, submission_id: int) -> Submissi
     return submission
 
 
+def _leaving_agency(submission: Submission, agency_id: int) -> dict[str, Any]:
+    """An item that moves to another agency is nobody's there yet."""
+    return {"assigned_staff_id": None} if submission.agency_id != agency_id else {}
+
+
 def _label_decision(submission: Submission, category_slug: str, agency_id: int) -> str:
     if submission.status in (Status.RECEIVED, Status.IN_TRIAGE):
         return "routed"
     if predicted_category(submission) == category_slug and submission.agency_id == agency_id:
         return "confirmed"
     return "corrected"
+
+
+async def assign(
+    session, actor: Actor, submission_id: int, staff_id: int, *, expected_version: int | None = None
+) -> Submission:
+    """Give the item to a colleague of the handling agency (or to oneself: ``take``)."""
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    colleague = await session.get(Staff, staff_id)
+    if (colleague is None or colleague.agency_id != submission.agency_id or not colleague.active
+            or colleague.disabled_at is not None):
+        raise NotAllowed("not_a_colleague", "Hanya dapat ditugaskan kepada petugas aktif instansi ini.",
+                         "Only an active officer of this agency can be assigned.")
+    return await transition(
+        session, submission, Action.ASSIGN, actor, changes={"assigned_staff_id": colleague.id},
+        details={"staff_id": colleague.id, "previous_staff_id": submission.assigned_staff_id},
+    )
+
+
+async def take(session, actor: Actor, submission_id: int, *, expected_version: int | None = None) -> Submission:
+    return await assign(session, actor, submission_id, actor.staff_id, expected_version=expected_version)
+
+
+async def unassign(session, actor: Actor, submission_id: int, *, expected_version: int | None = None) -> Submission:
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    if submission.assigned_staff_id is None:
+        raise NotAllowed("not_assigned", "Laporan ini belum ditugaskan.", "This item is not assigned.")
+    return await transition(
+        session, submission, Action.UNASSIGN, actor, changes={"assigned_staff_id": None},
+        details={"previous_staff_id": submission.assigned_staff_id},
+    )
+
+
+async def mark_duplicate(
+    session, actor: Actor, submission_id: int, duplicate_of_code: str, *, expected_version: int | None = None
+) -> Submission:
+    """Close an item as a duplicate of an unfinished item the agency keeps: a rejection with reason
+    ``duplicate`` (so the public figures count it as such), its supports, plus its reporter as one
+    more, move to the kept item, and the citizen is told where the work goes on."""
+    submission = await _load_for_action(session, actor, submission_id, expected_version)
+    try:
+        kept = await find_by_tracking_code(session, duplicate_of_code)
+    except NotFound:
+        kept = None
+    if kept is None or kept.agency_id != actor.agency_id:
+        raise NotFound("submission", "Laporan yang dipertahankan tidak ditemukan di instansi ini.",
+                       "The item to keep was not found in this agency.")
+    if kept.id == submission.id:
+        raise ValidationFailed([FieldProblem(
+            "duplicateOf", "same_submission", "Laporan tidak dapat menjadi duplikat dirinya sendiri.",
+            "An item cannot be a duplicate of itself.",
+        )])
+    next_status(kept.status, Action.MERGE_DUPLICATE)  # a finished item cannot be kept: refused before any write
+    kept_code = codes.format_tracking_code(kept.tracking_code)
+    moved = submission.support_count + 1
+    agency = await _agency(session, submission.agency_id)
+    now = utcnow()
+    closed = await transition(
+        session, submission, Action.REJECT, actor,
+        changes={**_first_response(submission, now), "duplicate_of_id": kept.id, "support_count": 0,
+                 "due_at": None, "assigned_staff_id": None},
+        details={"agency_id": submission.agency_id, "reason": "duplicate", "duplicate_of": kept_code,
+                 "supports_moved": moved,
+                 "public_note": f"sama dengan laporan {kept_code}, ditindaklanjuti di sana"},
+        agency_name=agency.short_name, now=now,
+    )
+    await session.exec(
+        update(SubmissionSupport).where(SubmissionSupport.submission_id == submission.id).values(submission_id=kept.id)
+    )
+    await transition(
+        session, kept, Action.MERGE_DUPLICATE, actor,
+        changes={"support_count": Submission.__table__.c.support_count + moved},
+        details={"duplicate": codes.format_tracking_code(submission.tracking_code), "supports_moved": moved},
+        now=now,
+    )
+    return closed
 
 
 @dataclass(frozen=True)
@@ -451,3 +543,13 @@ async def auto_close(session: AsyncSession, *, now: datetime | None = None) -> i
                              now=now)
             closed += 1
     return closed
+
+
+async def possible_duplicates(session: AsyncSession, actor: Actor, submission_id: int) -> list[tuple[Submission, float]]:
+    """Unfinished items of the same agency with near-identical text: candidates to keep when marking
+    this one as a duplicate (other agencies' items are never shown)."""
+    submission = await load_for_staff(session, actor, submission_id)
+    if submission.agency_id is None:
+        return []
+    found = await find_possible_duplicates(session, submission, predicted_category=submission.category_slug)
+    return [(match.submission, match.similarity) for match in found if match.submission.agency_id == submission.agency_id]

@@ -42,6 +42,9 @@ class Action(StrEnum):
     REOPEN = "reopen"
     AUTO_CLOSE = "auto_close"
     ESCALATE = "escalate"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    MERGE_DUPLICATE = "merge_duplicate"
 
 
 AGENCY_WORK = (S.ROUTED, S.FORWARDED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED)
@@ -66,6 +69,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     **{(status, Action.RESOLVE): S.RESOLVED for status in ANSWERED},
     **{(status, Action.REJECT): S.REJECTED for status in AGENCY_WORK},
     **{(status, Action.ESCALATE): status for status in (S.IN_TRIAGE, *AGENCY_WORK)},
+    **{(status, action): status for status in AGENCY_WORK
+       for action in (Action.ASSIGN, Action.UNASSIGN, Action.MERGE_DUPLICATE)},
     (S.RESOLVED, Action.CONFIRM_RESOLVED): S.CLOSED,
     (S.RESOLVED, Action.DISPUTE): S.REOPENED,
     (S.RESOLVED, Action.REOPEN): S.REOPENED,
@@ -89,9 +94,12 @@ EVENT_KINDS: dict[Action, str] = {
     Action.REOPEN: "reopened",
     Action.AUTO_CLOSE: "closed",
     Action.ESCALATE: "escalated",
+    Action.ASSIGN: "assigned",
+    Action.UNASSIGN: "unassigned",
+    Action.MERGE_DUPLICATE: "duplicate_merged",
 }
 
-PRIVATE_ACTIONS = {Action.ADD_NOTE}
+PRIVATE_ACTIONS = {Action.ADD_NOTE, Action.ASSIGN, Action.UNASSIGN, Action.MERGE_DUPLICATE}
 """Events of these actions never appear in public views."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 from graphql import GraphQLError
 
@@ -12,6 +14,9 @@ from suara.common.errors import NotFound as DomainNotFound
 from suara.common.errors import RateLimited as DomainRateLimited
 from suara.triage.workflow import Conflict as DomainConflict
 from suara.triage.workflow import InvalidTransition as DomainInvalidTransition
+
+if TYPE_CHECKING:
+    from suara.api.graphql.triage import StaffSubmission
 
 
 @strawberry.type(description="One problem with one input field.")
@@ -74,6 +79,8 @@ class Conflict:
     code: str
     message: str
     message_en: str
+    current: Annotated["StaffSubmission", strawberry.lazy("suara.api.graphql.triage")] | None = strawberry.field(
+        default=None, description="For `conflict` on a staff action: the item as it is now.")
 
 
 @strawberry.type(description="The item's status does not allow this action; nothing was written.")

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
+from sqlmodel import select
 
 from suara.api.graphql.agencies import Agency, Category, load_agencies, load_agency, load_categories
 from suara.api.graphql.context import SESSION_COOKIE, Info
 from suara.api.client_address import client_network
-from suara.api.graphql.errors import ActionError, NotAllowed, RateLimited, ValidationError, error_result
+from suara.api.graphql.errors import (
+    ActionError,
+    Conflict,
+    NotAllowed,
+    NotFound,
+    RateLimited,
+    ValidationError,
+    error_result,
+)
 from suara.api.graphql.submissions import (
     PublicStatusGroup,
     RoutingSuggestion,
     Submission,
+    SubmissionChannel,
     SubmissionKind,
     routing_suggestions,
 )
@@ -26,11 +38,55 @@ from suara.common.errors import RateLimited as DomainRateLimited
 from suara.common.text import parse_row_id
 from suara.db.columns import utcnow
 from suara.submissions import codes
-from suara.submissions.models import Kind, SubmissionEvent
+from suara.submissions.models import Kind, Status, SubmissionEvent
 from suara.submissions.models import Submission as SubmissionRow
 from suara.submissions.public import public_views, status_group
 from suara.triage import auth, inbox, service
 from suara.triage.auth import SESSION_LIFETIME
+from suara.triage.calendar import working_days_left
+from suara.triage.models import Staff
+from suara.triage.workflow import AGENCY_WORK
+from suara.triage.workflow import Conflict as DomainConflict
+
+SubmissionStatus = strawberry.enum(Status, name="SubmissionStatus")
+
+
+@strawberry.enum(description="Whose items: yours, nobody's yet, or all of the agency's.")
+class AssignedFilter(Enum):
+    ME = "me"
+    UNASSIGNED = "unassigned"
+    ANY = "any"
+
+
+@strawberry.enum(description="Why an item is rejected (a fixed list: the public figures count each reason).")
+class RejectReason(Enum):
+    NOT_AUTHORITY = "not_our_authority"
+    INSUFFICIENT_INFORMATION = "incomplete"
+    SPAM = "spam"
+    DUPLICATE = "duplicate"
+
+
+@strawberry.input(description="Narrows the inbox; every condition given must hold. Dates are the agency's "
+                              "local calendar days (filing date), both ends included.")
+class InboxFilter:
+    statuses: list[SubmissionStatus] | None = None
+    overdue: bool | None = None
+    assigned: AssignedFilter = AssignedFilter.ANY
+    category: str | None = None
+    kind: SubmissionKind | None = None
+    channel: SubmissionChannel | None = None
+    region_code: str | None = strawberry.field(default=None, description="Prefix: '33.74' matches a city's villages.")
+    from_: date | None = strawberry.field(default=None, name="from")
+    to: date | None = None
+    text: str | None = strawberry.field(default=None, description="Words that must all occur in the title or text.")
+
+    def to_domain(self) -> inbox.InboxFilter:
+        return inbox.InboxFilter(
+            statuses=tuple(Status(status).value for status in self.statuses or ()),
+            overdue=self.overdue, assigned=inbox.Assigned(self.assigned.value), category=self.category,
+            kind=Kind(self.kind).value if self.kind else None, channel=self.channel.value if self.channel else None,
+            region_code=self.region_code, created_from=self.from_, created_to=self.to, text=self.text,
+        )
 
 NODE_PREFIX = "StaffSubmission:"
 
@@ -60,9 +116,11 @@ class Me:
         return await load_agency(info, self.agency_id)
 
 
-@strawberry.type(description="A step in the history, as staff see it (internal notes included).")
+@strawberry.type(description="A step in the history, as staff see it (internal notes, assignments and "
+                              "every reading of the reporter's contact included).")
 class StaffEvent:
     row: strawberry.Private[SubmissionEvent]
+    actor_email: str | None = strawberry.field(default=None, description="The staff member who acted, if staff.")
 
     @strawberry.field
     def kind(self) -> str:
@@ -88,6 +146,12 @@ class StaffEvent:
     def note(self) -> str | None:
         details = self.row.details or {}
         return details.get("public_note") or details.get("note")
+
+
+@strawberry.type(description="The officer an item is assigned to.")
+class Assignee:
+    id: strawberry.ID
+    email: str
 
 
 @strawberry.type
@@ -121,11 +185,53 @@ class StaffSubmission:
     overdue: bool
     agency: Agency | None
     category: Category | None
+    routing_model_version: str | None
+    location_text: str | None
+    latitude: float | None
+    longitude: float | None
+    region_code: str | None
+    support_count: int
+    duplicate_of_id: strawberry.Private[int | None]
+    first_response_working_days_left: int | None = strawberry.field(
+        description="Working days to the first-response deadline; negative when overdue; null once answered.")
+    resolution_working_days_left: int | None = strawberry.field(
+        description="Working days to the resolution deadline; negative when overdue; null once finished.")
+    assignee: Assignee | None
     submission_id: strawberry.Private[int]
 
     @strawberry.field
     async def events(self, info: Info) -> list[StaffEvent]:
-        return [StaffEvent(row=row) for row in await info.context.events_loader.load(self.submission_id)]
+        rows = await info.context.events_loader.load(self.submission_id)
+        staff_ids = {int(row.actor[6:]) for row in rows if row.actor.startswith("staff:") and row.actor[6:].isdigit()}
+        emails: dict[int, str] = {}
+        if staff_ids:
+            async with info.context.state.reading() as session:
+                emails = dict((await session.exec(select(Staff.id, Staff.email).where(Staff.id.in_(staff_ids)))).all())
+        return [
+            StaffEvent(row=row, actor_email=emails.get(int(row.actor[6:])) if row.actor[6:].isdigit() else None)
+            for row in rows
+        ]
+
+    @strawberry.field(description="Tracking code of the item this one was closed as a duplicate of.")
+    async def duplicate_of(self, info: Info) -> str | None:
+        if self.duplicate_of_id is None:
+            return None
+        async with info.context.state.reading() as session:
+            kept = await session.get(SubmissionRow, self.duplicate_of_id)
+        return codes.format_tracking_code(kept.tracking_code) if kept else None
+
+    @strawberry.field(description="Unfinished items of the same agency with near-identical text.")
+    async def possible_duplicates(self, info: Info) -> list[StaffPossibleDuplicate]:
+        actor = await info.context.actor()
+        if actor is None:
+            return []
+        async with info.context.state.reading() as session:
+            try:
+                found = await service.possible_duplicates(session, actor, self.submission_id)
+            except DomainError:
+                return []
+        nodes = await staff_submissions(info, [row for row, _ in found])
+        return [StaffPossibleDuplicate(similarity=score, submission=node) for (_, score), node in zip(found, nodes)]
 
     @strawberry.field(description="Handling agency only, never for anonymous items; every read is logged.")
     async def reporter_contact(self, info: Info) -> ReporterContact | None:
@@ -140,11 +246,34 @@ class StaffSubmission:
         return ReporterContact(name=contact.name, phone=contact.phone, email=contact.email, nik=contact.nik)
 
 
+@strawberry.type
+class StaffPossibleDuplicate:
+    similarity: float
+    submission: StaffSubmission
+
+
+def _days_left(due: datetime | None, running: bool, agency, now: datetime) -> int | None:
+    """Working days left on a clock that is still running, else None."""
+    if due is None or not running or agency is None:
+        return None
+    return working_days_left(due, now, agency.timezone)
+
+
+async def _assignees(info: Info, rows: list[SubmissionRow]) -> dict[int, Assignee]:
+    staff_ids = {row.assigned_staff_id for row in rows if row.assigned_staff_id is not None}
+    if not staff_ids:
+        return {}
+    async with info.context.state.reading() as session:
+        found = (await session.exec(select(Staff.id, Staff.email).where(Staff.id.in_(staff_ids)))).all()
+    return {staff_id: Assignee(id=strawberry.ID(str(staff_id)), email=email) for staff_id, email in found}
+
+
 async def staff_submissions(info: Info, rows: list[SubmissionRow]) -> list[StaffSubmission]:
-    """Build a page of items with their agencies and categories fetched in one batch each."""
+    """Build a page of items with their agencies, categories and assignees fetched in one batch each."""
     agencies = await load_agencies(info, [row.agency_id for row in rows])
     categories = await load_categories(info, [row.category_slug for row in rows])
     suggestions = await routing_suggestions(info, [row.routing_suggestions or [] for row in rows])
+    assignees = await _assignees(info, rows)
     now = utcnow()
     return [
         StaffSubmission(
@@ -158,7 +287,14 @@ async def staff_submissions(info: Info, rows: list[SubmissionRow]) -> list[Staff
             created_at=row.created_at, first_response_due_at=row.first_response_due_at,
             resolution_due_at=row.resolution_due_at, due_at=row.due_at,
             overdue=row.due_at is not None and row.due_at < now,
-            agency=agency, category=category, submission_id=row.id,
+            agency=agency, category=category, routing_model_version=row.routing_model_version,
+            location_text=row.location_text, latitude=row.latitude, longitude=row.longitude,
+            region_code=row.region_code, support_count=row.support_count, duplicate_of_id=row.duplicate_of_id,
+            first_response_working_days_left=_days_left(
+                row.first_response_due_at, row.first_responded_at is None and row.status in AGENCY_WORK, agency, now),
+            resolution_working_days_left=_days_left(row.resolution_due_at, row.status in AGENCY_WORK, agency, now),
+            assignee=assignees.get(row.assigned_staff_id) if row.assigned_staff_id else None,
+            submission_id=row.id,
         )
         for row, agency, category, row_suggestions in zip(rows, agencies, categories, suggestions)
     ]
@@ -200,6 +336,30 @@ async def connection(info: Info, page: inbox.Page, sort: str) -> StaffSubmission
     )
 
 
+@strawberry.type
+class StatusCount:
+    status: SubmissionStatus
+    count: int
+
+
+@strawberry.type
+class InboxCounts:
+    total: int
+    overdue: int
+    by_status: list[StatusCount]
+
+
+def _inbox_filter(given: InboxFilter | None, status: list[str] | None, overdue: bool | None) -> inbox.InboxFilter:
+    """The filter input, with the older top-level arguments folded in."""
+    inbox_filter = given.to_domain() if given else inbox.InboxFilter()
+    if status:
+        inbox_filter = replace(inbox_filter, statuses=tuple(status))
+    if overdue is not None:
+        inbox_filter = replace(inbox_filter, overdue=overdue)
+    return inbox_filter
+
+
+InboxCountsResult = Annotated[InboxCounts | NotAllowed | ValidationError, strawberry.union("InboxCountsResult")]
 ConnectionResult = Annotated[
     StaffSubmissionConnection | NotAllowed | ValidationError, strawberry.union("StaffSubmissionsResult")
 ]
@@ -217,20 +377,35 @@ class TriageQuery:
         return Me(email=staff.email, role=staff.role, must_change_password=staff.must_change_password,
                   agency_id=staff.agency_id)
 
-    @strawberry.field(description="Your agency's items, most urgent deadline first.")
+    @strawberry.field(description="Your agency's items, most urgent deadline first (overdue ones lead). "
+                                  "A cursor stays valid with any filter.")
     async def inbox(
-        self, info: Info, status: list[str] | None = None, overdue: bool | None = None,
-        first: int = 50, after: str | None = None,
+        self, info: Info, first: int = 50, after: str | None = None, filter: InboxFilter | None = None,
+        status: Annotated[list[str] | None, strawberry.argument(deprecation_reason="Use filter.statuses.")] = None,
+        overdue: Annotated[bool | None, strawberry.argument(deprecation_reason="Use filter.overdue.")] = None,
     ) -> ConnectionResult:
         try:
             actor = await info.context.staff()
+            inbox_filter = _inbox_filter(filter, status, overdue)
             async with info.context.state.reading() as session:
-                page = await inbox.inbox_page(
-                    session, actor, statuses=status, overdue=overdue, first=first, after=after
-                )
+                page = await inbox.inbox_page(session, actor, inbox_filter, first=first, after=after)
         except DomainError as error:
             return error_result(error)
         return await connection(info, page, "due")
+
+    @strawberry.field(description="How many of your agency's items are in each status (the filter's statuses "
+                                  "are ignored, so every status shows its number), and how many are overdue.")
+    async def inbox_counts(self, info: Info, filter: InboxFilter | None = None) -> InboxCountsResult:
+        try:
+            actor = await info.context.staff()
+            async with info.context.state.reading() as session:
+                counts = await inbox.inbox_counts(session, actor, _inbox_filter(filter, None, None))
+        except DomainError as error:
+            return error_result(error)
+        return InboxCounts(
+            total=counts.total, overdue=counts.overdue,
+            by_status=[StatusCount(status=Status(status), count=count) for status, count in sorted(counts.by_status.items())],
+        )
 
     @strawberry.field(description="Items routing was unsure about, oldest first (triage admins).")
     async def triage_queue(self, info: Info, first: int = 50, after: str | None = None) -> ConnectionResult:
@@ -285,6 +460,12 @@ class ApiTokenRevoked:
     revoked: bool
 
 
+@strawberry.type
+class ContactRevealed:
+    contact: ReporterContact | None = strawberry.field(description="Null for anonymous items.")
+
+
+RevealContactResult = Annotated[ContactRevealed | NotFound | NotAllowed, strawberry.union("RevealContactResult")]
 LoginResult = Annotated[SignedIn | NotAllowed | RateLimited, strawberry.union("LoginResult")]
 RevokeResult = Annotated[ApiTokenRevoked | NotAllowed, strawberry.union("RevokeApiTokenResult")]
 StaffActionResult = Annotated[StaffActionSuccess | ActionError, strawberry.union("StaffActionResult")]
@@ -302,9 +483,23 @@ async def _staff_action(
             raise service.HIDDEN
         async with info.context.state.transaction() as session:
             row = await operation(session, actor, submission_id, *args, **kwargs)
+    except DomainConflict as error:
+        conflict = error_result(error)
+        conflict.current = await _fresh(info, actor, submission_id)
+        return conflict
     except DomainError as error:
         return error_result(error)
     return StaffActionSuccess(submission=await staff_submission(info, row))
+
+
+async def _fresh(info: Info, actor: auth.Actor, submission_id: int) -> StaffSubmission | None:
+    """The item as it is now, so the officer sees what changed instead of overwriting it."""
+    async with info.context.state.reading() as session:
+        try:
+            row = await service.load_for_staff(session, actor, submission_id)
+        except DomainError:
+            return None
+    return await staff_submission(info, row)
 
 
 async def _citizen_action(info: Info, operation, tracking_code: str, secret: str, *args):
@@ -381,9 +576,20 @@ class TriageMutation:
     async def acknowledge(self, info: Info, id: strawberry.ID, expected_version: int | None = None) -> StaffActionResult:
         return await _staff_action(info, id, service.acknowledge, expected_version=expected_version)
 
-    @strawberry.mutation(description="A public answer, shown on the tracking page.")
-    async def respond(self, info: Info, id: strawberry.ID, text: str, expected_version: int | None = None) -> StaffActionResult:
-        return await _staff_action(info, id, service.respond, text, expected_version=expected_version)
+    @strawberry.mutation(description="A public answer, shown on the tracking page. `templateId`: the agency's "
+                                     "answer template the text started from (recorded; the text sent is `text`).")
+    async def respond(
+        self, info: Info, id: strawberry.ID, text: str, expected_version: int | None = None,
+        template_id: strawberry.ID | None = None,
+    ) -> StaffActionResult:
+        template = None
+        if template_id is not None:
+            template = parse_row_id(str(template_id))
+            if template is None:
+                return NotFound(code="answer_template_not_found", message="Templat jawaban tidak ditemukan.",
+                                message_en="Answer template not found.")
+        return await _staff_action(info, id, service.respond, text, expected_version=expected_version,
+                                   template_id=template)
 
     @strawberry.mutation(description="An internal note, never public.")
     async def add_note(self, info: Info, id: strawberry.ID, note: str, expected_version: int | None = None) -> StaffActionResult:
@@ -399,11 +605,56 @@ class TriageMutation:
     async def resolve(self, info: Info, id: strawberry.ID, text: str, expected_version: int | None = None) -> StaffActionResult:
         return await _staff_action(info, id, service.resolve, text, expected_version=expected_version)
 
-    @strawberry.mutation(description="Reason: not_our_authority, incomplete, spam or duplicate; with a public reason.")
+    @strawberry.mutation(description="Reject with a reason from the list and a note the citizen reads. "
+                                     "To close a duplicate and move its supports, use markDuplicate.")
     async def reject(
-        self, info: Info, id: strawberry.ID, reason: str, public_reason: str, expected_version: int | None = None
+        self, info: Info, id: strawberry.ID, reason: RejectReason, note: str, expected_version: int | None = None
     ) -> StaffActionResult:
-        return await _staff_action(info, id, service.reject, reason, public_reason, expected_version=expected_version)
+        return await _staff_action(info, id, service.reject, reason.value, note, expected_version=expected_version)
+
+    @strawberry.mutation(description="Assign to an active officer of the handling agency.")
+    async def assign_submission(
+        self, info: Info, id: strawberry.ID, staff_id: strawberry.ID, expected_version: int | None = None
+    ) -> StaffActionResult:
+        colleague = parse_row_id(str(staff_id))
+        if colleague is None:
+            return NotAllowed(code="not_a_colleague", message="Hanya dapat ditugaskan kepada petugas aktif instansi ini.",
+                              message_en="Only an active officer of this agency can be assigned.")
+        return await _staff_action(info, id, service.assign, colleague, expected_version=expected_version)
+
+    @strawberry.mutation(description="Assign the item to yourself.")
+    async def take_submission(self, info: Info, id: strawberry.ID, expected_version: int | None = None) -> StaffActionResult:
+        return await _staff_action(info, id, service.take, expected_version=expected_version)
+
+    @strawberry.mutation(description="Nobody's item again.")
+    async def unassign_submission(
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
+    ) -> StaffActionResult:
+        return await _staff_action(info, id, service.unassign, expected_version=expected_version)
+
+    @strawberry.mutation(description="Close as a duplicate of an unfinished item of your agency (by tracking code): "
+                                     "its supports move there and the citizen is told.")
+    async def mark_duplicate(
+        self, info: Info, id: strawberry.ID, duplicate_of: str, expected_version: int | None = None
+    ) -> StaffActionResult:
+        return await _staff_action(info, id, service.mark_duplicate, duplicate_of, expected_version=expected_version)
+
+    @strawberry.mutation(description="The reporter's contact (handling agency only); each reveal is written to the "
+                                     "item's staff-only history with who and when.")
+    async def reveal_contact(self, info: Info, id: strawberry.ID) -> RevealContactResult:
+        submission_id = parse_node_id(id)
+        try:
+            actor = await info.context.staff(mutation=True)
+            if submission_id is None:
+                raise service.HIDDEN
+            async with info.context.state.transaction() as session:
+                contact = await service.read_contact(session, actor, submission_id)
+        except DomainError as error:
+            return error_result(error)
+        if contact is None:
+            return ContactRevealed(contact=None)
+        return ContactRevealed(contact=ReporterContact(
+            name=contact.name, phone=contact.phone, email=contact.email, nik=contact.nik))
 
     @strawberry.mutation
     async def mark_field_check(self, info: Info, id: strawberry.ID, expected_version: int | None = None) -> StaffActionResult:
