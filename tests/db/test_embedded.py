@@ -7,14 +7,18 @@ import stat
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
-import pgserver
 import psutil
 import pytest
 
 from suara.db.embedded import ROOT_PLACE, data_folder, running_as_root
 from tests.servers import forget_embedded_data
+
+with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root)
+    warnings.simplefilter("ignore")
+    import pgserver
 
 
 def postgres_running_on(pgdata) -> bool:
