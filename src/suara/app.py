@@ -7,13 +7,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from cross_web import HTTPException  # what Strawberry raises for a 400 (its HTTP layer)
@@ -21,6 +22,7 @@ from cross_web import HTTPException  # what Strawberry raises for a 400 (its HTT
 from suara.api import open311, open_data, sms, web
 from suara.api.client_address import ForwardedClient
 from suara.api.graphql.context import Context
+from suara.api.graphql.live import SOCKET_PROTOCOLS, LiveSockets, start_live_updates
 from suara.api.graphql.schema import schema
 from suara.api.request_json import BadJson, read_json_object
 from suara.api.request_id import RequestId
@@ -36,7 +38,7 @@ from suara.state import AppState, load_or_create_secret_key
 log = logging.getLogger(__name__)
 
 
-class SuaraGraphQL(GraphQL):
+class SuaraGraphQL(LiveSockets, GraphQL):
     async def get_context(self, request: Request, response) -> Context:  # type: ignore[override]
         return Context(state=request.app.state.suara, request=request, response=response)
 
@@ -142,9 +144,11 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
                 app.state.suara.sessions, sender_from_settings(settings),
                 settings.suara_jobs_interval_seconds, public_url=settings.suara_public_url,
             ))
+        live = await start_live_updates(app.state.suara)
         try:
             yield
         finally:
+            await live.stop()
             if jobs is not None:
                 jobs.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -152,10 +156,12 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             if own_state:
                 await app.state.suara.engine.dispose()
 
-    graphql = SuaraGraphQL(schema, graphql_ide="graphiql")
+    graphql = SuaraGraphQL(schema, graphql_ide="graphiql", subscription_protocols=SOCKET_PROTOCOLS,
+                           connection_init_wait_timeout=timedelta(seconds=10), max_subscriptions_per_connection=5)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # graphql-transport-ws: live inbox
             Route("/health", health, methods=["GET"]),
             *open_data.routes,
             *sms.routes,

@@ -16,6 +16,7 @@ from suara.agencies import service as agency_service
 from suara.agencies.models import Agency, Category
 from suara.config import Settings
 from suara.db.engine import SessionFactory, transaction
+from suara.db.listen import Listener
 from suara.ratelimits.service import RateLimits
 from suara.routing.router import Router
 
@@ -50,6 +51,8 @@ class AppState:
     sessions: SessionFactory
     router: Router
     secret_key: bytes
+    live: Listener | None = field(default=None, repr=False)
+    """This process's LISTEN connection for live inbox sockets, while the app runs."""
     _directory: DirectorySnapshot | None = field(default=None, init=False, repr=False)
     _limits: RateLimits | None = field(default=None, init=False, repr=False)
 

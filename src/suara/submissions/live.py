@@ -8,6 +8,7 @@ The payload holds ids and the tracking code only, never citizen text or contact 
 from __future__ import annotations
 
 import json
+
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 

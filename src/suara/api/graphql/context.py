@@ -30,6 +30,8 @@ class Context:
     state: AppState
     request: Request | None
     response: Response | None = None
+    connection_params: dict[str, object] | None = None
+    """A socket's connection_init payload (Strawberry sets it): integrations put their token there."""
     agency_loader: DataLoader[int, Agency | None] = field(init=False)
     category_loader: DataLoader[str, Category | None] = field(init=False)
     events_loader: DataLoader[int, list[SubmissionEvent]] = field(init=False)
@@ -87,7 +89,8 @@ class Context:
     def bearer_token(self) -> str | None:
         if self.request is None:
             return None
-        header = self.request.headers.get("authorization", "")
+        given = (self.connection_params or {}).get("authorization")
+        header = given if isinstance(given, str) else self.request.headers.get("authorization", "")
         return header[7:].strip() if header.lower().startswith("bearer ") else None
 
     async def signed_in(self) -> auth.Actor | None:

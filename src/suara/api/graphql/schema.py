@@ -11,6 +11,7 @@ from suara.api.graphql.agencies import AgencyQuery
 from suara.api.graphql.dialogue import DialogueMutation, DialogueQuery
 from suara.api.graphql.error_log import is_unexpected, log_errors
 from suara.api.graphql.limits import RequestLimits
+from suara.api.graphql.live import SocketOperations, Subscription
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.services import ServiceQuery
 from suara.api.graphql.staff_admin import StaffAdminMutation, StaffAdminQuery
@@ -41,9 +42,11 @@ class SuaraSchema(strawberry.Schema):
 schema = SuaraSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     config=StrawberryConfig(disable_field_suggestions=True),
     extensions=[
         RequestLimits,  # parses (with a cache) and validates within the configured limits
+        SocketOperations,  # only subscriptions over the WebSocket, with the same text checks
         lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal server error"),
     ],
