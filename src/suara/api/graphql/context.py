@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -41,6 +42,8 @@ class Context:
     """The app's router for this request: one classifier run per text, off the event loop."""
     _actor: auth.Actor | None = field(init=False, default=None)
     _actor_resolved: bool = field(init=False, default=False)
+    _actor_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
+    """Sibling fields resolve concurrently: the second must wait for the first's lookup, not see None."""
 
     def __post_init__(self) -> None:
         self.agency_loader = DataLoader(load_fn=self._load_agencies)
@@ -96,13 +99,14 @@ class Context:
     async def signed_in(self) -> auth.Actor | None:
         """The signed-in staff member (cookie) or integration (bearer token), once per request,
         also while a one-time password is still to be changed (only `me` and `changePassword` ask)."""
-        if not self._actor_resolved:
-            self._actor_resolved = True
-            async with self.state.transaction() as session:
-                if self.bearer_token:
-                    self._actor = await auth.actor_for_api_token(session, self.bearer_token)
-                elif self.session_token:
-                    self._actor = await auth.actor_for_session(session, self.session_token)
+        async with self._actor_lock:
+            if not self._actor_resolved:
+                async with self.state.transaction() as session:
+                    if self.bearer_token:
+                        self._actor = await auth.actor_for_api_token(session, self.bearer_token)
+                    elif self.session_token:
+                        self._actor = await auth.actor_for_session(session, self.session_token)
+                self._actor_resolved = True
         return self._actor
 
     async def actor(self) -> auth.Actor | None:
