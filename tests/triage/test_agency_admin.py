@@ -71,6 +71,9 @@ async def test_an_agency_admin_manages_only_the_own_agencys_staff(app_state, eng
         promoted = (await browser("""mutation($id: ID!) { changeStaffRole(staffId: $id, role: "agency_admin") {
           __typename ... on StaffUpdated { staff { role } } } }""", {"id": str(officer_a.id)}))["changeStaffRole"]
         assert promoted == {"__typename": "StaffUpdated", "staff": {"role": "agency_admin"}}
+        elsewhere = (await browser("""mutation { createStaff(input: {email: "masuk@pati.go.id", role: "officer",
+          agency: "pemkab-banyumas"}) { __typename ... on NotAllowed { code } } }"""))["createStaff"]
+        assert elsewhere == {"__typename": "NotAllowed", "code": "own_agency_only"}
         escalate = (await browser("""mutation { createStaff(input: {email: "naik@pati.go.id", role: "triage_admin"}) {
           __typename ... on ValidationError { field code } } }"""))["createStaff"]
         assert escalate == {"__typename": "ValidationError", "field": "role", "code": "invalid_choice"}
@@ -246,3 +249,18 @@ async def test_api_tokens_lists_only_your_own(app_state, engine):
         await browser("mutation($id: Int!) { revokeApiToken(id: $id) { __typename } }", {"id": gone})
         listed = (await browser("{ apiTokens { id name revoked createdAt lastUsedAt } }"))["apiTokens"]
     assert [(t["id"], t["name"], t["revoked"]) for t in listed] == [(gone, "uji coba", True), (kept, "sistem arsip", False)]
+
+
+async def test_a_triage_admin_manages_any_agencys_staff(app_state, engine):
+    triage_admin, officer_b = await people(engine, ("pemprov-jateng", "triage_admin"), (AGENCY_B, "officer"))
+    async with staff_client(app_state) as browser:
+        await browser.login(triage_admin.email, PASSWORD)
+        listed = (await browser('query($a: String) { agencyStaff(agency: $a) { email } }', {"a": AGENCY_B}))
+        assert {"email": officer_b.email} in listed["agencyStaff"]
+        created = (await browser("""mutation($email: String!) { createStaff(input: {email: $email, role: "agency_admin",
+          agency: "pemkab-banyumas"}) { __typename ... on StaffCreated { staff { role mustChangePassword } } } }""",
+                                 {"email": f"admin.{officer_b.id}@banyumas.go.id"}))["createStaff"]
+        assert created == {"__typename": "StaffCreated", "staff": {"role": "agency_admin", "mustChangePassword": True}}
+        disabled = (await browser("mutation($id: ID!) { disableStaff(staffId: $id) { __typename } }",
+                                  {"id": str(officer_b.id)}))["disableStaff"]
+        assert disabled == {"__typename": "StaffUpdated"}

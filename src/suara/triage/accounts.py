@@ -94,11 +94,15 @@ async def agency_staff(session: AsyncSession, actor: Actor, agency_slug: str | N
 
 
 async def _agency_id(session: AsyncSession, actor: Actor, agency_slug: str | None) -> int:
-    if agency_slug is None or actor.role != Role.TRIAGE_ADMIN:
+    """The agency named (triage admins) or the actor's own; an agency admin naming another is refused."""
+    if agency_slug is None:
         return actor.agency_id
     agency = (await session.exec(select(Agency).where(Agency.slug == agency_slug))).first()
     if agency is None:
         raise NotFound("agency", f"Instansi '{agency_slug}' tidak ditemukan.", f"No agency '{agency_slug}'.")
+    if actor.role != Role.TRIAGE_ADMIN and agency.id != actor.agency_id:
+        raise NotAllowed("own_agency_only", "Anda hanya mengelola instansi Anda sendiri.",
+                         "You manage your own agency only.")
     return agency.id
 
 
