@@ -15,7 +15,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import text, update
+from sqlalchemy import update
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -23,7 +23,7 @@ from suara.api.graphql.triage import node_id
 from suara.app import create_app
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
-from suara.triage import auth, service
+from suara.triage import accounts, auth, service
 from suara.triage.models import Staff, StaffSession
 from tests import servers
 from tests.factories import make_item, make_staff
@@ -160,15 +160,11 @@ async def test_subscription_documents_get_the_text_checks(live_server, engine, c
     await socket.close()
 
 
-async def test_a_disabled_accounts_socket_closes(live_server, engine, app_state):
+async def test_a_disabled_accounts_socket_closes_at_once(live_server, engine, cast):
     staff, actor = await committed(engine, lambda s: make_staff(s, "pemprov-jateng"))
     socket = await subscribed(live_server, payload={"authorization": f"Bearer {await token_for(engine, actor)}"})
 
-    async def disable(session):  # what the admin's disableStaff does
-        await session.exec(update(Staff).where(Staff.id == staff.id).values(active=False, disabled_at=utcnow()))
-        await session.exec(text("SELECT pg_notify('suara_staff', :id)"), params={"id": str(staff.id)})
-
-    await committed(engine, disable)
+    await committed(engine, lambda s: accounts.disable(s, cast.triage_admin, staff.id))
     started = time.monotonic()
     assert await closed_code(socket, 3) == 4401
     assert time.monotonic() - started < 2.0
