@@ -8,9 +8,10 @@ import asyncio
 import pytest
 from sqlmodel import select
 
+from suara.common.errors import ValidationFailed
 from suara.db.engine import make_session_factory, transaction
 from suara.submissions.models import Status
-from suara.triage import auth
+from suara.triage import accounts, auth
 from suara.triage.accounts import STAFF_CHANNEL
 from suara.triage.models import Staff, StaffAuditEntry
 from tests.factories import make_item, make_staff
@@ -186,3 +187,19 @@ async def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(
         assert (await officer_browser(ME))["me"] is None
         assert (await officer_browser.login(officer.email, PASSWORD))["code"] == "wrong_credentials"
         assert (await officer_browser.login(officer.email, reset["oneTimePassword"]))["mustChangePassword"] is True
+
+
+async def test_two_admins_adding_the_same_email_at_once_get_one_account_and_one_taken(engine):
+    admin = await admin_of(engine)
+    factory = make_session_factory(engine)
+    email = f"sama.{admin.id}@pati.go.id"
+
+    async def add():
+        try:
+            async with transaction(factory) as session:
+                await accounts.create_account(session, auth.Actor.of(admin), email=email, role="officer")
+            return "created"
+        except ValidationFailed as error:
+            return error.problems[0].code
+
+    assert sorted(await asyncio.gather(add(), add())) == ["created", "taken"]

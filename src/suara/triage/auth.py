@@ -18,6 +18,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -116,8 +117,14 @@ async def create_staff(
     password = password or new_one_time_password()
     staff = Staff(agency_id=agency.id, email=email, password_hash=await hash_password(password), role=role,
                   must_change_password=one_time)
-    session.add(staff)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # two admins adding the same e-mail at once: one gets "taken"
+            session.add(staff)
+            await session.flush()
+    except IntegrityError as error:
+        raise ValidationFailed([FieldProblem(
+            "email", "taken", "Email sudah terdaftar.", "That e-mail is already registered.",
+        )]) from error
     return staff, password
 
 
