@@ -175,7 +175,7 @@ def staff_create(
     role: str = typer.Option("officer", help="officer, agency_admin or triage_admin."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
 ) -> None:
-    """Create a staff account; prints a one-time password unless one is given on stdin."""
+    """Create a staff account; prints a one-time password (changed at first sign-in) unless one is given on stdin."""
     import sys
 
     from suara.common.errors import NotFound, ValidationFailed
