@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from cross_web import HTTPException  # what Strawberry raises for a 400 (its HTTP layer)
 
-from suara.api import open311, open_data, sms, web
+from suara.api import open311, open_data, sms, web, workspace_export
 from suara.api.client_address import ForwardedClient
 from suara.api.graphql.context import Context
 from suara.api.graphql.live import SOCKET_PROTOCOLS, LiveSockets, start_live_updates
@@ -166,6 +166,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             *open_data.routes,
             *sms.routes,
             *open311.routes,
+            *workspace_export.routes,  # before the web routes: /petugas/ pages are served there
             *web.routes(settings.suara_web_dist),
         ],
         middleware=[
