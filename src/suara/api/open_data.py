@@ -156,6 +156,11 @@ itu. Waktu setiap langkah laporan ditampilkan apa adanya, karena riwayat itulah 
 Teks bebas (judul, isi, lokasi, jawaban instansi, alasan sengketa) ditampilkan dengan nomor telepon, NIK, email dan
 nama pelapor disamarkan; jumlah rupiah, tanggal, RT/RW, nomor rumah dan nomor telepon resmi instansi tetap terbaca.
 Laporan rahasia hanya menampilkan jenis, status, instansi dan tanggal.</li>
+<li><b>Laporan ganda</b>: laporan yang ditutup petugas sebagai duplikat dari laporan lain yang belum selesai di
+instansi yang sama dihitung sebagai <i>ditolak</i> dengan alasan <i>duplikat</i> (juga sebagai tanggapan pertama bila
+belum ditanggapi) dan tetap terhitung sebagai diterima. Penanganannya berlanjut pada laporan yang dipertahankan, yang
+menerima dukungan laporan ganda itu ditambah satu untuk pelapornya. Jadi satu masalah tidak dihitung selesai dua kali,
+dan jumlah dukungan menunjukkan berapa warga yang melaporkannya.</li>
 <li>Data tidak memuat nama, nomor telepon, email, NIK, maupun isi laporan rahasia.</li>
 </ul>
 </section>
@@ -213,6 +218,10 @@ decimals (a cell of about 100 m), or to 2 decimals (about 1 km) where fewer than
 measured by. Free text (title, text, place, agency answers, dispute reasons) is shown with phone numbers, NIKs,
 e-mails and the reporter's name masked; rupiah amounts, dates, RT/RW, house numbers and the agency's official phone
 stay readable. Confidential items show only their kind, status, agency and dates.</li>
+<li><b>Duplicates</b>: an item staff close as a duplicate of another unfinished item of the same agency counts as
+<i>rejected</i> with reason <i>duplicate</i> (and as a first response if it had none) and stays counted as received.
+The work goes on in the kept item, which receives the duplicate's supports plus one for its reporter. So one problem
+is never counted as resolved twice, and the support count shows how many citizens reported it.</li>
 <li>The data hold no names, phone numbers, e-mails, NIKs or texts of confidential submissions.</li>
 </ul>
 </section>
