@@ -206,3 +206,9 @@ async def test_a_change_made_through_another_server_process_is_delivered(live_se
     finally:
         process.terminate()
         await asyncio.to_thread(process.wait, 30)
+
+
+async def test_a_subscription_over_http_is_refused_with_a_clear_code(gql):
+    body = (await gql.raw(SUBSCRIBE)).json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "websocket_required"

@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from graphql import ExecutionResult
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
@@ -104,13 +105,18 @@ class Subscription:
 
 
 class SocketOperations(SchemaExtension):
-    """Over a socket only subscriptions run, and the text checks apply to them too (a subscription's
+    """Subscriptions run only over a socket and only they do; the text checks apply to them too (a subscription's
     document skips the execution step where `RequestLimits` refuses NUL and lone surrogates)."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if isinstance(getattr(context.context, "request", None), WebSocket):
-            if context.operation_type is not OperationType.SUBSCRIPTION:
+        subscription = context.operation_type is OperationType.SUBSCRIPTION
+        if subscription and not isinstance(getattr(context.context, "request", None), WebSocket):
+            context.result = ExecutionResult(data=None, errors=[client_error(
+                "websocket_required", "Langganan hanya lewat WebSocket (graphql-transport-ws) di /graphql.",
+                "Subscriptions run only over the WebSocket (graphql-transport-ws) at /graphql.")])
+        elif isinstance(getattr(context.context, "request", None), WebSocket):
+            if not subscription:
                 raise client_error("subscriptions_only", "Lewat WebSocket hanya langganan (subscription).",
                                    "Only subscriptions run over the WebSocket; use HTTP for the rest.")
             if has_unstorable_text(context.graphql_document, context.variables):
