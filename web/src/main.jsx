@@ -79,7 +79,7 @@ function App() {
       <main id="main" tabIndex={-1}>{page(route)}</main>
       <footer class="bottom">
         <p>{t("footer.sms")}</p>
-        <p><a href="/open-data/methodology">{t("footer.methodology")}</a> · <a href="/graphql">GraphQL</a></p>
+        <p><a href="/open-data/methodology">{t("footer.methodology")}</a> · <a href="/graphql">GraphQL</a> · <a href="/petugas/">{t("footer.staff")}</a></p>
       </footer>
     </>
   );

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -49,7 +49,21 @@ def routes(dist: Path) -> list:
             return HTMLResponse(NOT_BUILT, status_code=503)
         return FileResponse(page, headers={"Cache-Control": "no-cache"})
 
-    mounted = [Route("/", index, methods=["GET", "HEAD"])]
+    async def workspace(request: Request) -> Response:
+        """The officers' workspace (web/petugas/index.html): its own bundle, not part of the public pages."""
+        page = dist / "petugas" / "index.html"
+        if not page.is_file():
+            return HTMLResponse(NOT_BUILT, status_code=503)
+        return FileResponse(page, headers={"Cache-Control": "no-cache"})
+
+    async def workspace_slash(request: Request) -> Response:
+        return RedirectResponse("/petugas/", status_code=308)
+
+    mounted = [
+        Route("/", index, methods=["GET", "HEAD"]),
+        Route("/petugas/", workspace, methods=["GET", "HEAD"]),
+        Route("/petugas", workspace_slash, methods=["GET", "HEAD"]),
+    ]
     if (dist / "assets").is_dir():
         mounted.append(Mount("/assets", app=FingerprintedFiles(directory=dist / "assets"), name="assets"))
     return mounted

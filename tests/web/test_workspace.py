@@ -1,0 +1,134 @@
+"""The officers' workspace at /petugas/ in a real browser: sign in, inbox, item page, triage queue.
+
+Set SUARA_WORKSPACE_SCREENSHOTS=docs/screenshots to also write the inbox, item page and triage queue
+at 360 and 1280 px there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from suara.api.graphql.triage import node_id
+from suara.db.columns import utcnow
+from suara.db.engine import make_session_factory, transaction
+from suara.submissions.codes import format_tracking_code
+from tests.factories import make_item, make_staff
+from tests.web.conftest import REPO, assert_accessible
+
+PASSWORD = "kata-sandi-rahasia-1"
+WORKSPACE = {lang: json.loads((REPO / "web" / "src" / "messages" / f"petugas.{lang}.json").read_text()) for lang in ("id", "en")}
+SHOTS = os.environ.get("SUARA_WORKSPACE_SCREENSHOTS")
+
+
+@dataclass
+class Desk:
+    officer: str
+    admin: str
+    own: str  # node id of an overdue item of the officer's agency
+    own_code: str
+    other: str  # node id of another agency's item
+    other_code: str
+    queued_code: str
+
+
+@pytest.fixture(scope="session")
+async def desk(engine, cast) -> Desk:
+    """An officer of agency A with an overdue item, an item of agency B, and an item in the triage queue."""
+    async with transaction(make_session_factory(engine)) as session:
+        officer, _ = await make_staff(session, cast.agency_a, password=PASSWORD)
+        admin, _ = await make_staff(session, "pemprov-jateng", role="triage_admin", password=PASSWORD)
+        long_ago = utcnow() - timedelta(days=30)
+        own = await make_item(session, agency_slug=cast.agency_a, now=long_ago, title="Got mampet di pasar kota",
+                              contact={"name": "Budi Santoso", "phone": "+6281234567001"})
+        other = await make_item(session, agency_slug=cast.agency_b, now=long_ago, title="KTP belum jadi")
+        queued = await make_item(session, agency_slug=None, status="in_triage", now=long_ago - timedelta(days=1),
+                                 routing_confidence=0.41,
+                                 routing_suggestions=[{"category": "infrastruktur", "confidence": 0.41},
+                                                      {"category": "permades_dan_kependudukan", "confidence": 0.33}])
+        return Desk(officer.email, admin.email, node_id(own.id), format_tracking_code(own.tracking_code),
+                    node_id(other.id), format_tracking_code(other.tracking_code), format_tracking_code(queued.tracking_code))
+
+
+async def sign_in(page: Page, email: str, url: str = "/petugas/") -> None:
+    await page.goto(url)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Kata sandi").fill(PASSWORD)
+    await page.get_by_role("button", name="Masuk").click()
+
+
+async def no_sideways_scroll(page: Page) -> None:
+    sizes = await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert sizes[0] <= sizes[1], f"{page.url} scrolls sideways at {sizes}"
+
+
+async def screenshot(page: Page, name: str) -> None:
+    if not SHOTS:
+        return
+    for width in (360, 1280):
+        await page.set_viewport_size({"width": width, "height": 740 if width == 360 else 900})
+        await page.wait_for_timeout(200)
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(SHOTS) / f"petugas-{name}-{width}.png"), full_page=width == 360)
+    await page.set_viewport_size({"width": 360, "height": 740})
+
+
+async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page: Page, desk: Desk):
+    await page.goto("/petugas/")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk sebagai petugas")
+    await assert_accessible(page)
+    await page.get_by_label("Email").fill(desk.officer)
+    await page.get_by_label("Kata sandi").fill("salah-sekali")
+    await page.get_by_role("button", name="Masuk").click()
+    await expect(page.get_by_role("alert")).to_have_text("Email atau kata sandi salah.")
+
+    await page.get_by_label("Kata sandi").fill(PASSWORD)
+    await page.get_by_role("button", name="Masuk").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Kotak masuk")
+    inbox = page.get_by_test_id("inbox")
+    first = inbox.locator("li").first
+    await expect(first).to_contain_text(desk.own_code)  # overdue for weeks: at the top, marked
+    await expect(first).to_contain_text("Terlambat sejak")
+    await expect(inbox).not_to_contain_text(desk.other_code)
+    await expect(page.get_by_role("link", name=re.compile(r"^Terlambat \d+"))).to_be_visible()
+    await assert_accessible(page)
+    await no_sideways_scroll(page)
+    await screenshot(page, "kotak-masuk")
+
+    await page.get_by_role("link", name=re.compile(r"^Ditolak \d+")).click()  # filters live in the URL
+    await expect(page).to_have_url(re.compile(r"#/kotak-masuk\?status=rejected$"))
+    await expect(inbox).not_to_contain_text(desk.own_code)
+    await page.go_back()
+    await expect(inbox).to_contain_text(desk.own_code)
+
+    await page.goto(f"/petugas/#/item/{desk.other}")  # another agency's item, by URL
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Laporan tidak ditemukan")
+    await expect(page.locator("main")).not_to_contain_text("KTP belum jadi")
+
+    await page.get_by_role("button", name="English").click()  # every interface text switches
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Item not found")
+    await page.get_by_role("link", name="Inbox", exact=True).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Inbox")
+    await expect(page.get_by_test_id("inbox")).to_contain_text("Overdue since")
+    body = await page.locator("body").inner_text()
+    for key in ("nav.signOut", "inbox.onlyOverdue", "inbox.keys", "status.all", "status.routed", "nav.public"):
+        assert WORKSPACE["en"][key] in body and WORKSPACE["id"][key] not in body, key
+    await page.get_by_role("button", name="Bahasa Indonesia").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Kotak masuk")
+
+    await page.get_by_role("button", name="Keluar").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk sebagai petugas")
+    await page.goto(f"/petugas/#/item/{desk.own}")  # signed out: sign in, then back where one was
+    await expect(page.get_by_text("Sesi Anda berakhir")).to_be_visible()
+    await page.get_by_label("Email").fill(desk.officer)
+    await page.get_by_label("Kata sandi").fill(PASSWORD)
+    await page.get_by_role("button", name="Masuk").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(desk.own_code)
+
