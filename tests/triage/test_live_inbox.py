@@ -212,3 +212,20 @@ async def test_a_subscription_over_http_is_refused_with_a_clear_code(gql):
     body = (await gql.raw(SUBSCRIBE)).json()
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "websocket_required"
+
+
+async def test_signing_out_closes_that_sessions_socket_at_once_and_no_other(live_server, engine, cast):
+    async def sign_in(session):
+        return await auth.start_session(session, await session.get(Staff, cast.officer_b.staff_id))
+
+    token = await committed(engine, sign_in)
+    browser = await subscribed(live_server, headers={"cookie": f"suara_session={token}"})
+    integration = await subscribed(live_server,
+                                   payload={"authorization": f"Bearer {await token_for(engine, cast.officer_b)}"})
+    await committed(engine, lambda s: auth.end_session(s, token))
+    started = time.monotonic()
+    assert await closed_code(browser, 3) == 4401
+    assert time.monotonic() - started < 1.0
+    await integration.send(json.dumps({"type": "ping"}))
+    assert json.loads(await asyncio.wait_for(integration.recv(), 2))["type"] == "pong"
+    await integration.close()

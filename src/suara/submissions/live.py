@@ -43,3 +43,9 @@ async def announce_inbox_change(
         })
         await session.exec(text("SELECT pg_notify(:channel, :payload)"),
                            params={"channel": INBOX_CHANNEL, "payload": payload})
+
+
+async def announce_staff_change(session: AsyncSession, staff_id: int) -> None:
+    """Open sockets of this staff member check their credential again (on commit): sign-out, revocation."""
+    await session.exec(text("SELECT pg_notify(:channel, :payload)"),
+                       params={"channel": STAFF_CHANNEL, "payload": str(staff_id)})

@@ -26,6 +26,7 @@ from suara.agencies.service import agency_by_slug
 from suara.common.errors import FieldProblem, RateLimited, ValidationFailed
 from suara.db.columns import utcnow
 from suara.ratelimits.service import RateLimits
+from suara.submissions.live import announce_staff_change
 from suara.triage.models import ApiToken, Role, Staff, StaffSession
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -190,9 +191,14 @@ async def start_session(session: AsyncSession, staff: Staff) -> str:
 
 
 async def end_session(session: AsyncSession, token: str) -> None:
-    await session.exec(
+    """Signing out also closes the session's open inbox sockets (told on commit)."""
+    result = await session.exec(
         update(StaffSession).where(StaffSession.token_hash == _digest(token)).values(revoked_at=utcnow())
+        .returning(StaffSession.staff_id)
     )
+    staff_id = result.scalar_one_or_none()
+    if staff_id is not None:
+        await announce_staff_change(session, staff_id)
 
 
 async def actor_for_session(session: AsyncSession, token: str) -> Actor | None:
@@ -241,7 +247,10 @@ async def revoke_api_token(session: AsyncSession, token_id: int, *, owner_id: in
         .where(ApiToken.id == token_id, ApiToken.staff_id == owner_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    await announce_staff_change(session, owner_id)  # its open sockets close
+    return True
 
 
 async def staff_member(session: AsyncSession, staff_id: int) -> Staff | None:
