@@ -15,7 +15,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import update
+from sqlalchemy import text, update
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -229,3 +229,20 @@ async def test_signing_out_closes_that_sessions_socket_at_once_and_no_other(live
     await integration.send(json.dumps({"type": "ping"}))
     assert json.loads(await asyncio.wait_for(integration.recv(), 2))["type"] == "pong"
     await integration.close()
+
+
+async def test_the_listener_reconnects_after_its_connection_is_killed(live_server, engine, cast, app_state):
+    socket = await subscribed(live_server, payload={"authorization": f"Bearer {await token_for(engine, cast.officer_a)}"})
+    killed = await committed(engine, lambda s: s.exec(text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = 'suara-listen' AND datname = current_database()")))
+    assert killed.scalar_one() >= 1
+    deadline = time.monotonic() + 2
+    while app_state.live.connected.is_set():  # the loss is noticed ...
+        assert time.monotonic() < deadline, "the listener did not notice its connection died"
+        await asyncio.sleep(0.02)
+    await asyncio.wait_for(app_state.live.connected.wait(), 5)  # ... and the connection reopened
+    item = await route_new_item(engine, cast.triage_admin, "infrastruktur")
+    change = await next_change(socket)
+    assert (change["change"], change["trackingCode"]) == ("ARRIVED", item.tracking_code)
+    await socket.close()
