@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -70,7 +71,8 @@ async def test_officer_of_another_agency_cannot_list_count_read_or_act(world):
     assert acted["__typename"] == "NotFound"
 
     # A forged cursor pointing just before agency A's item still lists only agency B's items.
-    forged = encode_cursor("due", world.item.__class__(id=world.item.id - 1, due_at=world.item.due_at))
+    forged = encode_cursor("due", world.item.__class__(  # a microsecond earlier: valid even when the item is row 1
+        id=world.item.id, due_at=world.item.due_at - timedelta(microseconds=1)))
     paged = (await as_user(world, world.token_b, INBOX, {"after": forged}))["inbox"]
     assert world.item.tracking_code not in {e["node"]["trackingCode"].replace("-", "") for e in paged["edges"]}
 
