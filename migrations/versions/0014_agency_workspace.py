@@ -26,6 +26,9 @@ def upgrade() -> None:
     op.add_column('submissions', sa.Column('duplicate_of_id', sa.BigInteger(), nullable=True))
     op.create_foreign_key('submissions_duplicate_of_id_fkey', 'submissions', 'submissions', ['duplicate_of_id'], ['id'])
     op.create_index('ix_submissions_agency_assignee', 'submissions', ['agency_id', 'assigned_staff_id'])
+    # Words in the inbox filter: core full-text search, language-neutral ('simple'), same expression as the query.
+    op.execute("CREATE INDEX ix_submissions_text_search ON submissions "
+               "USING gin (to_tsvector('simple', coalesce(title, '') || ' ' || \"text\"))")
     op.create_table(
         'answer_templates',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -78,6 +81,7 @@ def downgrade() -> None:
     op.drop_table('service_level_changes')
     op.drop_index('ix_answer_templates_agency_id', table_name='answer_templates')
     op.drop_table('answer_templates')
+    op.drop_index('ix_submissions_text_search', table_name='submissions')
     op.drop_index('ix_submissions_agency_assignee', table_name='submissions')
     op.drop_constraint('submissions_duplicate_of_id_fkey', 'submissions', type_='foreignkey')
     op.drop_column('submissions', 'duplicate_of_id')

@@ -71,6 +71,11 @@ def unfinished_statuses() -> list[str]:
     return [status for status, group in STATUS_GROUPS.items() if group in UNFINISHED_GROUPS]
 
 
+SEARCH_DOCUMENT_SQL = "to_tsvector('simple', coalesce(title, '') || ' ' || \"text\")"
+"""Words of an item for the inbox's text filter (language-neutral: reports mix Indonesian, regional languages and
+English). Queries must use this exact expression so the GIN index serves them."""
+
+
 class Submission(SQLModel, table=True):
     __tablename__ = "submissions"
     __table_args__ = (
@@ -79,6 +84,7 @@ class Submission(SQLModel, table=True):
         Index("ix_submissions_duplicate_bands", "duplicate_bands", postgresql_using="gin"),
         Index("ix_submissions_agency_inbox", "agency_id", "due_at", "id"),
         Index("ix_submissions_agency_assignee", "agency_id", "assigned_staff_id"),
+        Index("ix_submissions_text_search", text(SEARCH_DOCUMENT_SQL), postgresql_using="gin"),
         Index(
             "ix_submissions_triage_queue", "created_at", "id",
             postgresql_where=text("status IN ('received', 'in_triage')"),

@@ -24,7 +24,7 @@ from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
 from suara.common.text import MAX_ROW_ID
 from suara.db.columns import utcnow
 from suara.agencies.models import Agency
-from suara.submissions.models import Channel, Kind, Status, Submission
+from suara.submissions.models import SEARCH_DOCUMENT_SQL, Channel, Kind, Status, Submission
 from suara.triage.auth import Actor
 from suara.triage.models import Role
 
@@ -197,10 +197,8 @@ async def filter_conditions(
 
 
 SEARCH_CONFIG = literal_column("'simple'::regconfig")
-"""Language-neutral: reports mix Indonesian, regional languages and English, so words are not stemmed."""
-SEARCH_DOCUMENT = func.to_tsvector(
-    SEARCH_CONFIG, func.coalesce(Submission.title, "") + " " + Submission.text
-)
+SEARCH_DOCUMENT = literal_column(SEARCH_DOCUMENT_SQL)
+"""Written as the index expression (ix_submissions_text_search) so the planner can use it."""
 
 
 async def inbox_page(
