@@ -95,7 +95,7 @@ async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page:
     inbox = page.get_by_test_id("inbox")
     first = inbox.locator("li").first
     await expect(first).to_contain_text(desk.own_code)  # overdue for weeks: at the top, marked
-    await expect(first).to_contain_text("Terlambat sejak")
+    await expect(first).to_contain_text(re.compile(r"Terlambat \d+ hari kerja"))
     await expect(inbox).not_to_contain_text(desk.other_code)
     await expect(page.get_by_role("link", name=re.compile(r"^Terlambat \d+"))).to_be_visible()
     await assert_accessible(page)
@@ -116,7 +116,7 @@ async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page:
     await expect(page.get_by_role("heading", level=1)).to_have_text("Item not found")
     await page.get_by_role("link", name="Inbox", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Inbox")
-    await expect(page.get_by_test_id("inbox")).to_contain_text("Overdue since")
+    await expect(page.get_by_test_id("inbox")).to_contain_text("working days")
     body = await page.locator("body").inner_text()
     for key in ("nav.signOut", "inbox.onlyOverdue", "inbox.keys", "status.all", "status.routed", "nav.public"):
         assert WORKSPACE["en"][key] in body and WORKSPACE["id"][key] not in body, key
@@ -132,3 +132,69 @@ async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page:
     await page.get_by_role("button", name="Masuk").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text(desk.own_code)
 
+
+
+async def test_the_answer_flow_works_with_the_keyboard_alone_and_the_citizen_reads_the_answer(page: Page, desk: Desk):
+    await sign_in(page, desk.officer)
+    inbox = page.get_by_test_id("inbox")
+    await expect(inbox).to_contain_text(desk.own_code)
+    await page.keyboard.press("j")  # first item: the overdue one
+    await expect(inbox.locator("a.item-link").first).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(desk.own_code)
+    await expect(page.locator("main")).to_contain_text("hari kerja")
+    await assert_accessible(page)
+    await no_sideways_scroll(page)
+    await screenshot(page, "laporan")
+
+    async def tab_to(target: str) -> None:
+        """Tab until the focused element is the button named `target` or matches the CSS selector."""
+        for _ in range(60):
+            await page.keyboard.press("Tab")
+            if await page.evaluate("""t => { const e = document.activeElement;
+                    return e.textContent.trim() === t || (t.startsWith('#') && e.matches(t)); }""", target):
+                return
+        raise AssertionError(f"Tab never reached {target}")
+
+    await tab_to("Ambil laporan ini")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("feedback")).to_have_text("Laporan ini sekarang tugas Anda.")
+    await expect(page.get_by_test_id("assignee")).to_have_text(desk.officer)
+    await tab_to("Terima laporan")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("feedback")).to_have_text("Laporan diterima.")
+    answer = "Tim kebersihan sudah membersihkan got di pasar kota pada hari Selasa pagi."
+    await tab_to("#answer")
+    await page.keyboard.type(answer)
+    await tab_to("Kirim jawaban")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("feedback")).to_have_text("Jawaban terkirim dan tampil untuk warga.")
+    await expect(page.get_by_test_id("timeline")).to_contain_text(answer)
+    await page.keyboard.press("Escape")  # back to the inbox, on the item one came from
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Kotak masuk")
+    await expect(inbox.locator(f"a.item-link:has-text('{desk.own_code}')")).to_be_focused()
+
+    await page.get_by_role("link", name="Tugas saya").click()
+    await expect(page).to_have_url(re.compile(r"tugas=saya"))
+    await expect(inbox).to_contain_text(desk.own_code)
+    await page.get_by_role("link", name="Belum ditugaskan").click()
+    await expect(page.get_by_role("status").filter(has_text="laporan, tenggat")).to_be_visible()
+    await expect(inbox).not_to_contain_text(desk.own_code)
+
+    await page.goto(f"/#/lacak/{desk.own_code}")  # the citizen's tracking page
+    await expect(page.get_by_test_id("submission")).to_contain_text(answer)
+
+
+async def test_a_triage_admin_routes_a_queued_item_with_one_click(page: Page, desk: Desk):
+    await sign_in(page, desk.admin)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Antrean triase")
+    queue = page.get_by_test_id("triage")
+    item = queue.locator("li", has_text=desk.queued_code).first
+    await expect(item).to_contain_text("41%")
+    await expect(page.locator("main")).to_contain_text("model ")
+    await assert_accessible(page)
+    await no_sideways_scroll(page)
+    await screenshot(page, "triase")
+    await item.get_by_role("button", name=re.compile(r"^Infrastruktur → .+ \(41%\)$")).click()
+    await expect(page.get_by_test_id("triage-results")).to_contain_text(f"{desk.queued_code} diarahkan ke Infrastruktur.")
+    await expect(queue).not_to_contain_text(desk.queued_code)

@@ -7,17 +7,38 @@ import { daysLeft, formatDate, message, pick, t } from "./i18n.js";
 export const STATUSES = ["routed", "forwarded", "acknowledged", "in_progress", "reopened", "resolved", "rejected"];
 const PAGE_SIZE = 25;
 
-const ROW = `id trackingCode kind status title text channel overdue dueAt createdAt category { slug label labelEn }`;
-const INBOX = `query Inbox($status: [String!], $overdue: Boolean, $first: Int!, $after: String) {
-  inbox(status: $status, overdue: $overdue, first: $first, after: $after) {
+const ROW = `id trackingCode kind status title text channel overdue dueAt createdAt
+  firstResponseWorkingDaysLeft resolutionWorkingDaysLeft assignee { email } category { slug label labelEn }`;
+const INBOX = `query Inbox($filter: InboxFilter, $first: Int!, $after: String) {
+  inbox(filter: $filter, first: $first, after: $after) {
     __typename
     ... on StaffSubmissionConnection { totalCount pageInfo { hasNextPage endCursor } edges { node { ${ROW} } } }
     ... on NotAllowed { code message messageEn }
     ... on ValidationError { code message messageEn }
   }
-  ${STATUSES.map((s) => `${s}: inbox(status: ["${s}"], first: 1) { __typename ... on StaffSubmissionConnection { totalCount } }`).join("\n  ")}
-  overdueCount: inbox(overdue: true, first: 1) { __typename ... on StaffSubmissionConnection { totalCount } }
+  inboxCounts(filter: $filter) { __typename ... on InboxCounts { total overdue byStatus { status count } } }
+  categories { slug label labelEn }
 }`;
+const KINDS = ["COMPLAINT", "ASPIRATION", "INFORMATION_REQUEST"];
+const CHANNELS = ["WEB", "SMS", "API", "OPEN311", "PROPOSAL"];
+const ASSIGNED = { saya: "ME", belum: "UNASSIGNED" };
+
+/** The API's filter from the URL's parameters (Indonesian names, shareable). */
+function filterOf(params) {
+  const filter = {};
+  if (params.get("status")) filter.statuses = [params.get("status").toUpperCase()];
+  if (params.get("terlambat") === "1") filter.overdue = true;
+  if (ASSIGNED[params.get("tugas")]) filter.assigned = ASSIGNED[params.get("tugas")];
+  if (params.get("kategori")) filter.category = params.get("kategori");
+  if (KINDS.includes(params.get("jenis"))) filter.kind = params.get("jenis");
+  if (CHANNELS.includes(params.get("saluran"))) filter.channel = params.get("saluran");
+  if (params.get("wilayah")) filter.regionCode = params.get("wilayah");
+  if (params.get("dari")) filter.from = params.get("dari");
+  if (params.get("sampai")) filter.to = params.get("sampai");
+  if (params.get("cari")) filter.text = params.get("cari");
+  return filter;
+}
+const FILTER_KEYS = ["status", "terlambat", "tugas", "kategori", "jenis", "saluran", "wilayah", "dari", "sampai", "cari"];
 
 /** The inbox URL for a set of filters (only the ones that are set). */
 export function inboxHref(params) {
@@ -29,15 +50,20 @@ export function inboxHref(params) {
 
 export function Deadline({ item }) {
   if (!item.dueAt) return <span class="due">{t("deadline.none")}</span>;
-  const days = daysLeft(item.dueAt);
-  if (item.overdue) return <span class="due overdue">{t("deadline.overdue", { date: formatDate(item.dueAt, false) })}</span>;
-  return <span class="due">{t("deadline.left", { n: days, date: formatDate(item.dueAt, false) })}</span>;
+  const working = item.firstResponseWorkingDaysLeft ?? item.resolutionWorkingDaysLeft;
+  if (item.overdue) {
+    return <span class="due overdue">{working != null && working < 0 ? t("deadline.late", { n: -working }) : t("deadline.overdue", { date: formatDate(item.dueAt, false) })}</span>;
+  }
+  if (working != null) return <span class="due">{t("deadline.workingLeftDate", { n: working, date: formatDate(item.dueAt, false) })}</span>;
+  return <span class="due">{t("deadline.left", { n: daysLeft(item.dueAt), date: formatDate(item.dueAt, false) })}</span>;
 }
 
 export function Inbox({ params }) {
   const status = params.get("status") || "";
   const overdue = params.get("terlambat") === "1";
   const after = params.get("setelah") || "";
+  const filters = Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) || ""]));
+  const filterKey = JSON.stringify(filters);
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
   const list = useRef(null);
@@ -46,15 +72,15 @@ export function Inbox({ params }) {
     sessionStorage.setItem("suara-petugas-inbox", location.hash);
     let cancelled = false;
     setError(null);
-    gql(INBOX, { status: status ? [status] : null, overdue: overdue ? true : null, first: PAGE_SIZE, after: after || null })
+    gql(INBOX, { filter: filterOf(params), first: PAGE_SIZE, after: after || null })
       .then((result) => {
         if (cancelled) return;
         if (result.inbox.__typename !== "StaffSubmissionConnection") setError(message(result.inbox));
         else setData(result);
       })
-      .catch((caught) => { if (!cancelled) setError(t("common.error")); });
+      .catch(() => { if (!cancelled) setError(t("common.error")); });
     return () => { cancelled = true; };
-  }, [status, overdue, after]);
+  }, [filterKey, after]);
 
   useEffect(() => {
     function onKey(event) {
@@ -82,28 +108,71 @@ export function Inbox({ params }) {
     }
   }, [data]);
 
-  const filters = { status, terlambat: overdue ? "1" : "" };
   const connection = data && data.inbox;
   return (
     <section>
       <h1>{t("inbox.title")}</h1>
-      {data && (
+      {data && data.inboxCounts.__typename === "InboxCounts" && (
         <nav aria-label={t("inbox.countsLabel")} class="counts">
           <ul>
-            <li><a href={inboxHref({ terlambat: overdue ? "1" : "" })} aria-current={!status ? "true" : undefined}>{t("status.all")}</a></li>
-            {STATUSES.map((s) => (
-              <li key={s}>
-                <a href={inboxHref({ status: s, terlambat: overdue ? "1" : "" })} aria-current={status === s ? "true" : undefined}>
-                  {t("status." + s)} <span class="count">{data[s] ? data[s].totalCount : 0}</span>
-                </a>
-              </li>
-            ))}
-            <li><a class="overdue-link" href={inboxHref({ status, terlambat: overdue ? "" : "1" })} aria-current={overdue ? "true" : undefined}>
-              {t("inbox.overdue")} <span class="count">{data.overdueCount ? data.overdueCount.totalCount : 0}</span>
+            <li><a href={inboxHref({ ...filters, status: "" })} aria-current={!status ? "true" : undefined}>
+              {t("status.all")} <span class="count">{data.inboxCounts.total}</span></a></li>
+            {STATUSES.map((s) => {
+              const found = data.inboxCounts.byStatus.find((c) => c.status === s.toUpperCase());
+              return (
+                <li key={s}>
+                  <a href={inboxHref({ ...filters, status: s })} aria-current={status === s ? "true" : undefined}>
+                    {t("status." + s)} <span class="count">{found ? found.count : 0}</span>
+                  </a>
+                </li>
+              );
+            })}
+            <li><a class="overdue-link" href={inboxHref({ ...filters, terlambat: overdue ? "" : "1" })} aria-current={overdue ? "true" : undefined}>
+              {t("inbox.overdue")} <span class="count">{data.inboxCounts.overdue}</span>
             </a></li>
           </ul>
         </nav>
       )}
+      <nav aria-label={t("inbox.assignedLabel")} class="counts">
+        <ul>
+          {[["", "inbox.assignedAny"], ["saya", "inbox.assignedMe"], ["belum", "inbox.unassigned"]].map(([value, key]) => (
+            <li key={key}><a href={inboxHref({ ...filters, tugas: value })} aria-current={filters.tugas === value ? "true" : undefined}>{t(key)}</a></li>
+          ))}
+        </ul>
+      </nav>
+      <details class="more-filters" open={FILTER_KEYS.slice(3).some((k) => filters[k])}>
+        <summary>{t("inbox.moreFilters")}</summary>
+        <form class="filters" onSubmit={(e) => {
+          e.preventDefault();
+          const form = new FormData(e.currentTarget);
+          const next = { ...filters };
+          for (const key of FILTER_KEYS.slice(3)) next[key] = (form.get(key) || "").trim();
+          location.hash = inboxHref(next);
+        }}>
+          <div class="field"><label for="f-text">{t("inbox.text")}</label><input id="f-text" name="cari" type="search" value={filters.cari} /></div>
+          <div class="field"><label for="f-category">{t("inbox.category")}</label>
+            <select id="f-category" name="kategori" value={filters.kategori}>
+              <option value="">{t("status.all")}</option>
+              {data && data.categories.map((c) => <option key={c.slug} value={c.slug}>{pick(c.label, c.labelEn)}</option>)}
+            </select></div>
+          <div class="field"><label for="f-kind">{t("inbox.kind")}</label>
+            <select id="f-kind" name="jenis" value={filters.jenis}>
+              <option value="">{t("status.all")}</option>
+              {KINDS.map((k) => <option key={k} value={k}>{t("kind." + k)}</option>)}
+            </select></div>
+          <div class="field"><label for="f-channel">{t("inbox.channel")}</label>
+            <select id="f-channel" name="saluran" value={filters.saluran}>
+              <option value="">{t("status.all")}</option>
+              {CHANNELS.map((c) => <option key={c} value={c}>{t("channel." + c)}</option>)}
+            </select></div>
+          <div class="field"><label for="f-region">{t("inbox.region")}</label><input id="f-region" name="wilayah" inputMode="decimal" value={filters.wilayah} aria-describedby="f-region-hint" />
+            <p id="f-region-hint" class="hint">{t("inbox.regionHint")}</p></div>
+          <div class="field"><label for="f-from">{t("inbox.from")}</label><input id="f-from" name="dari" type="date" value={filters.dari} /></div>
+          <div class="field"><label for="f-to">{t("inbox.to")}</label><input id="f-to" name="sampai" type="date" value={filters.sampai} /></div>
+          <p><button type="submit" class="primary">{t("inbox.apply")}</button>
+            <a class="button secondary" href={inboxHref({})}>{t("inbox.clear")}</a></p>
+        </form>
+      </details>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <div class="field">
           <label for="filter-status">{t("inbox.status")}</label>
@@ -136,13 +205,14 @@ export function Inbox({ params }) {
                     <span class={"status status-" + node.status}>{t("status." + node.status)}</span>
                     {" · "}<Deadline item={node} />
                     {node.category && <>{" · "}{pick(node.category.label, node.category.labelEn)}</>}
+                    {node.assignee && <>{" · "}{t("inbox.assignedTo", { email: node.assignee.email })}</>}
                   </span>
                 </a>
               </li>
             ))}
           </ol>
           <p class="pager">
-            {after && <a class="button secondary" href={inboxHref(filters)}>{t("inbox.firstPage")}</a>}
+            {after && <a class="button secondary" href={inboxHref({ ...filters, setelah: "" })}>{t("inbox.firstPage")}</a>}
             {connection.pageInfo.hasNextPage && (
               <a class="button secondary" href={inboxHref({ ...filters, setelah: connection.pageInfo.endCursor })}>{t("inbox.nextPage")}</a>
             )}

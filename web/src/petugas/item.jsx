@@ -7,11 +7,14 @@ import { formatDate, message, pick, t } from "./i18n.js";
 import { Deadline } from "./inbox.jsx";
 
 const FIELDS = `id trackingCode version kind status title text channel anonymous confidential fieldCheck
-  createdAt firstResponseDueAt resolutionDueAt dueAt overdue
+  createdAt firstResponseDueAt resolutionDueAt dueAt overdue firstResponseWorkingDaysLeft resolutionWorkingDaysLeft
+  locationText regionCode latitude longitude supportCount duplicateOf assignee { id email }
+  possibleDuplicates { similarity submission { id trackingCode title text status } }
   agency { slug shortName } category { slug label labelEn }
   events { kind actor status at public note }`;
-const ITEM = `query Item($id: ID!) { staffSubmission(id: $id) { ${FIELDS} } agencies { slug shortName } }`;
-const CONTACT = `query Contact($id: ID!) { staffSubmission(id: $id) { id reporterContact { name phone email nik } } }`;
+const ITEM = `query Item($id: ID!) { staffSubmission(id: $id) { ${FIELDS} } agencies { slug shortName } answerTemplates { id title body } }`;
+const CONTACT = `mutation Reveal($id: ID!) { revealContact(id: $id) {
+  __typename ... on ContactRevealed { contact { name phone email nik } } ... on NotFound { message messageEn } ... on NotAllowed { message messageEn } } }`;
 const RESULT = `__typename
   ... on StaffActionSuccess { submission { ${FIELDS} } }
   ... on NotFound { code message messageEn }
@@ -22,23 +25,32 @@ const RESULT = `__typename
 
 const ACTIONS = {
   acknowledge: `mutation($id: ID!, $v: Int) { result: acknowledge(id: $id, expectedVersion: $v) { ${RESULT} } }`,
-  respond: `mutation($id: ID!, $v: Int, $text: String!) { result: respond(id: $id, text: $text, expectedVersion: $v) { ${RESULT} } }`,
+  respond: `mutation($id: ID!, $v: Int, $text: String!, $template: ID) { result: respond(id: $id, text: $text, templateId: $template, expectedVersion: $v) { ${RESULT} } }`,
+  take: `mutation($id: ID!, $v: Int) { result: takeSubmission(id: $id, expectedVersion: $v) { ${RESULT} } }`,
+  unassign: `mutation($id: ID!, $v: Int) { result: unassignSubmission(id: $id, expectedVersion: $v) { ${RESULT} } }`,
+  duplicate: `mutation($id: ID!, $v: Int, $of: String!) { result: markDuplicate(id: $id, duplicateOf: $of, expectedVersion: $v) { ${RESULT} } }`,
   note: `mutation($id: ID!, $v: Int, $text: String!) { result: addNote(id: $id, note: $text, expectedVersion: $v) { ${RESULT} } }`,
   forward: `mutation($id: ID!, $v: Int, $to: String!, $text: String!) { result: forward(id: $id, toAgency: $to, reason: $text, expectedVersion: $v) { ${RESULT} } }`,
   fieldCheck: `mutation($id: ID!, $v: Int) { result: markFieldCheck(id: $id, expectedVersion: $v) { ${RESULT} } }`,
   resolve: `mutation($id: ID!, $v: Int, $text: String!) { result: resolve(id: $id, text: $text, expectedVersion: $v) { ${RESULT} } }`,
-  reject: `mutation($id: ID!, $v: Int, $reason: String!, $text: String!) { result: reject(id: $id, reason: $reason, publicReason: $text, expectedVersion: $v) { ${RESULT} } }`,
+  reject: `mutation($id: ID!, $v: Int, $reason: RejectReason!, $text: String!) { result: reject(id: $id, reason: $reason, note: $text, expectedVersion: $v) { ${RESULT} } }`,
 };
-const REJECT_REASONS = ["not_our_authority", "incomplete", "spam", "duplicate"];
+const REJECT_REASONS = ["NOT_AUTHORITY", "INSUFFICIENT_INFORMATION", "SPAM"];
 const CLOSED = new Set(["resolved", "closed", "rejected"]);
 
 function backToInbox() {
   location.hash = sessionStorage.getItem("suara-petugas-inbox") || "#/kotak-masuk";
 }
 
-export function Item({ id }) {
+function WorkingDays({ days }) {
+  if (days === null || days === undefined) return null;
+  return <span class={days < 0 ? "due overdue" : "due"}> ({days < 0 ? t("deadline.workingOverdue", { n: -days }) : t("deadline.workingLeft", { n: days })})</span>;
+}
+
+export function Item({ id, me }) {
   const [item, setItem] = useState(undefined);
   const [agencies, setAgencies] = useState([]);
+  const [templates, setTemplates] = useState([]);
   const [contact, setContact] = useState(null);
   const [feedback, setFeedback] = useState(null); // { kind: "ok" | "error", text }
   const [busy, setBusy] = useState(false);
@@ -47,6 +59,7 @@ export function Item({ id }) {
     const data = await gql(ITEM, { id });
     setItem(data.staffSubmission);
     setAgencies(data.agencies);
+    setTemplates(data.answerTemplates || []);
   }
 
   useEffect(() => {
@@ -92,8 +105,8 @@ export function Item({ id }) {
   }
 
   async function reveal() {
-    const data = await gql(CONTACT, { id });
-    setContact(data.staffSubmission && data.staffSubmission.reporterContact ? data.staffSubmission.reporterContact : false);
+    const { revealContact } = await gql(CONTACT, { id });
+    setContact(revealContact.__typename === "ContactRevealed" && revealContact.contact ? revealContact.contact : false);
   }
 
   if (item === undefined) return <section><h1>{t("item.title")}</h1><p>{feedback ? feedback.text : t("common.loading")}</p></section>;
@@ -123,11 +136,29 @@ export function Item({ id }) {
       <blockquote class="text">{item.text}</blockquote>
       <dl class="deadlines">
         <dt>{t("item.received")}</dt><dd>{formatDate(item.createdAt)}</dd>
-        <dt>{t("item.firstResponseDue")}</dt><dd>{formatDate(item.firstResponseDueAt)}</dd>
-        <dt>{t("item.resolutionDue")}</dt><dd>{formatDate(item.resolutionDueAt)}</dd>
+        <dt>{t("item.firstResponseDue")}</dt><dd>{formatDate(item.firstResponseDueAt)}<WorkingDays days={item.firstResponseWorkingDaysLeft} /></dd>
+        <dt>{t("item.resolutionDue")}</dt><dd>{formatDate(item.resolutionDueAt)}<WorkingDays days={item.resolutionWorkingDaysLeft} /></dd>
         <dt>{t("item.now")}</dt><dd><Deadline item={item} /></dd>
         <dt>{t("item.agency")}</dt><dd>{item.agency ? item.agency.shortName : "—"}</dd>
+        <dt>{t("item.assignee")}</dt><dd data-testid="assignee">{item.assignee ? item.assignee.email : t("item.nobody")}</dd>
+        <dt>{t("item.location")}</dt><dd>{[item.locationText, item.regionCode].filter(Boolean).join(" · ") || "—"}
+          {item.latitude != null && <> · <a href={`https://www.openstreetmap.org/?mlat=${item.latitude}&mlon=${item.longitude}#map=17/${item.latitude}/${item.longitude}`} rel="noopener">{t("item.map")}</a></>}</dd>
+        <dt>{t("item.supports")}</dt><dd>{item.supportCount}</dd>
+        {item.duplicateOf && <><dt>{t("item.duplicateOf")}</dt><dd>{item.duplicateOf}</dd></>}
       </dl>
+      {item.possibleDuplicates.length > 0 && (
+        <>
+          <h2>{t("item.possibleDuplicates")}</h2>
+          <ul class="duplicates">
+            {item.possibleDuplicates.map((d) => (
+              <li key={d.submission.id}>
+                <a href={"#/item/" + encodeURIComponent(d.submission.id)}>{d.submission.trackingCode}</a>{" "}
+                {d.submission.title || d.submission.text.slice(0, 100)} <span class="meta">({Math.round(d.similarity * 100)}%)</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h2>{t("item.contact")}</h2>
       {item.anonymous ? <p>{t("item.anonymous")}</p>
         : contact === null ? <p><button type="button" class="secondary" onClick={reveal}>{t("item.reveal")}</button> <span class="hint">{t("item.revealLogged")}</span></p>
@@ -144,6 +175,12 @@ export function Item({ id }) {
         <section class="actions" aria-labelledby="actions-heading">
           <h2 id="actions-heading">{t("item.actions")}</h2>
           <p>
+            {(!item.assignee || item.assignee.email !== me.email) && (
+              <button type="button" class="secondary" disabled={busy} onClick={() => act("take", {})}>{t("action.take")}</button>
+            )}
+            {item.assignee && (
+              <button type="button" class="secondary" disabled={busy} onClick={() => act("unassign", {})}>{t("action.unassign")}</button>
+            )}
             {(item.status === "routed" || item.status === "forwarded" || item.status === "reopened") && (
               <button type="button" class="primary" disabled={busy} onClick={() => act("acknowledge", {})}>{t("action.acknowledge")}</button>
             )}
@@ -151,7 +188,19 @@ export function Item({ id }) {
               <button type="button" class="secondary" disabled={busy} onClick={() => act("fieldCheck", {})}>{t("action.fieldCheck")}</button>
             )}
           </p>
-          <form onSubmit={submitWith("respond", (f) => ({ text: f.get("text") }))}>
+          <form onSubmit={submitWith("respond", (f) => ({ text: f.get("text"), template: f.get("template") || null }))}>
+            {templates.length > 0 && (
+              <div class="field">
+                <label for="template">{t("action.template")}</label>
+                <select id="template" name="template" onChange={(e) => {
+                  const chosen = templates.find((x) => x.id === e.currentTarget.value);
+                  if (chosen) document.getElementById("answer").value = chosen.body;
+                }}>
+                  <option value="">{t("action.noTemplate")}</option>
+                  {templates.map((x) => <option key={x.id} value={x.id}>{x.title}</option>)}
+                </select>
+              </div>
+            )}
             <div class="field">
               <label for="answer">{t("action.answerLabel")}</label>
               <textarea id="answer" name="text" rows={4} required aria-describedby="answer-hint" />
@@ -181,6 +230,18 @@ export function Item({ id }) {
                 <textarea id="forward-reason" name="text" rows={2} required />
               </div>
               <button type="submit" class="secondary" disabled={busy}>{t("action.forward")}</button>
+            </form>
+          </details>
+          <details>
+            <summary>{t("action.duplicate")}</summary>
+            <form onSubmit={submitWith("duplicate", (f) => ({ of: f.get("of") }))}>
+              <div class="field">
+                <label for="duplicate-of">{t("action.duplicateOf")}</label>
+                <input id="duplicate-of" name="of" required autocomplete="off" aria-describedby="duplicate-hint"
+                  value={item.possibleDuplicates.length ? item.possibleDuplicates[0].submission.trackingCode : undefined} />
+                <p id="duplicate-hint" class="hint">{t("action.duplicateHint")}</p>
+              </div>
+              <button type="submit" class="secondary" disabled={busy}>{t("action.duplicate")}</button>
             </form>
           </details>
           <details>

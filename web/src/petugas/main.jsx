@@ -11,6 +11,7 @@ import { SignIn } from "./signin.jsx";
 import { Inbox } from "./inbox.jsx";
 import { Item } from "./item.jsx";
 import { TriageQueue } from "./triage.jsx";
+import { ChangePassword } from "./password.jsx";
 
 export function currentRoute() {
   const [path, query = ""] = (location.hash.replace(/^#/, "") || "/").split("?");
@@ -39,7 +40,7 @@ function App() {
     const stop = onChange(() => redraw((n) => n + 1));
     document.documentElement.lang = lang.value;
     whenSignInRequired(() => { setMe(null); goSignIn(); });
-    gql("{ me { email role agency { slug name shortName } } }")
+    gql("{ me { email role mustChangePassword agency { slug name shortName } } }")
       .then((data) => { setMe(data.me); if (!data.me) goSignIn(); })
       .catch(() => setMe(null));
     return () => { window.removeEventListener("hashchange", onHash); stop(); };
@@ -66,13 +67,14 @@ function App() {
   if (me === undefined) content = <p>{t("common.loading")}</p>;
   else if (first === "masuk") content = <SignIn back={route.params.get("ke")} onSignedIn={signedIn} />;
   else if (!me) content = <SignIn back={location.hash.replace(/^#/, "")} onSignedIn={signedIn} />;
+  else if (me.mustChangePassword) content = <ChangePassword onChanged={(who) => setMe(who)} />;
   else if (first === "item") content = <Item id={second} me={me} />;
   else if (first === "triase") content = <TriageQueue me={me} />;
   else if (first === "kotak-masuk") content = <Inbox params={route.params} me={me} />;
   else { location.replace(home(me)); content = null; }
 
   const here = "#/" + (first || "");
-  const nav = me ? [["#/kotak-masuk", "nav.inbox"]].concat(me.role === "triage_admin" ? [["#/triase", "nav.triage"]] : []) : [];
+  const nav = me && !me.mustChangePassword ? [["#/kotak-masuk", "nav.inbox"]].concat(me.role === "triage_admin" ? [["#/triase", "nav.triage"]] : []) : [];
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main").focus(); }}>

@@ -6,7 +6,7 @@ import { message, t } from "./i18n.js";
 const LOGIN = `mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) {
     __typename
-    ... on SignedIn { csrfToken me { email role agency { slug name shortName } } }
+    ... on SignedIn { csrfToken mustChangePassword me { email role mustChangePassword agency { slug name shortName } } }
     ... on NotAllowed { code message messageEn }
     ... on RateLimited { code message messageEn retryAfterSeconds }
   }
