@@ -23,10 +23,13 @@ from suara.api.graphql.triage import node_id
 from suara.app import create_app
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
+from suara.routing.router import NoRouter
+from suara.submissions.service import submit
 from suara.triage import accounts, auth, service
 from suara.triage.models import Staff, StaffSession
 from tests import servers
-from tests.factories import make_item, make_staff
+from tests.conftest import TEST_SECRET_KEY
+from tests.factories import draft, make_item, make_staff
 
 SUBSCRIBE = "subscription { inboxChanged { submissionId trackingCode change at } }"
 PROTOCOL = "graphql-transport-ws"
@@ -246,3 +249,18 @@ async def test_the_listener_reconnects_after_its_connection_is_killed(live_serve
     change = await next_change(socket)
     assert (change["change"], change["trackingCode"]) == ("ARRIVED", item.tracking_code)
     await socket.close()
+
+
+async def test_a_new_submission_reaches_the_triage_queue_live_and_leaves_it_when_routed(live_server, engine, cast):
+    admin = await subscribed(live_server, payload={"authorization": f"Bearer {await token_for(engine, cast.triage_admin)}"})
+    officer = await subscribed(live_server, payload={"authorization": f"Bearer {await token_for(engine, cast.officer_a)}"})
+    receipt = await committed(engine, lambda s: submit(s, draft(), router=NoRouter(), secret_key=TEST_SECRET_KEY))
+    queued = await next_change(admin)
+    assert (queued["change"], queued["trackingCode"]) == ("ARRIVED", receipt.submission.tracking_code)
+    await committed(engine, lambda s: service.route_submission(s, cast.triage_admin, receipt.submission.id,
+                                                               "infrastruktur"))
+    assert (await next_change(admin))["change"] == "LEFT"
+    arrived = await next_change(officer)
+    assert (arrived["change"], arrived["submissionId"]) == ("ARRIVED", node_id(receipt.submission.id))
+    await admin.close()
+    await officer.close()
