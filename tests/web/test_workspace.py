@@ -20,8 +20,9 @@ from suara.api.graphql.triage import node_id
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
 from suara.submissions.codes import format_tracking_code
+from suara.triage import auth
 from tests.factories import make_item, make_staff
-from tests.web.conftest import REPO, assert_accessible
+from tests.web.conftest import REPO, assert_accessible, graphql
 
 PASSWORD = "kata-sandi-rahasia-1"
 WORKSPACE = {lang: json.loads((REPO / "web" / "src" / "messages" / f"petugas.{lang}.json").read_text()) for lang in ("id", "en")}
@@ -37,6 +38,10 @@ class Desk:
     other: str  # node id of another agency's item
     other_code: str
     queued_code: str
+    arriving: str  # node id of a queued item the admin's token routes to agency A during a test
+    arriving_code: str
+    admin_token: str
+    agency: str
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +58,11 @@ async def desk(engine, cast) -> Desk:
                                  routing_confidence=0.41,
                                  routing_suggestions=[{"category": "infrastruktur", "confidence": 0.41},
                                                       {"category": "permades_dan_kependudukan", "confidence": 0.33}])
+        arriving = await make_item(session, agency_slug=None, status="in_triage", now=long_ago, title="Lampu jalan mati")
+        _, token = await auth.create_api_token(session, admin.id, "workspace browser test")
         return Desk(officer.email, admin.email, node_id(own.id), format_tracking_code(own.tracking_code),
-                    node_id(other.id), format_tracking_code(other.tracking_code), format_tracking_code(queued.tracking_code))
+                    node_id(other.id), format_tracking_code(other.tracking_code), format_tracking_code(queued.tracking_code),
+                    node_id(arriving.id), format_tracking_code(arriving.tracking_code), token, cast.agency_a)
 
 
 async def sign_in(page: Page, email: str, url: str = "/petugas/") -> None:
@@ -101,6 +109,14 @@ async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page:
     await assert_accessible(page)
     await no_sideways_scroll(page)
     await screenshot(page, "kotak-masuk")
+
+    await page.wait_for_timeout(500)  # the inbox subscription is open: route an item to this agency
+    routed = graphql(page.url.split("/petugas")[0], """mutation($id: ID!, $a: String!) {
+        routeSubmission(id: $id, category: "infrastruktur", agency: $a) { __typename } }""",
+                     {"id": desk.arriving, "a": desk.agency}, desk.admin_token)
+    assert routed["routeSubmission"]["__typename"] == "StaffActionSuccess", routed
+    await expect(inbox).to_contain_text(desk.arriving_code, timeout=3000)  # no reload
+    await expect(page.get_by_test_id("live")).to_have_text("Kotak masuk diperbarui.")
 
     await page.get_by_role("link", name=re.compile(r"^Ditolak \d+")).click()  # filters live in the URL
     await expect(page).to_have_url(re.compile(r"#/kotak-masuk\?status=rejected$"))

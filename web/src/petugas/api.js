@@ -11,6 +11,7 @@ export function setCsrf(token) {
 
 let onSignInRequired = () => {};
 export function whenSignInRequired(fn) { onSignInRequired = fn; }
+export function signInRequired() { onSignInRequired(); }
 
 const SIGN_IN_CODES = new Set(["sign_in_required", "csrf_failed", "session_expired"]);
 

@@ -1,7 +1,8 @@
 // The agency's items, most urgent deadline first (overdue first and marked), with counts per status;
 // filters and page live in the URL; j/k or arrows move between items, Enter opens one.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { gql } from "./api.js";
+import { gql, signInRequired } from "./api.js";
+import { subscribeInbox } from "./live.js";
 import { daysLeft, formatDate, message, pick, t } from "./i18n.js";
 
 export const STATUSES = ["routed", "forwarded", "acknowledged", "in_progress", "reopened", "resolved", "rejected"];
@@ -66,7 +67,18 @@ export function Inbox({ params }) {
   const filterKey = JSON.stringify(filters);
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
+  const [tick, setTick] = useState(0);
+  const [live, setLive] = useState("");
   const list = useRef(null);
+
+  useEffect(() => {
+    let timer;
+    const stop = subscribeInbox(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { setTick((n) => n + 1); setLive(t("live.updated")); }, 250);
+    }, signInRequired);
+    return () => { clearTimeout(timer); stop(); };
+  }, []);
 
   useEffect(() => {
     sessionStorage.setItem("suara-petugas-inbox", location.hash);
@@ -80,7 +92,7 @@ export function Inbox({ params }) {
       })
       .catch(() => { if (!cancelled) setError(t("common.error")); });
     return () => { cancelled = true; };
-  }, [filterKey, after]);
+  }, [filterKey, after, tick]);
 
   useEffect(() => {
     function onKey(event) {
@@ -105,6 +117,7 @@ export function Inbox({ params }) {
     if (data && last && list.current) {
       const link = list.current.querySelector(`a[data-id="${CSS.escape(last)}"]`);
       if (link) link.focus();
+      sessionStorage.removeItem("suara-petugas-last-item");
     }
   }, [data]);
 
@@ -193,7 +206,7 @@ export function Inbox({ params }) {
       {!data && !error && <p>{t("common.loading")}</p>}
       {connection && (
         <>
-          <p class="meta" role="status">{t("inbox.total", { n: connection.totalCount })}</p>
+          <p class="meta" role="status">{t("inbox.total", { n: connection.totalCount })} <span data-testid="live">{live}</span></p>
           {connection.edges.length === 0 && <p>{t("inbox.empty")}</p>}
           <ol class="items" ref={list} data-testid="inbox">
             {connection.edges.map(({ node }) => (
