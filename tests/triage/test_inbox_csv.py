@@ -84,3 +84,16 @@ async def test_no_session_is_401_a_bad_filter_is_400_and_neither_is_recorded(eng
     async with transaction(make_session_factory(engine)) as session:
         entries = (await session.exec(select(StaffAuditEntry).where(StaffAuditEntry.agency_id == desk.agency_id))).all()
     assert entries == []
+
+
+async def test_downloads_are_rate_limited_per_staff_member(engine, database_url, router):
+    from suara.api.workspace_export import EXPORT_LIMIT
+    from tests.security.limits import limited_state
+
+    desk = await new_desk(engine)
+    state = limited_state(engine, database_url, router)
+    statuses = [(await download(state, desk.token, "?overdue=true")).status_code for _ in range(EXPORT_LIMIT.count + 1)]
+    assert statuses == [200] * EXPORT_LIMIT.count + [429]
+    refused = await download(state, desk.token)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert (await download(state, desk.colleague_token)).status_code == 200

@@ -20,8 +20,9 @@ from starlette.routing import Route
 
 from suara.agencies.models import Agency
 from suara.api.graphql.context import Context
-from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
+from suara.common.errors import FieldProblem, NotAllowed, RateLimited, ValidationFailed
 from suara.db.columns import utcnow
+from suara.ratelimits.service import Limit
 from suara.submissions import codes
 from suara.submissions.public_text import mask_public_text
 from suara.triage import inbox
@@ -33,6 +34,8 @@ COLUMNS = [
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+EXPORT_LIMIT = Limit("inbox_export", 60, 3600)
+"""Downloads per staff member and hour: a file can hold the whole inbox, so it is not a polling endpoint."""
 
 
 def defuse(value: str) -> str:
@@ -96,6 +99,12 @@ async def inbox_csv(request: Request) -> Response:
         problem = error.problems[0]
         return _error(400, problem.code, problem.message_id, problem.message_en, problem.field)
     state = context.state
+    try:
+        await state.limits.hit(EXPORT_LIMIT, actor.label)
+    except RateLimited as error:
+        response = _error(429, error.code, error.message_id, error.message_en)
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
     now = utcnow()
     async with state.transaction() as session:
         rows = await inbox.export_rows(session, actor, inbox_filter, now=now)
