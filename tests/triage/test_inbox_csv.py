@@ -97,3 +97,20 @@ async def test_downloads_are_rate_limited_per_staff_member(engine, database_url,
     refused = await download(state, desk.token)
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
     assert (await download(state, desk.colleague_token)).status_code == 200
+
+
+async def test_the_session_cookie_works_and_an_account_with_a_one_time_password_is_refused(engine, app_state):
+    from suara.triage.models import Staff
+
+    desk = await new_desk(engine)
+    login = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename } }"""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app_for(app_state)), base_url="http://suara.test") as client:
+        signed_in = await client.post("/graphql", json={"query": login, "variables": {
+            "e": desk.officer.email, "p": "kata-sandi-rahasia-1"}})
+        assert signed_in.json()["data"]["login"]["__typename"] == "SignedIn"
+        assert (await client.get("/petugas/inbox.csv")).status_code == 200
+        async with transaction(make_session_factory(engine)) as session:
+            staff = await session.get(Staff, desk.officer.id)
+            staff.must_change_password = True
+        refused = await client.get("/petugas/inbox.csv")
+        assert refused.status_code in (401, 403) and "text/csv" not in refused.headers["content-type"]
