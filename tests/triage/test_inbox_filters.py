@@ -101,7 +101,7 @@ async def test_overdue_items_come_first_and_a_filtered_list_pages_through_every_
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    assert [node["trackingCode"] for node in seen][0] == code["late"] and seen[0]["overdue"] is True
+    assert next(node["trackingCode"] for node in seen) == code["late"] and seen[0]["overdue"] is True
     assert sorted(node["trackingCode"] for node in seen) == sorted(code[n] for n in ("bridge", "answered", "late", "colleague"))
 
 

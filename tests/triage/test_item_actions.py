@@ -102,7 +102,7 @@ async def test_a_duplicate_moves_its_supports_to_the_kept_item_and_the_citizen_i
         assert len(moved) == 1
         told = (await session.exec(select(OutboxMessage).where(OutboxMessage.submission_id == duplicate.id))).all()
         assert [m.recipient for m in told] == [CONTACT["email"]] and code(kept.tracking_code) in told[0].body
-    rejected = [e for e in await events_of(engine, duplicate.id) if e.kind == "rejected"][0]
+    rejected = next(e for e in await events_of(engine, duplicate.id) if e.kind == "rejected")
     assert rejected.details["reason"] == "duplicate" and rejected.details["duplicate_of"] == code(kept.tracking_code)
     assert [e.kind for e in await events_of(engine, kept.id)][-1] == "duplicate_merged"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
@@ -12,12 +12,11 @@ from typing import Annotated
 import strawberry
 from sqlmodel import select
 
+from suara.api.client_address import client_network
 from suara.api.graphql.agencies import Agency, Category, load_agencies, load_agency, load_categories
 from suara.api.graphql.context import SESSION_COOKIE, Info
-from suara.api.client_address import client_network
 from suara.api.graphql.errors import (
     ActionError,
-    Conflict,
     NotAllowed,
     NotFound,
     RateLimited,
@@ -148,6 +147,12 @@ class StaffEvent:
         return details.get("public_note") or details.get("note")
 
 
+def _staff_id(actor_label: str) -> int | None:
+    """The staff id in an event's actor label (`staff:12`)."""
+    kind, _, rest = actor_label.partition(":")
+    return int(rest) if kind == "staff" and rest.isdigit() else None
+
+
 @strawberry.type(description="The officer an item is assigned to.")
 class Assignee:
     id: strawberry.ID
@@ -202,13 +207,13 @@ class StaffSubmission:
     @strawberry.field
     async def events(self, info: Info) -> list[StaffEvent]:
         rows = await info.context.events_loader.load(self.submission_id)
-        staff_ids = {int(row.actor[6:]) for row in rows if row.actor.startswith("staff:") and row.actor[6:].isdigit()}
+        staff_ids = {staff_id for row in rows if (staff_id := _staff_id(row.actor)) is not None}
         emails: dict[int, str] = {}
         if staff_ids:
             async with info.context.state.reading() as session:
                 emails = dict((await session.exec(select(Staff.id, Staff.email).where(Staff.id.in_(staff_ids)))).all())
         return [
-            StaffEvent(row=row, actor_email=emails.get(int(row.actor[6:])) if row.actor[6:].isdigit() else None)
+            StaffEvent(row=row, actor_email=emails.get(_staff_id(row.actor)))
             for row in rows
         ]
 
