@@ -42,6 +42,9 @@ class Desk:
     arriving_code: str
     admin_token: str
     agency: str
+    agency_admin: str
+    officer_token: str
+    contested: str  # node id of an item two officers change at once
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +63,14 @@ async def desk(engine, cast) -> Desk:
                                                       {"category": "permades_dan_kependudukan", "confidence": 0.33}])
         arriving = await make_item(session, agency_slug=None, status="in_triage", now=long_ago, title="Lampu jalan mati")
         _, token = await auth.create_api_token(session, admin.id, "workspace browser test")
+        agency_admin, _ = await make_staff(session, cast.agency_a, role="agency_admin", password=PASSWORD)
+        colleague, _ = await make_staff(session, cast.agency_a, password=PASSWORD)
+        _, colleague_token = await auth.create_api_token(session, colleague.id, "workspace browser test")
+        contested = await make_item(session, agency_slug=cast.agency_a, title="Jembatan retak")
         return Desk(officer.email, admin.email, node_id(own.id), format_tracking_code(own.tracking_code),
                     node_id(other.id), format_tracking_code(other.tracking_code), format_tracking_code(queued.tracking_code),
-                    node_id(arriving.id), format_tracking_code(arriving.tracking_code), token, cast.agency_a)
+                    node_id(arriving.id), format_tracking_code(arriving.tracking_code), token, cast.agency_a,
+                    agency_admin.email, colleague_token, node_id(contested.id))
 
 
 async def sign_in(page: Page, email: str, url: str = "/petugas/") -> None:
@@ -214,3 +222,42 @@ async def test_a_triage_admin_routes_a_queued_item_with_one_click(page: Page, de
     await item.get_by_role("button", name=re.compile(r"^Infrastruktur → .+ \(41%\)$")).click()
     await expect(page.get_by_test_id("triage-results")).to_contain_text(f"{desk.queued_code} diarahkan ke Infrastruktur.")
     await expect(queue).not_to_contain_text(desk.queued_code)
+
+
+async def test_the_second_of_two_officers_sees_the_conflict_and_the_fresh_item(page: Page, desk: Desk):
+    await sign_in(page, desk.officer, f"/petugas/#/item/{desk.contested}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Jembatan retak")
+    base = page.url.split("/petugas")[0]
+    done = graphql(base, "mutation($id: ID!) { acknowledge(id: $id) { __typename } }", {"id": desk.contested}, desk.officer_token)
+    assert done["acknowledge"]["__typename"] == "StaffActionSuccess", done
+    await page.get_by_label("Catatan internal").fill("Sudah saya telepon kelurahan.")
+    await page.get_by_role("button", name="Simpan catatan").click()
+    await expect(page.get_by_test_id("feedback")).to_contain_text("baru saja diubah orang lain")
+    await expect(page.locator("main .meta-line .status")).to_have_text("Ditanggapi")  # the fresh item
+    await expect(page.get_by_test_id("timeline")).not_to_contain_text("Sudah saya telepon kelurahan.")
+
+
+async def test_an_agency_admin_creates_an_officer_who_signs_in_with_the_one_time_password(page: Page, desk: Desk):
+    await sign_in(page, desk.agency_admin)
+    await page.get_by_role("link", name="Admin instansi").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Admin instansi")
+    email = f"baru.{desk.own_code.replace('-', '').lower()}@dpu.go.id"
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_role("button", name="Tambah petugas").click()
+    await expect(page.get_by_test_id("admin-feedback")).to_contain_text("Petugas ditambahkan.")
+    one_time = (await page.get_by_test_id("one-time-password").text_content()).strip()
+    await expect(page.get_by_test_id("staff")).to_contain_text(email)
+    await assert_accessible(page)
+    await no_sideways_scroll(page)
+    await screenshot(page, "admin")
+
+    await page.get_by_role("button", name="Keluar").click()
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Kata sandi").fill(one_time)
+    await page.get_by_role("button", name="Masuk").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Ganti kata sandi")
+    await assert_accessible(page)
+    await page.get_by_label("Kata sandi sekarang (sekali pakai)").fill(one_time)
+    await page.get_by_label("Kata sandi baru").fill("kata-sandi-baru-saya-1")
+    await page.get_by_role("button", name="Simpan kata sandi").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Kotak masuk")

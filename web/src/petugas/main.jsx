@@ -12,6 +12,7 @@ import { Inbox } from "./inbox.jsx";
 import { Item } from "./item.jsx";
 import { TriageQueue } from "./triage.jsx";
 import { ChangePassword } from "./password.jsx";
+import { AgencyAdmin } from "./admin.jsx";
 
 export function currentRoute() {
   const [path, query = ""] = (location.hash.replace(/^#/, "") || "/").split("?");
@@ -70,11 +71,13 @@ function App() {
   else if (me.mustChangePassword) content = <ChangePassword onChanged={(who) => setMe(who)} />;
   else if (first === "item") content = <Item id={second} me={me} />;
   else if (first === "triase") content = <TriageQueue me={me} />;
+  else if (first === "admin") content = <AgencyAdmin me={me} />;
   else if (first === "kotak-masuk") content = <Inbox params={route.params} me={me} />;
   else { location.replace(home(me)); content = null; }
 
   const here = "#/" + (first || "");
-  const nav = me && !me.mustChangePassword ? [["#/kotak-masuk", "nav.inbox"]].concat(me.role === "triage_admin" ? [["#/triase", "nav.triage"]] : []) : [];
+  const nav = me && !me.mustChangePassword ? [["#/kotak-masuk", "nav.inbox"]].concat(me.role === "triage_admin" ? [["#/triase", "nav.triage"]] : [])
+    .concat(me.role === "agency_admin" || me.role === "triage_admin" ? [["#/admin", "nav.admin"]] : []) : [];
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main").focus(); }}>

@@ -1,0 +1,119 @@
+// Agency admin: the agency's staff (create with a one-time password, change role, disable/enable,
+// reset password) and its answer templates. Every action is recorded in the audit log by the API.
+import { useEffect, useState } from "preact/hooks";
+import { gql } from "./api.js";
+import { formatDate, message, t } from "./i18n.js";
+
+const MEMBER = "id email role active mustChangePassword createdAt disabledAt lastSignInAt";
+const LOAD = `query Admin { agencyStaff { ${MEMBER} } answerTemplates { id title body updatedAt } }`;
+const ERRORS = "... on ValidationError { message messageEn } ... on NotAllowed { message messageEn } ... on NotFound { message messageEn }";
+const CREATE = `mutation($input: CreateStaffInput!) { r: createStaff(input: $input) { __typename ... on StaffCreated { oneTimePassword staff { email } } ${ERRORS} } }`;
+const UPDATE = {
+  disable: `mutation($id: ID!) { r: disableStaff(staffId: $id) { __typename ${ERRORS} } }`,
+  enable: `mutation($id: ID!) { r: enableStaff(staffId: $id) { __typename ${ERRORS} } }`,
+  reset: `mutation($id: ID!) { r: resetStaffPassword(staffId: $id) { __typename ... on PasswordReset { oneTimePassword staff { email } } ${ERRORS} } }`,
+  role: `mutation($id: ID!, $role: String!) { r: changeStaffRole(staffId: $id, role: $role) { __typename ${ERRORS} } }`,
+};
+const SAVE_TEMPLATE = `mutation($input: AnswerTemplateInput!) { r: saveAnswerTemplate(input: $input) { __typename ${ERRORS} } }`;
+const ARCHIVE_TEMPLATE = `mutation($id: ID!) { r: archiveAnswerTemplate(id: $id) { __typename ${ERRORS} } }`;
+const ROLES = ["officer", "agency_admin"];
+
+export function AgencyAdmin({ me }) {
+  const [data, setData] = useState(null);
+  const [feedback, setFeedback] = useState(null);
+  const [secret, setSecret] = useState(null); // { email, password } shown once
+  const [busy, setBusy] = useState(false);
+
+  async function load() { setData(await gql(LOAD)); }
+  useEffect(() => { load().catch(() => setFeedback({ ok: false, text: t("common.error") })); }, []);
+
+  async function run(query, variables, done) {
+    setBusy(true);
+    setFeedback(null);
+    setSecret(null);
+    try {
+      const { r } = await gql(query, variables);
+      if (["StaffCreated", "PasswordReset", "StaffUpdated", "AnswerTemplateSaved"].includes(r.__typename)) {
+        if (r.oneTimePassword) setSecret({ email: r.staff.email, password: r.oneTimePassword });
+        setFeedback({ ok: true, text: t(done) });
+        await load();
+        return true;
+      }
+      setFeedback({ ok: false, text: message(r) });
+    } catch (caught) {
+      setFeedback({ ok: false, text: t("common.error") });
+    } finally {
+      setBusy(false);
+    }
+    return false;
+  }
+
+  if (!data) return <section><h1>{t("admin.title")}</h1><p>{feedback ? feedback.text : t("common.loading")}</p></section>;
+  return (
+    <section>
+      <h1>{t("admin.title")}</h1>
+      <div role="status" aria-live="polite" class={feedback && !feedback.ok ? "error" : "live"} data-testid="admin-feedback">
+        {feedback ? feedback.text : ""}
+        {secret && <p class="secret">{t("admin.oneTimePassword", { email: secret.email })} <code data-testid="one-time-password">{secret.password}</code></p>}
+      </div>
+      <h2>{t("admin.staff")}</h2>
+      <ul class="items staff" data-testid="staff">
+        {(data.agencyStaff || []).map((member) => (
+          <li key={member.id}>
+            <p><strong class="email">{member.email}</strong> · {t("role." + member.role)}
+              {!member.active && <> · <span class="due overdue">{t("admin.disabled")}</span></>}
+              {member.mustChangePassword && <> · {t("admin.mustChange")}</>}</p>
+            <p class="meta">{t("admin.lastSignIn", { date: formatDate(member.lastSignInAt) })}</p>
+            {member.email !== me.email && (
+              <p class="row-actions">
+                <label class="inline-label" for={"role-" + member.id}>{t("admin.role")}</label>
+                <select id={"role-" + member.id} value={member.role} disabled={busy}
+                  onChange={(e) => run(UPDATE.role, { id: member.id, role: e.currentTarget.value }, "admin.done.role")}>
+                  {ROLES.map((r) => <option key={r} value={r}>{t("role." + r)}</option>)}
+                </select>
+                {member.active
+                  ? <button type="button" class="secondary" disabled={busy} onClick={() => run(UPDATE.disable, { id: member.id }, "admin.done.disable")}>{t("admin.disable")}</button>
+                  : <button type="button" class="secondary" disabled={busy} onClick={() => run(UPDATE.enable, { id: member.id }, "admin.done.enable")}>{t("admin.enable")}</button>}
+                <button type="button" class="secondary" disabled={busy} onClick={() => run(UPDATE.reset, { id: member.id }, "admin.done.reset")}>{t("admin.reset")}</button>
+              </p>
+            )}
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={async (e) => {
+        e.preventDefault();
+        const form = e.currentTarget;
+        const values = new FormData(form);
+        if (await run(CREATE, { input: { email: values.get("email"), role: values.get("role") } }, "admin.done.create")) form.reset();
+      }}>
+        <h3>{t("admin.create")}</h3>
+        <div class="field"><label for="new-email">{t("signin.email")}</label><input id="new-email" name="email" type="email" required autocomplete="off" /></div>
+        <div class="field"><label for="new-role">{t("admin.role")}</label>
+          <select id="new-role" name="role">{ROLES.map((r) => <option key={r} value={r}>{t("role." + r)}</option>)}</select></div>
+        <button type="submit" class="primary" disabled={busy}>{t("admin.create")}</button>
+      </form>
+
+      <h2>{t("admin.templates")}</h2>
+      <ul class="items templates">
+        {data.answerTemplates.map((template) => (
+          <li key={template.id}>
+            <p><strong>{template.title}</strong></p>
+            <p class="template-body">{template.body}</p>
+            <button type="button" class="secondary" disabled={busy} onClick={() => run(ARCHIVE_TEMPLATE, { id: template.id }, "admin.done.archive")}>{t("admin.archive")}</button>
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={async (e) => {
+        e.preventDefault();
+        const form = e.currentTarget;
+        const values = new FormData(form);
+        if (await run(SAVE_TEMPLATE, { input: { title: values.get("title"), body: values.get("body") } }, "admin.done.template")) form.reset();
+      }}>
+        <h3>{t("admin.newTemplate")}</h3>
+        <div class="field"><label for="template-title">{t("admin.templateTitle")}</label><input id="template-title" name="title" required /></div>
+        <div class="field"><label for="template-body">{t("admin.templateBody")}</label><textarea id="template-body" name="body" rows={4} required /></div>
+        <button type="submit" class="primary" disabled={busy}>{t("admin.saveTemplate")}</button>
+      </form>
+    </section>
+  );
+}
