@@ -45,6 +45,7 @@ class Desk:
     agency_admin: str
     officer_token: str
     contested: str  # node id of an item two officers change at once
+    batch_codes: list[str]
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +68,13 @@ async def desk(engine, cast) -> Desk:
         colleague, _ = await make_staff(session, cast.agency_a, password=PASSWORD)
         _, colleague_token = await auth.create_api_token(session, colleague.id, "workspace browser test")
         contested = await make_item(session, agency_slug=cast.agency_a, title="Jembatan retak")
+        batch = [await make_item(session, agency_slug=None, status="in_triage", now=long_ago, routing_model_version="uji-1",
+                                 routing_suggestions=[{"category": "infrastruktur", "confidence": 0.5}]) for _ in range(2)]
         return Desk(officer.email, admin.email, node_id(own.id), format_tracking_code(own.tracking_code),
                     node_id(other.id), format_tracking_code(other.tracking_code), format_tracking_code(queued.tracking_code),
                     node_id(arriving.id), format_tracking_code(arriving.tracking_code), token, cast.agency_a,
-                    agency_admin.email, colleague_token, node_id(contested.id))
+                    agency_admin.email, colleague_token, node_id(contested.id),
+                    [format_tracking_code(b.tracking_code) for b in batch])
 
 
 async def sign_in(page: Page, email: str, url: str = "/petugas/") -> None:
@@ -222,6 +226,14 @@ async def test_a_triage_admin_routes_a_queued_item_with_one_click(page: Page, de
     await item.get_by_role("button", name=re.compile(r"^Infrastruktur → .+ \(41%\)$")).click()
     await expect(page.get_by_test_id("triage-results")).to_contain_text(f"{desk.queued_code} diarahkan ke Infrastruktur.")
     await expect(queue).not_to_contain_text(desk.queued_code)
+
+    for code in desk.batch_codes:  # several at once, a result for each
+        await expect(queue.locator("li", has_text=code).first).to_contain_text("saran dari model uji-1")
+        await queue.locator("li", has_text=code).first.get_by_role("checkbox").check()
+    await page.get_by_role("button", name="Arahkan 2 yang dipilih").click()
+    for code in desk.batch_codes:
+        await expect(page.get_by_test_id("triage-results")).to_contain_text(f"{code} diarahkan ke Infrastruktur.")
+        await expect(queue).not_to_contain_text(code)
 
 
 async def test_the_second_of_two_officers_sees_the_conflict_and_the_fresh_item(page: Page, desk: Desk):

@@ -8,7 +8,7 @@ const QUEUE = `query Queue {
   triageQueue(first: 50) {
     __typename
     ... on StaffSubmissionConnection { totalCount edges { node {
-      id trackingCode version kind status title text createdAt routingConfidence
+      id trackingCode version kind status title text createdAt routingConfidence routingModelVersion
       routingSuggestions { confidence category { slug label labelEn } agency { slug shortName } }
     } } }
     ... on NotAllowed { code message messageEn }
@@ -113,7 +113,8 @@ export function TriageQueue() {
               <span><span class="code">{item.trackingCode}</span> {t("triage.select")}</span>
             </label>
             <p class="text">{item.title ? <strong>{item.title}. </strong> : null}{item.text}</p>
-            <p class="meta">{t("triage.received", { date: formatDate(item.createdAt) })}</p>
+            <p class="meta">{t("triage.received", { date: formatDate(item.createdAt) })}
+              {item.routingModelVersion && <> · {t("triage.itemModel", { model: item.routingModelVersion })}</>}</p>
             <ul class="suggestions" aria-label={t("triage.suggestions")}>
               {item.routingSuggestions.map((s) => (
                 <li key={s.category.slug}>
