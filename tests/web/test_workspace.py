@@ -263,6 +263,12 @@ async def test_an_agency_admin_creates_an_officer_who_signs_in_with_the_one_time
     await no_sideways_scroll(page)
     await screenshot(page, "admin")
 
+    await page.goto(f"/petugas/#/item/{desk.contested}")  # an admin assigns an item to a colleague
+    await page.get_by_label("Tugaskan ke rekan").select_option(label=desk.officer)
+    await page.get_by_role("button", name="Tugaskan", exact=True).click()
+    await expect(page.get_by_test_id("assignee")).to_have_text(desk.officer)
+    await page.get_by_role("link", name="Admin instansi").click()
+
     await page.get_by_role("button", name="Keluar").click()
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Kata sandi").fill(one_time)

@@ -26,6 +26,7 @@ const RESULT = `__typename
 const ACTIONS = {
   acknowledge: `mutation($id: ID!, $v: Int) { result: acknowledge(id: $id, expectedVersion: $v) { ${RESULT} } }`,
   respond: `mutation($id: ID!, $v: Int, $text: String!, $template: ID) { result: respond(id: $id, text: $text, templateId: $template, expectedVersion: $v) { ${RESULT} } }`,
+  assign: `mutation($id: ID!, $v: Int, $staff: ID!) { result: assignSubmission(id: $id, staffId: $staff, expectedVersion: $v) { ${RESULT} } }`,
   take: `mutation($id: ID!, $v: Int) { result: takeSubmission(id: $id, expectedVersion: $v) { ${RESULT} } }`,
   unassign: `mutation($id: ID!, $v: Int) { result: unassignSubmission(id: $id, expectedVersion: $v) { ${RESULT} } }`,
   duplicate: `mutation($id: ID!, $v: Int, $of: String!) { result: markDuplicate(id: $id, duplicateOf: $of, expectedVersion: $v) { ${RESULT} } }`,
@@ -51,6 +52,7 @@ export function Item({ id, me }) {
   const [item, setItem] = useState(undefined);
   const [agencies, setAgencies] = useState([]);
   const [templates, setTemplates] = useState([]);
+  const [colleagues, setColleagues] = useState([]);
   const [contact, setContact] = useState(null);
   const [feedback, setFeedback] = useState(null); // { kind: "ok" | "error", text }
   const [busy, setBusy] = useState(false);
@@ -66,6 +68,11 @@ export function Item({ id, me }) {
     sessionStorage.setItem("suara-petugas-last-item", id);
     setItem(undefined); setContact(null); setFeedback(null);
     load().catch(() => setFeedback({ kind: "error", text: t("common.error") }));
+    if (me.role === "agency_admin") {
+      gql("{ agencyStaff { id email role active } }")
+        .then((data) => setColleagues((data.agencyStaff || []).filter((m) => m.active && m.role !== "triage_admin")))
+        .catch(() => setColleagues([]));
+    }
     function onKey(event) {
       const tag = (event.target.tagName || "").toLowerCase();
       if (event.key === "Escape" && tag !== "input" && tag !== "textarea" && tag !== "select") backToInbox();
@@ -188,6 +195,15 @@ export function Item({ id, me }) {
               <button type="button" class="secondary" disabled={busy} onClick={() => act("fieldCheck", {})}>{t("action.fieldCheck")}</button>
             )}
           </p>
+          {colleagues.length > 0 && (
+            <form class="pick" onSubmit={submitWith("assign", (f) => ({ staff: f.get("staff") }))}>
+              <label for="assign-to">{t("action.assignTo")}</label>
+              <select id="assign-to" name="staff">
+                {colleagues.map((m) => <option key={m.id} value={m.id}>{m.email}</option>)}
+              </select>
+              <button type="submit" class="secondary" disabled={busy}>{t("action.assign")}</button>
+            </form>
+          )}
           <form onSubmit={submitWith("respond", (f) => ({ text: f.get("text"), template: f.get("template") || null }))}>
             {templates.length > 0 && (
               <div class="field">
