@@ -129,6 +129,10 @@ async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page:
     assert routed["routeSubmission"]["__typename"] == "StaffActionSuccess", routed
     await expect(inbox).to_contain_text(desk.arriving_code, timeout=3000)  # no reload
     await expect(page.get_by_test_id("live")).to_have_text("Kotak masuk diperbarui.")
+    async with page.expect_download() as download_info:  # the same filtered inbox as CSV
+        await page.get_by_role("link", name="Unduh CSV").click()
+    csv_text = open(await (await download_info.value).path(), encoding="utf-8-sig").read()
+    assert desk.own_code in csv_text and desk.other_code not in csv_text
 
     await page.get_by_role("link", name=re.compile(r"^Ditolak \d+")).click()  # filters live in the URL
     await expect(page).to_have_url(re.compile(r"#/kotak-masuk\?status=rejected$"))
@@ -259,6 +263,11 @@ async def test_an_agency_admin_creates_an_officer_who_signs_in_with_the_one_time
     await expect(page.get_by_test_id("admin-feedback")).to_contain_text("Petugas ditambahkan.")
     one_time = (await page.get_by_test_id("one-time-password").text_content()).strip()
     await expect(page.get_by_test_id("staff")).to_contain_text(email)
+    await expect(page.get_by_test_id("audit")).to_contain_text("staff.create")  # every admin action is recorded
+    await page.get_by_label("Tanggapan pertama (maks. 3)").fill("2")
+    await page.get_by_role("button", name="Simpan standar layanan").click()
+    await expect(page.get_by_test_id("admin-feedback")).to_contain_text("Standar layanan disimpan.")
+    await expect(page.get_by_label("Tanggapan pertama (maks. 3)")).to_have_value("2")
     await assert_accessible(page)
     await no_sideways_scroll(page)
     await screenshot(page, "admin")
@@ -270,6 +279,7 @@ async def test_an_agency_admin_creates_an_officer_who_signs_in_with_the_one_time
     await page.get_by_role("link", name="Admin instansi").click()
 
     await page.get_by_role("button", name="Keluar").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk sebagai petugas")
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Kata sandi").fill(one_time)
     await page.get_by_role("button", name="Masuk").click()

@@ -5,7 +5,11 @@ import { gql } from "./api.js";
 import { formatDate, message, t } from "./i18n.js";
 
 const MEMBER = "id email role active mustChangePassword createdAt disabledAt lastSignInAt";
-const LOAD = `query Admin { agencyStaff { ${MEMBER} } answerTemplates { id title body updatedAt } }`;
+const loadQuery = (agencyAdmin) => `query Admin { agencyStaff { ${MEMBER} } answerTemplates { id title body updatedAt }
+  me { agency { slug serviceLevels { firstResponseDays informationRequestDays resolutionDays resolutionWithFieldCheckDays } } }
+  ${agencyAdmin ? "auditLog(first: 20) { edges { node { id actor action target createdAt } } }" : ""} }`;
+const LEVELS = [["firstResponseDays", 3], ["informationRequestDays", 5], ["resolutionDays", 14], ["resolutionWithFieldCheckDays", 60]];
+const SET_LEVELS = `mutation($input: ServiceLevelsInput!) { r: setServiceLevels(input: $input) { __typename ... on ValidationError { message messageEn } ... on NotAllowed { message messageEn } } }`;
 const ERRORS = "... on ValidationError { message messageEn } ... on NotAllowed { message messageEn } ... on NotFound { message messageEn }";
 const CREATE = `mutation($input: CreateStaffInput!) { r: createStaff(input: $input) { __typename ... on StaffCreated { oneTimePassword staff { email } } ${ERRORS} } }`;
 const UPDATE = {
@@ -24,7 +28,7 @@ export function AgencyAdmin({ me }) {
   const [secret, setSecret] = useState(null); // { email, password } shown once
   const [busy, setBusy] = useState(false);
 
-  async function load() { setData(await gql(LOAD)); }
+  async function load() { setData(await gql(loadQuery(me.role === "agency_admin"))); }
   useEffect(() => { load().catch(() => setFeedback({ ok: false, text: t("common.error") })); }, []);
 
   async function run(query, variables, done) {
@@ -33,7 +37,7 @@ export function AgencyAdmin({ me }) {
     setSecret(null);
     try {
       const { r } = await gql(query, variables);
-      if (["StaffCreated", "PasswordReset", "StaffUpdated", "AnswerTemplateSaved"].includes(r.__typename)) {
+      if (["StaffCreated", "PasswordReset", "StaffUpdated", "AnswerTemplateSaved", "ServiceLevelsSet"].includes(r.__typename)) {
         if (r.oneTimePassword) setSecret({ email: r.staff.email, password: r.oneTimePassword });
         setFeedback({ ok: true, text: t(done) });
         await load();
@@ -114,6 +118,37 @@ export function AgencyAdmin({ me }) {
         <div class="field"><label for="template-body">{t("admin.templateBody")}</label><textarea id="template-body" name="body" rows={4} required /></div>
         <button type="submit" class="primary" disabled={busy}>{t("admin.saveTemplate")}</button>
       </form>
+
+      {me.role === "agency_admin" && data.me && data.me.agency && (
+        <form onSubmit={(e) => {
+          e.preventDefault();
+          const values = new FormData(e.currentTarget);
+          const input = Object.fromEntries(LEVELS.map(([key]) => [key, parseInt(values.get(key), 10)]));
+          run(SET_LEVELS, { input }, "admin.done.levels");
+        }}>
+          <h2>{t("admin.levels")}</h2>
+          <p class="hint">{t("admin.levelsHint")}</p>
+          {LEVELS.map(([key, legal]) => (
+            <div class="field" key={key}>
+              <label for={"level-" + key}>{t("admin.level." + key, { legal })}</label>
+              <input id={"level-" + key} name={key} type="number" min={1} max={legal} required value={data.me.agency.serviceLevels[key]} />
+            </div>
+          ))}
+          <button type="submit" class="primary" disabled={busy}>{t("admin.saveLevels")}</button>
+        </form>
+      )}
+
+      {data.auditLog && (
+        <>
+          <h2>{t("admin.audit")}</h2>
+          <ol class="timeline" data-testid="audit">
+            {data.auditLog.edges.map(({ node }) => (
+              <li key={node.id}><span class="meta">{formatDate(node.createdAt)} · {node.actor}</span>
+                <strong>{node.action}</strong>{node.target ? " · " + node.target : ""}</li>
+            ))}
+          </ol>
+        </>
+      )}
     </section>
   );
 }

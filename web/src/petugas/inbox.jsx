@@ -41,6 +41,19 @@ function filterOf(params) {
 }
 const FILTER_KEYS = ["status", "terlambat", "tugas", "kategori", "jenis", "saluran", "wilayah", "dari", "sampai", "cari"];
 
+/** The CSV download of the same filtered inbox (GET /petugas/inbox.csv takes the API's names). */
+function csvHref(filter) {
+  const query = new URLSearchParams();
+  if (filter.statuses) query.set("status", filter.statuses.join(",").toLowerCase());
+  if (filter.overdue) query.set("overdue", "true");
+  if (filter.assigned) query.set("assigned", filter.assigned.toLowerCase());
+  for (const key of ["category", "kind", "channel", "regionCode", "from", "to", "text"]) {
+    if (filter[key]) query.set(key, key === "kind" || key === "channel" ? filter[key].toLowerCase() : filter[key]);
+  }
+  const text = query.toString();
+  return "/petugas/inbox.csv" + (text ? "?" + text : "");
+}
+
 /** The inbox URL for a set of filters (only the ones that are set). */
 export function inboxHref(params) {
   const query = new URLSearchParams();
@@ -225,6 +238,7 @@ export function Inbox({ params }) {
             ))}
           </ol>
           <p class="pager">
+            <a class="button secondary" href={csvHref(filterOf(params))} download>{t("inbox.csv")}</a>
             {after && <a class="button secondary" href={inboxHref({ ...filters, setelah: "" })}>{t("inbox.firstPage")}</a>}
             {connection.pageInfo.hasNextPage && (
               <a class="button secondary" href={inboxHref({ ...filters, setelah: connection.pageInfo.endCursor })}>{t("inbox.nextPage")}</a>
