@@ -155,6 +155,13 @@ async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page:
     await page.get_by_role("button", name="Bahasa Indonesia").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Kotak masuk")
 
+    await page.get_by_role("link", name="Kinerja kami").click()  # the agency's own figures
+    await expect(page.get_by_test_id("performance").locator("tbody tr").first).to_be_visible()
+    await expect(page.get_by_role("link", name=re.compile(r"^\d+ laporan terlambat sekarang$"))).to_be_visible()
+    await assert_accessible(page)
+    await no_sideways_scroll(page)
+    await screenshot(page, "kinerja")
+
     await page.get_by_role("button", name="Keluar").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk sebagai petugas")
     await page.goto(f"/petugas/#/item/{desk.own}")  # signed out: sign in, then back where one was
