@@ -101,7 +101,9 @@ async def screenshot(page: Page, name: str) -> None:
 
 
 async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page: Page, desk: Desk):
-    await page.goto("/petugas/")
+    await page.goto("/")
+    await page.get_by_role("link", name="Masuk petugas").click()  # from the public pages' footer
+    await expect(page).to_have_url(re.compile(r"/petugas/"))
     await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk sebagai petugas")
     await assert_accessible(page)
     await page.get_by_label("Email").fill(desk.officer)
@@ -131,7 +133,7 @@ async def test_wrong_password_then_the_officer_sees_only_the_agencys_items(page:
     await expect(page.get_by_test_id("live")).to_have_text("Kotak masuk diperbarui.")
     async with page.expect_download() as download_info:  # the same filtered inbox as CSV
         await page.get_by_role("link", name="Unduh CSV").click()
-    csv_text = open(await (await download_info.value).path(), encoding="utf-8-sig").read()
+    csv_text = Path(await (await download_info.value).path()).read_text(encoding="utf-8-sig")
     assert desk.own_code in csv_text and desk.other_code not in csv_text
 
     await page.get_by_role("link", name=re.compile(r"^Ditolak \d+")).click()  # filters live in the URL
