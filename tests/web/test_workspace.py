@@ -261,6 +261,16 @@ async def test_the_second_of_two_officers_sees_the_conflict_and_the_fresh_item(p
     await expect(page.locator("main .meta-line .status")).to_have_text("Ditanggapi")  # the fresh item
     await expect(page.get_by_test_id("timeline")).not_to_contain_text("Sudah saya telepon kelurahan.")
 
+    await page.context.clear_cookies()  # the session expires while the officer works
+    await page.get_by_label("Catatan internal").fill("Catatan setelah sesi berakhir.")
+    await page.get_by_role("button", name="Simpan catatan").click()
+    await expect(page.get_by_text("Sesi Anda berakhir")).to_be_visible()
+    await expect(page).to_have_url(re.compile(r"#/masuk\?ke="))
+    await page.get_by_label("Email").fill(desk.officer)
+    await page.get_by_label("Kata sandi").fill(PASSWORD)
+    await page.get_by_role("button", name="Masuk").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Jembatan retak")  # back where one was
+
 
 async def test_an_agency_admin_creates_an_officer_who_signs_in_with_the_one_time_password(page: Page, desk: Desk):
     await sign_in(page, desk.agency_admin)
