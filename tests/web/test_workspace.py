@@ -248,6 +248,13 @@ async def test_a_triage_admin_routes_a_queued_item_with_one_click(page: Page, de
         await expect(page.get_by_test_id("triage-results")).to_contain_text(f"{code} diarahkan ke Infrastruktur.")
         await expect(queue).not_to_contain_text(code)
 
+    await page.get_by_role("link", name="Admin instansi").click()  # triage admins keep the category mapping
+    await page.get_by_label("Kategori", exact=True).select_option("infrastruktur")
+    await page.get_by_label("Instansi", exact=True).select_option(desk.agency)  # as it is: other tests rely on it
+    await page.get_by_role("button", name="Simpan pemetaan").click()
+    await expect(page.get_by_test_id("admin-feedback")).to_contain_text("Pemetaan kategori disimpan.")
+    await assert_accessible(page)
+
 
 async def test_the_second_of_two_officers_sees_the_conflict_and_the_fresh_item(page: Page, desk: Desk):
     await sign_in(page, desk.officer, f"/petugas/#/item/{desk.contested}")
@@ -290,6 +297,11 @@ async def test_an_agency_admin_creates_an_officer_who_signs_in_with_the_one_time
     await assert_accessible(page)
     await no_sideways_scroll(page)
     await screenshot(page, "admin")
+
+    await page.get_by_label("Nama token (untuk apa)").fill("Sistem arsip dinas")
+    await page.get_by_role("button", name="Buat token").click()
+    token = (await page.get_by_test_id("api-token").text_content()).strip()
+    assert graphql(page.url.split("/petugas")[0], "{ me { email } }", token=token)["me"]["email"] == desk.agency_admin
 
     await page.goto(f"/petugas/#/item/{desk.contested}")  # an admin assigns an item to a colleague
     await page.get_by_label("Tugaskan ke rekan").select_option(label=desk.officer)

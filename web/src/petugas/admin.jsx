@@ -2,12 +2,16 @@
 // reset password) and its answer templates. Every action is recorded in the audit log by the API.
 import { useEffect, useState } from "preact/hooks";
 import { gql } from "./api.js";
-import { formatDate, message, t } from "./i18n.js";
+import { formatDate, message, pick, t } from "./i18n.js";
 
 const MEMBER = "id email role active mustChangePassword createdAt disabledAt lastSignInAt";
 const loadQuery = (agencyAdmin) => `query Admin { agencyStaff { ${MEMBER} } answerTemplates { id title body updatedAt }
   me { agency { slug serviceLevels { firstResponseDays informationRequestDays resolutionDays resolutionWithFieldCheckDays } } }
-  ${agencyAdmin ? "auditLog(first: 20) { edges { node { id actor action target createdAt } } }" : ""} }`;
+  apiTokens { id name createdAt lastUsedAt revoked }
+  ${agencyAdmin ? "auditLog(first: 20) { edges { node { id actor action target createdAt } } }" : "categories { slug label labelEn defaultAgency { slug } } agencies { slug shortName }"} }`;
+const CREATE_TOKEN = `mutation($name: String!) { r: createApiToken(name: $name) { __typename ... on ApiTokenCreated { token } ... on ValidationError { message messageEn } ... on NotAllowed { message messageEn } } }`;
+const REVOKE_TOKEN = `mutation($id: Int!) { r: revokeApiToken(id: $id) { __typename ... on NotAllowed { message messageEn } } }`;
+const ASSIGN_CATEGORY = `mutation($category: String!, $agency: String!) { r: assignCategory(category: $category, agency: $agency) { __typename ... on NotAllowed { message messageEn } ... on NotFound { message messageEn } } }`;
 const LEVELS = [["firstResponseDays", 3], ["informationRequestDays", 5], ["resolutionDays", 14], ["resolutionWithFieldCheckDays", 60]];
 const SET_LEVELS = `mutation($input: ServiceLevelsInput!) { r: setServiceLevels(input: $input) { __typename ... on ValidationError { message messageEn } ... on NotAllowed { message messageEn } } }`;
 const ERRORS = "... on ValidationError { message messageEn } ... on NotAllowed { message messageEn } ... on NotFound { message messageEn }";
@@ -37,8 +41,10 @@ export function AgencyAdmin({ me }) {
     setSecret(null);
     try {
       const { r } = await gql(query, variables);
-      if (["StaffCreated", "PasswordReset", "StaffUpdated", "AnswerTemplateSaved", "ServiceLevelsSet"].includes(r.__typename)) {
+      if (["StaffCreated", "PasswordReset", "StaffUpdated", "AnswerTemplateSaved", "ServiceLevelsSet", "ApiTokenCreated",
+        "ApiTokenRevoked", "CategoryAssigned"].includes(r.__typename)) {
         if (r.oneTimePassword) setSecret({ email: r.staff.email, password: r.oneTimePassword });
+        if (r.token) setSecret({ token: r.token });
         setFeedback({ ok: true, text: t(done) });
         await load();
         return true;
@@ -58,7 +64,8 @@ export function AgencyAdmin({ me }) {
       <h1>{t("admin.title")}</h1>
       <div role="status" aria-live="polite" class={feedback && !feedback.ok ? "error" : "live"} data-testid="admin-feedback">
         {feedback ? feedback.text : ""}
-        {secret && <p class="secret">{t("admin.oneTimePassword", { email: secret.email })} <code data-testid="one-time-password">{secret.password}</code></p>}
+        {secret && secret.password && <p class="secret">{t("admin.oneTimePassword", { email: secret.email })} <code data-testid="one-time-password">{secret.password}</code></p>}
+        {secret && secret.token && <p class="secret">{t("admin.tokenOnce")} <code data-testid="api-token">{secret.token}</code></p>}
       </div>
       <h2>{t("admin.staff")}</h2>
       <ul class="items staff" data-testid="staff">
@@ -137,6 +144,45 @@ export function AgencyAdmin({ me }) {
           <button type="submit" class="primary" disabled={busy}>{t("admin.saveLevels")}</button>
         </form>
       )}
+
+      {data.categories && (
+        <form onSubmit={(e) => {
+          e.preventDefault();
+          const values = new FormData(e.currentTarget);
+          run(ASSIGN_CATEGORY, { category: values.get("category"), agency: values.get("agency") }, "admin.done.category");
+        }}>
+          <h2>{t("admin.mapping")}</h2>
+          <div class="field"><label for="map-category">{t("inbox.category")}</label>
+            <select id="map-category" name="category">
+              {data.categories.map((c) => <option key={c.slug} value={c.slug}>{pick(c.label, c.labelEn)}{c.defaultAgency ? ` (${c.defaultAgency.slug})` : ""}</option>)}
+            </select></div>
+          <div class="field"><label for="map-agency">{t("item.agency")}</label>
+            <select id="map-agency" name="agency">
+              {data.agencies.map((a) => <option key={a.slug} value={a.slug}>{a.shortName}</option>)}
+            </select></div>
+          <button type="submit" class="primary" disabled={busy}>{t("admin.assignCategory")}</button>
+        </form>
+      )}
+
+      <h2>{t("admin.tokens")}</h2>
+      <p class="hint">{t("admin.tokensHint")}</p>
+      <ul class="items templates" data-testid="tokens">
+        {data.apiTokens.map((token) => (
+          <li key={token.id}>
+            <p><strong>{token.name}</strong>{token.revoked && <> · {t("admin.revoked")}</>}</p>
+            <p class="meta">{t("admin.tokenUsed", { created: formatDate(token.createdAt), used: formatDate(token.lastUsedAt) })}</p>
+            {!token.revoked && <button type="button" class="secondary" disabled={busy} onClick={() => run(REVOKE_TOKEN, { id: token.id }, "admin.done.revoke")}>{t("admin.revoke")}</button>}
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={async (e) => {
+        e.preventDefault();
+        const form = e.currentTarget;
+        if (await run(CREATE_TOKEN, { name: new FormData(form).get("name") }, "admin.done.token")) form.reset();
+      }}>
+        <div class="field"><label for="token-name">{t("admin.tokenName")}</label><input id="token-name" name="name" required autocomplete="off" /></div>
+        <button type="submit" class="primary" disabled={busy}>{t("admin.createToken")}</button>
+      </form>
 
       {data.auditLog && (
         <>
