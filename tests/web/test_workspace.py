@@ -320,3 +320,23 @@ async def test_an_agency_admin_creates_an_officer_who_signs_in_with_the_one_time
     await page.get_by_label("Kata sandi baru").fill("kata-sandi-baru-saya-1")
     await page.get_by_role("button", name="Simpan kata sandi").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Kotak masuk")
+
+
+async def test_the_workspaces_first_load_transfers_at_most_200_kb(browser, live_server, desk: Desk):
+    """Signed in on the inbox, with a cold cache: the page, its own bundle and its data."""
+    context = await browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740})
+    page = await context.new_page()
+    await sign_in(page, desk.officer)
+    await expect(page.get_by_test_id("inbox")).to_be_visible()
+    await page.goto("about:blank")
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    transferred = []
+    cdp.on("Network.loadingFinished", lambda event: transferred.append(event["encodedDataLength"]))
+    await page.goto("/petugas/#/kotak-masuk", wait_until="networkidle")
+    await expect(page.get_by_test_id("inbox")).to_be_visible()
+    await context.close()
+    print(f"workspace first load: {sum(transferred)} bytes in {len(transferred)} responses")
+    assert len(transferred) >= 3, "the page, its script and its data were loaded"
+    assert sum(transferred) <= 200 * 1024, f"{sum(transferred)} bytes"
