@@ -187,6 +187,9 @@ async def test_the_answer_flow_works_with_the_keyboard_alone_and_the_citizen_rea
     await assert_accessible(page)
     await no_sideways_scroll(page)
     await screenshot(page, "laporan")
+    await page.get_by_role("button", name="Tampilkan kontak").click()  # handling agency only, each reveal logged
+    await expect(page.locator("main dl.contact")).to_contain_text("Budi Santoso")
+    await expect(page.get_by_test_id("timeline")).to_contain_text("Kontak dibuka")
 
     async def tab_to(target: str) -> None:
         """Tab until the focused element is the button named `target` or matches the CSS selector."""

@@ -114,6 +114,7 @@ export function Item({ id, me }) {
   async function reveal() {
     const { revealContact } = await gql(CONTACT, { id });
     setContact(revealContact.__typename === "ContactRevealed" && revealContact.contact ? revealContact.contact : false);
+    await load(); // the reveal is now in the item's history
   }
 
   if (item === undefined) return <section><h1>{t("item.title")}</h1><p>{feedback ? feedback.text : t("common.loading")}</p></section>;
