@@ -1,5 +1,5 @@
 // Agency admin: the agency's staff (create with a one-time password, change role, disable/enable,
-// reset password) and its answer templates. Every action is recorded in the audit log by the API.
+// reset password) and its answer templates (add, edit, archive). Every action is recorded in the audit log by the API.
 import { useEffect, useState } from "preact/hooks";
 import { gql } from "./api.js";
 import { formatDate, message, pick, t } from "./i18n.js";
@@ -31,6 +31,7 @@ export function AgencyAdmin({ me }) {
   const [feedback, setFeedback] = useState(null);
   const [secret, setSecret] = useState(null); // { email, password } shown once
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState(null); // id of the answer template being edited
 
   async function load() { setData(await gql(loadQuery(me.role === "agency_admin"))); }
   useEffect(() => { load().catch(() => setFeedback({ ok: false, text: t("common.error") })); }, []);
@@ -108,9 +109,32 @@ export function AgencyAdmin({ me }) {
       <ul class="items templates">
         {data.answerTemplates.map((template) => (
           <li key={template.id}>
-            <p><strong>{template.title}</strong></p>
-            <p class="template-body">{template.body}</p>
-            <button type="button" class="secondary" disabled={busy} onClick={() => run(ARCHIVE_TEMPLATE, { id: template.id }, "admin.done.archive")}>{t("admin.archive")}</button>
+            {editing === template.id ? (
+              <form onSubmit={async (e) => {
+                e.preventDefault();
+                const values = new FormData(e.currentTarget);
+                if (await run(SAVE_TEMPLATE, { input: { id: template.id, title: values.get("title"), body: values.get("body") } }, "admin.done.templateEdit")) setEditing(null);
+              }}>
+                <h3>{t("admin.editTemplate")}</h3>
+                <div class="field"><label for={"edit-title-" + template.id}>{t("admin.templateTitle")}</label>
+                  <input id={"edit-title-" + template.id} name="title" required value={template.title} /></div>
+                <div class="field"><label for={"edit-body-" + template.id}>{t("admin.templateBody")}</label>
+                  <textarea id={"edit-body-" + template.id} name="body" rows={4} required value={template.body} /></div>
+                <p class="row-actions">
+                  <button type="submit" class="primary" disabled={busy}>{t("admin.saveChanges")}</button>
+                  <button type="button" class="secondary" disabled={busy} onClick={() => setEditing(null)}>{t("admin.cancelEdit")}</button>
+                </p>
+              </form>
+            ) : (
+              <>
+                <p><strong>{template.title}</strong></p>
+                <p class="template-body">{template.body}</p>
+                <p class="row-actions">
+                  <button type="button" class="secondary" disabled={busy} aria-label={t("admin.editNamed", { title: template.title })} onClick={() => setEditing(template.id)}>{t("admin.edit")}</button>
+                  <button type="button" class="secondary" disabled={busy} onClick={() => run(ARCHIVE_TEMPLATE, { id: template.id }, "admin.done.archive")}>{t("admin.archive")}</button>
+                </p>
+              </>
+            )}
           </li>
         ))}
       </ul>
