@@ -13,7 +13,6 @@ import io
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -25,8 +24,8 @@ from suara.db.columns import utcnow
 from suara.ratelimits.service import Limit
 from suara.submissions import codes
 from suara.submissions.public_text import mask_public_text
-from suara.triage import inbox
-from suara.triage.models import Staff, StaffAuditEntry
+from suara.triage import accounts, inbox
+from suara.triage.models import StaffAuditEntry
 
 COLUMNS = [
     "kode_pelacakan", "diajukan", "status", "jenis", "kanal", "kategori", "kode_wilayah", "lokasi",
@@ -110,8 +109,7 @@ async def inbox_csv(request: Request) -> Response:
         rows = await inbox.export_rows(session, actor, inbox_filter, now=now)
         agency = await session.get(Agency, actor.agency_id)
         staff_ids = {row.assigned_staff_id for row in rows if row.assigned_staff_id}
-        emails = dict((await session.exec(select(Staff.id, Staff.email).where(Staff.id.in_(staff_ids)))).all()) \
-            if staff_ids else {}
+        emails = await accounts.emails_by_staff_id(session, staff_ids)
         session.add(StaffAuditEntry(
             agency_id=actor.agency_id, actor=actor.label, action="inbox_csv_downloaded",
             details={"filter": inbox_filter.as_details(), "rows": len(rows)}, created_at=now,

@@ -203,3 +203,11 @@ async def change_password(
     await _end_sessions(session, staff.id, keep_token=keep_session)
     await audit.record(session, actor, "staff.change_password", agency_id=staff.agency_id, target=f"staff:{staff.id}")
     return staff
+
+
+async def emails_by_staff_id(session: AsyncSession, staff_ids: set[int]) -> dict[int, str]:
+    """Staff e-mails for the back office (who acted, who holds an item), in one query."""
+    if not staff_ids:
+        return {}
+    rows = await session.exec(select(Staff.id, Staff.email).where(Staff.id.in_(staff_ids)))
+    return dict(rows.all())

@@ -10,7 +10,6 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from sqlmodel import select
 
 from suara.api.client_address import client_network
 from suara.api.graphql.agencies import Agency, Category, load_agencies, load_agency, load_categories
@@ -40,10 +39,9 @@ from suara.submissions import codes
 from suara.submissions.models import Kind, Status, SubmissionEvent
 from suara.submissions.models import Submission as SubmissionRow
 from suara.submissions.public import public_views, status_group
-from suara.triage import auth, inbox, service
+from suara.triage import accounts, auth, inbox, service
 from suara.triage.auth import SESSION_LIFETIME
 from suara.triage.calendar import working_days_left
-from suara.triage.models import Staff
 from suara.triage.workflow import AGENCY_WORK
 from suara.triage.workflow import Conflict as DomainConflict
 
@@ -208,10 +206,8 @@ class StaffSubmission:
     async def events(self, info: Info) -> list[StaffEvent]:
         rows = await info.context.events_loader.load(self.submission_id)
         staff_ids = {staff_id for row in rows if (staff_id := _staff_id(row.actor)) is not None}
-        emails: dict[int, str] = {}
-        if staff_ids:
-            async with info.context.state.reading() as session:
-                emails = dict((await session.exec(select(Staff.id, Staff.email).where(Staff.id.in_(staff_ids)))).all())
+        async with info.context.state.reading() as session:
+            emails = await accounts.emails_by_staff_id(session, staff_ids)
         return [
             StaffEvent(row=row, actor_email=emails.get(_staff_id(row.actor)))
             for row in rows
@@ -269,8 +265,8 @@ async def _assignees(info: Info, rows: list[SubmissionRow]) -> dict[int, Assigne
     if not staff_ids:
         return {}
     async with info.context.state.reading() as session:
-        found = (await session.exec(select(Staff.id, Staff.email).where(Staff.id.in_(staff_ids)))).all()
-    return {staff_id: Assignee(id=strawberry.ID(str(staff_id)), email=email) for staff_id, email in found}
+        found = await accounts.emails_by_staff_id(session, staff_ids)
+    return {staff_id: Assignee(id=strawberry.ID(str(staff_id)), email=email) for staff_id, email in found.items()}
 
 
 async def staff_submissions(info: Info, rows: list[SubmissionRow]) -> list[StaffSubmission]:
