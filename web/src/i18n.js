@@ -1,39 +1,7 @@
 // Every visible string comes from the message files; Bahasa Indonesia first, English by a switch.
-import { signal } from "./signal.js";
+import { translator } from "./language.js";
 import id from "./messages/id.json";
 import en from "./messages/en.json";
 
-const catalogues = { id, en };
-const saved = typeof localStorage !== "undefined" ? localStorage.getItem("suara-lang") : null;
-export const lang = signal(saved === "en" ? "en" : "id");
-
-export function setLang(value) {
-  lang.value = value;
-  localStorage.setItem("suara-lang", value);
-  document.documentElement.lang = value;
-}
-
-export function t(key, params = {}) {
-  const text = catalogues[lang.value][key] ?? catalogues.id[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? `{${name}}`));
-}
-
-/** Pick the server's Indonesian or English field for the current language. */
-export function pick(idText, enText) {
-  return lang.value === "en" && enText ? enText : idText;
-}
-
-export function formatDate(iso, withTime = false) {
-  if (!iso) return "—";
-  const options = withTime
-    ? { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Jakarta" }
-    : { dateStyle: "medium", timeZone: "Asia/Jakarta" };
-  return new Intl.DateTimeFormat(lang.value === "en" ? "en-GB" : "id-ID", options).format(new Date(iso));
-}
-
-export function formatNumber(value, digits = 0) {
-  if (value === null || value === undefined) return "—";
-  return new Intl.NumberFormat(lang.value === "en" ? "en-GB" : "id-ID", {
-    maximumFractionDigits: digits, minimumFractionDigits: digits,
-  }).format(value);
-}
+export { formatDate, formatNumber, lang, pick, setLang } from "./language.js";
+export const t = translator({ id, en });
