@@ -43,7 +43,8 @@ SELECT
   'B' || lpad(to_hex(g), 8, '0'),
   (ARRAY['complaint','aspiration','information_request'])[1 + g % 3],
   'web',
-  'Laporan uji beban nomor ' || g || ' tentang jalan rusak dan lampu jalan mati',
+  'Laporan uji beban nomor ' || g || ' tentang jalan rusak dan lampu jalan mati'
+    || CASE WHEN g % 50 = 0 THEN ' dekat jembatan gantung' ELSE '' END,
   'Laporan uji beban nomor ' || g,
   false, g % 20 = 0,
   CASE WHEN g % 10 = 0 THEN 'in_triage' ELSE

@@ -167,3 +167,21 @@ async def test_the_triage_queue_shows_each_items_three_suggestions_and_the_model
     assert found[0]["routingModelVersion"] == "router-2026.11"
     assert [(s["category"]["slug"], s["confidence"]) for s in found[0]["routingSuggestions"]] == [
         ("infrastruktur", 0.41), ("kesehatan", 0.33), ("pendidikan", 0.12)]
+
+
+async def test_a_search_counts_its_matches_up_to_the_cap_and_says_when_there_are_more(scene, app_state, monkeypatch):
+    """A common word must not make the first page read the agency's whole history to count it."""
+    from suara.triage import inbox
+
+    desk, _, _, code = scene
+    app = app_for(app_state)
+    monkeypatch.setattr(inbox, "SEARCH_COUNT_CAP", 1)
+    query = INBOX.replace("totalCount", "totalCount totalCountExact")
+
+    async def counted(inbox_filter):
+        page = (await call(app, desk.token, query, {"filter": inbox_filter, "first": 50}))["inbox"]
+        return page["totalCount"], page["totalCountExact"], {edge["node"]["trackingCode"] for edge in page["edges"]}
+
+    assert await counted({"text": "jembatan"}) == (1, False, {code["bridge"], code["old"]})
+    assert await counted({"text": "jembatan kayu"}) == (1, True, {code["bridge"]})
+    assert await counted({"statuses": ["ROUTED"]}) == (3, True, {code[n] for n in ("bridge", "late", "colleague")})

@@ -13,7 +13,7 @@ const ROW = `id trackingCode kind status title text channel overdue dueAt create
 const INBOX = `query Inbox($filter: InboxFilter, $first: Int!, $after: String) {
   inbox(filter: $filter, first: $first, after: $after) {
     __typename
-    ... on StaffSubmissionConnection { totalCount pageInfo { hasNextPage endCursor } edges { node { ${ROW} } } }
+    ... on StaffSubmissionConnection { totalCount totalCountExact pageInfo { hasNextPage endCursor } edges { node { ${ROW} } } }
     ... on NotAllowed { code message messageEn }
     ... on ValidationError { code message messageEn }
   }
@@ -219,7 +219,7 @@ export function Inbox({ params }) {
       {!data && !error && <p>{t("common.loading")}</p>}
       {connection && (
         <>
-          <p class="meta" role="status">{t("inbox.total", { n: connection.totalCount })} <span data-testid="live">{live}</span></p>
+          <p class="meta" role="status">{t("inbox.total", { n: connection.totalCountExact ? connection.totalCount : `${connection.totalCount}+` })} <span data-testid="live">{live}</span></p>
           {connection.edges.length === 0 && <p>{t("inbox.empty")}</p>}
           <ol class="items" ref={list} data-testid="inbox">
             {connection.edges.map(({ node }) => (

@@ -322,6 +322,9 @@ class StaffSubmissionConnection:
     edges: list[StaffSubmissionEdge]
     page_info: PageInfo
     total_count: int
+    total_count_exact: bool = strawberry.field(description=(
+        "False when words in the text matched more than 1,000 items: totalCount is then 1,000, a lower bound "
+        "(counting every match of a common word would read the agency's whole history)."))
 
 
 async def connection(info: Info, page: inbox.Page, sort: str) -> StaffSubmissionConnection:
@@ -334,6 +337,7 @@ async def connection(info: Info, page: inbox.Page, sort: str) -> StaffSubmission
         edges=edges,
         page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None),
         total_count=page.total_count,
+        total_count_exact=page.total_is_exact,
     )
 
 
