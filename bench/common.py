@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 
 from suara.config import Settings
-from suara.db.admin import migrate_and_seed, recreate_database
+from suara.db.admin import recreate_database
 from suara.db.engine import resolve_database_url
+from suara.provision import migrate_and_seed
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"

@@ -17,14 +17,14 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Timer, fresh_database, percentiles  # noqa: E402
+from common import Timer, fresh_database, percentiles
 
-from suara.app import create_app  # noqa: E402
-from suara.config import Settings  # noqa: E402
-from suara.db.engine import make_engine, make_session_factory, transaction  # noqa: E402
-from suara.routing.router import NoRouter  # noqa: E402
-from suara.state import AppState  # noqa: E402
-from suara.triage import auth  # noqa: E402
+from suara.app import create_app
+from suara.config import Settings
+from suara.db.engine import make_engine, make_session_factory, transaction
+from suara.routing.router import NoRouter
+from suara.state import AppState
+from suara.triage import auth
 
 INBOX = """{ inbox(first: 50) { ... on StaffSubmissionConnection { totalCount pageInfo { endCursor }
   edges { node { id trackingCode status dueAt overdue agency { name } category { label } } } } } }"""

@@ -19,11 +19,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HOST, fresh_database, serving  # noqa: E402
-from loadgen import raw_post, run_load  # noqa: E402
-from submit import TEXTS, graphql_ok, graphql_request  # noqa: E402
+from common import HOST, fresh_database, serving
+from loadgen import raw_post, run_load
+from submit import TEXTS, graphql_ok, graphql_request
 
-from suara.channels.sms.signature import suara_signature  # noqa: E402
+from suara.channels.sms.signature import suara_signature
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = b"bench-webhook-secret"

@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HOST, fresh_database, wait_ready  # noqa: E402
-from loadgen import raw_post, run_load  # noqa: E402
+from common import HOST, fresh_database, wait_ready
+from loadgen import raw_post, run_load
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMIT = (

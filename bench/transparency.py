@@ -19,14 +19,14 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Timer, fresh_database  # noqa: E402
+from common import Timer, fresh_database
 
-from suara.app import create_app  # noqa: E402
-from suara.config import Settings  # noqa: E402
-from suara.db.engine import make_engine, make_session_factory, transaction  # noqa: E402
-from suara.routing.router import NoRouter  # noqa: E402
-from suara.state import AppState  # noqa: E402
-from suara.transparency.demo import seed_demo  # noqa: E402
+from suara.app import create_app
+from suara.config import Settings
+from suara.db.engine import make_engine, make_session_factory, transaction
+from suara.routing.router import NoRouter
+from suara.state import AppState
+from suara.transparency.demo import seed_demo
 
 FIELDS = """received resolved routingAccuracy disputeRate rejectedByReason { reason count }
   firstResponse { medianHours p90Hours medianWorkingDays withinServiceLevelShare } resolution { medianWorkingDays p90WorkingDays }"""

@@ -25,15 +25,14 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HOST, Timer, fresh_database, percentiles, serving  # noqa: E402
-from loadgen import post_request, run_load  # noqa: E402
+from common import HOST, Timer, fresh_database, percentiles, serving
+from loadgen import post_request, run_load
 
-from suara.db.columns import utcnow  # noqa: E402
-from suara.db.engine import make_engine, make_session_factory, transaction  # noqa: E402
-from suara.dialogue import polls  # noqa: E402
-from suara.dialogue.identity import TOKEN_LIFETIME, voter_hash, voter_token  # noqa: E402
-from suara.triage.auth import Actor  # noqa: E402
-from suara.triage.models import Role  # noqa: E402
+from suara.common.actors import Actor, Role
+from suara.db.columns import utcnow
+from suara.db.engine import make_engine, make_session_factory, transaction
+from suara.dialogue import polls
+from suara.dialogue.identity import TOKEN_LIFETIME, voter_hash, voter_token
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = b"bench-votes-server-key"

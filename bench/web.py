@@ -23,13 +23,14 @@ import httpx
 from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, serving  # noqa: E402
+from common import fresh_database, serving
 
-from suara.db.columns import utcnow  # noqa: E402
-from suara.db.engine import make_engine, make_session_factory, transaction  # noqa: E402
-from suara.dialogue import consultations, polls  # noqa: E402
-from suara.transparency.demo import seed_demo  # noqa: E402
-from suara.triage.auth import Actor, create_staff  # noqa: E402
+from suara.common.actors import Actor
+from suara.db.columns import utcnow
+from suara.db.engine import make_engine, make_session_factory, transaction
+from suara.dialogue import consultations, polls
+from suara.transparency.demo import seed_demo
+from suara.triage.auth import create_staff
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "docs" / "screenshots"

@@ -22,14 +22,14 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, Timer, fresh_database, percentiles  # noqa: E402
-from inbox import seed  # noqa: E402
+from common import REPO, Timer, fresh_database, percentiles
+from inbox import seed
 
-from suara.app import create_app  # noqa: E402
-from suara.config import Settings  # noqa: E402
-from suara.db.engine import make_engine, make_session_factory  # noqa: E402
-from suara.routing.router import NoRouter  # noqa: E402
-from suara.state import AppState  # noqa: E402
+from suara.app import create_app
+from suara.config import Settings
+from suara.db.engine import make_engine, make_session_factory
+from suara.routing.router import NoRouter
+from suara.state import AppState
 
 INBOX = """query($filter: InboxFilter) { inbox(first: 50, filter: $filter) { __typename
   ... on StaffSubmissionConnection { totalCount totalCountExact pageInfo { endCursor hasNextPage }

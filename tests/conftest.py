@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.app import create_app
+from suara.common.actors import Actor
 from suara.config import Settings
-from suara.db.admin import migrate_and_seed, recreate_database
+from suara.db.admin import recreate_database
 from suara.db.embedded import start_embedded_server
 from suara.db.engine import asyncpg_url, make_engine, make_session_factory, transaction
+from suara.provision import migrate_and_seed
 from suara.routing.router import NoRouter, Router
 from suara.state import AppState
-from suara.triage.auth import Actor
 from tests.factories import default_agency_slug, make_staff
 
 REPO = Path(__file__).resolve().parents[1]

@@ -71,8 +71,8 @@ async def make_item(session, *, agency_slug: str | None, status: str = "routed",
     from suara.agencies.models import Agency
     from suara.db.columns import utcnow
     from suara.submissions import codes
+    from suara.submissions.deadlines import routing_changes
     from suara.submissions.models import ReporterContact, Submission, SubmissionEvent
-    from suara.triage.deadlines import routing_changes
 
     now = now or utcnow()
     text = unique_text("Saluran air di depan pasar tersumbat sampah")

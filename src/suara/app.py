@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from cross_web import HTTPException  # what Strawberry raises for a 400 (its HTTP layer)
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -17,15 +18,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from cross_web import HTTPException  # what Strawberry raises for a 400 (its HTTP layer)
 
 from suara.api import open311, open_data, sms, web, workspace_export
 from suara.api.client_address import ForwardedClient
 from suara.api.graphql.context import Context
 from suara.api.graphql.live import SOCKET_PROTOCOLS, LiveSockets, start_live_updates
 from suara.api.graphql.schema import schema
-from suara.api.request_json import BadJson, read_json_object
 from suara.api.request_id import RequestId
+from suara.api.request_json import BadJson, read_json_object
 from suara.api.security_headers import SecurityHeaders, server_error
 from suara.config import Settings, get_settings
 from suara.db import migrate

@@ -203,7 +203,7 @@ def staff_create(
 @stats_app.command("rebuild")
 def stats_rebuild() -> None:
     """Recompute every counter from the event log (they are kept incrementally; this checks and repairs)."""
-    from suara.transparency.counters import rebuild
+    from suara.submissions.counting import rebuild
 
     rows = asyncio.run(_with_session(rebuild))
     console.print(f"Rebuilt {rows} counter rows from the event log.")
@@ -234,11 +234,11 @@ def train(
     name: str = typer.Option(None, help="Model name (default: the file name)."),
 ) -> None:
     """Train the routing model; the auto-route threshold is chosen by cross-validation (≥ 95 % precise)."""
-    from suara.routing import labels as routing_labels
     from suara.routing.evaluate import format_report
     from suara.routing.model import save
     from suara.routing.model import train as train_model
     from suara.routing.training import TrainingDataError, read_labelled_csv, seed_corpus
+    from suara.submissions import routing_labels
 
     if sum((data is not None, from_db, seed_only)) != 1:
         console.print("[red]Give exactly one of --data FILE.csv, --from-db or --seed-corpus.[/red]")

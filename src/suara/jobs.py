@@ -46,7 +46,7 @@ async def run_forever(sessions, sender, interval: float, *, public_url: str | No
             report = await run_round(sessions, sender, public_url=public_url)
             if any(report.values()):
                 log.info("jobs: %s", " ".join(f"{name}={count}" for name, count in report.items()))
-        except Exception:  # noqa: BLE001 — a broken round must not stop the server's jobs for good
+        except Exception:
             log.exception("a jobs round failed; trying again in %s s", interval)
         await asyncio.sleep(interval)
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import xmltodict
@@ -125,7 +125,7 @@ async def test_request_filters_and_limits(client, api_key, gql):
     opened = (await client.get(f"{BASE}/requests.json", params={"status": "open"})).json()
     assert set(ids) <= {r["service_request_id"] for r in opened}
     assert hidden.replace("-", "") not in {r["service_request_id"] for r in opened}
-    old = datetime.now(timezone.utc) - timedelta(days=400)
+    old = datetime.now(UTC) - timedelta(days=400)
     window = {"start_date": old.strftime("%Y-%m-%dT%H:%M:%SZ"), "end_date": (old + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     assert (await client.get(f"{BASE}/requests.json", params=window)).json() == []
     too_long = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}

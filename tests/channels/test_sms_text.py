@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from suara.channels.sms.commands import Command, parse
-from suara.channels.sms.gsm import is_gsm7, segments, septets, to_gsm7
+from suara.common.gsm import is_gsm7, segments, septets, to_gsm7
 
 
 @pytest.mark.parametrize("text, command, rest", [

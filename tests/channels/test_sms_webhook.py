@@ -14,16 +14,17 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from suara.api.sms import webhook_secret
-from suara.channels.sms.gateways import HttpSmsGateway, TwilioSmsGateway
-from suara.channels.sms.gsm import is_gsm7, segments
-from suara.channels.sms.models import SmsInbound, SmsThread
 from suara.channels.sms.signature import suara_signature, twilio_signature
+from suara.common.gsm import is_gsm7, segments
 from suara.db.columns import utcnow
 from suara.db.engine import transaction
-from suara.notifications.models import OutboxMessage
 from suara.notifications.senders import ChannelSender, ConsoleSender
-from suara.notifications.service import DAILY_SMS_CAP, send_due
+from suara.notifications.service import send_due
+from suara.notifications.sms_gateways import HttpSmsGateway, TwilioSmsGateway
 from suara.submissions.models import ReporterContact, Submission
+from suara.submissions.outbox import DAILY_SMS_CAP
+from suara.submissions.outbox_models import OutboxMessage
+from suara.submissions.sms_models import SmsInbound, SmsThread
 from suara.triage import service as triage
 
 

@@ -17,8 +17,8 @@ from suara.db.columns import utcnow
 from suara.db.engine import transaction
 from suara.dialogue import polls, proposals
 from suara.dialogue.identity import TOKEN_LIFETIME, voter_hash, voter_token
-from suara.notifications.models import OutboxMessage
 from suara.submissions.models import Submission
+from suara.submissions.outbox_models import OutboxMessage
 from suara.triage import auth
 from suara.triage.service import visible_to
 from tests.conftest import TEST_SECRET_KEY

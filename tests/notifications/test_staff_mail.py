@@ -21,13 +21,13 @@ from sqlmodel import select
 
 from suara.agencies.models import Agency
 from suara.config import Settings
-from suara.db.admin import migrate_and_seed
 from suara.db.engine import make_engine, make_session_factory, transaction
 from suara.jobs import run_round
 from suara.notifications.senders import ChannelSender, ConsoleSender, Outgoing, sender_from_settings
 from suara.notifications.service import send_due
 from suara.notifications.smtp import MailNotSent, SmtpSender, parse_smtp_url
 from suara.notifications.staff_mail import queue_daily_digests
+from suara.provision import migrate_and_seed
 from suara.submissions.codes import format_tracking_code
 from suara.submissions.models import Submission
 from suara.triage.models import StaffDigestRun

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from suara.routing import labels
 from suara.routing.router import NoRouter
+from suara.submissions import routing_labels as labels
 from suara.submissions import service as submissions
 from suara.submissions.models import Status, SubmissionEvent
+from suara.submissions.workflow import Conflict
 from suara.triage import service as triage
-from suara.triage.workflow import Conflict
 from tests.factories import draft, unique_text
 
 KEY = b"k"

@@ -18,8 +18,8 @@ from suara.channels.open311 import service as open311
 from suara.db.columns import utcnow
 from suara.db.engine import transaction
 from suara.dialogue.identity import voter_hash, voter_token
-from suara.notifications.models import OutboxMessage
 from suara.submissions.models import ReporterContact, Submission
+from suara.submissions.outbox_models import OutboxMessage
 from suara.submissions.service import find_by_tracking_code
 from suara.triage import service as triage
 from tests.channels.test_sms_webhook import Phone

@@ -29,8 +29,8 @@ from suara.app import create_app
 from suara.channels.open311.service import create_key
 from suara.channels.sms.signature import suara_signature, twilio_signature
 from suara.config import Settings
-from suara.db.admin import migrate_and_seed
 from suara.db.engine import make_engine, make_session_factory, transaction
+from suara.provision import migrate_and_seed
 from suara.routing.loading import load_router
 from suara.state import AppState
 from suara.triage import auth

@@ -20,7 +20,7 @@ from sqlmodel import select
 from suara.agencies.models import Agency, Category
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
-from suara.transparency.counters import counting_day
+from suara.submissions.counting import counting_day
 from tests.transparency.history import file_last_month, last_month
 
 DIMENSIONS = ("REGION", "CATEGORY", "CHANNEL")

@@ -16,15 +16,15 @@ from sqlmodel import select
 
 from suara.api.sms import webhook_secret
 from suara.channels.open311 import service as open311
-from suara.channels.sms.models import SmsInbound, SmsThread
 from suara.channels.sms.signature import suara_signature
 from suara.config import Settings
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
-from suara.notifications.models import OutboxMessage
 from suara.ratelimits.models import RateLimitHit
 from suara.ratelimits.service import Limit, RateLimits, _verdict, network_of, prune
 from suara.submissions.models import Submission, SubmissionEvent
+from suara.submissions.outbox_models import OutboxMessage
+from suara.submissions.sms_models import SmsInbound, SmsThread
 from tests.channels.test_sms_webhook import new_phone
 from tests.security.limits import client_from, fresh_address, limited_state
 

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from suara.agencies.models import Agency
+from suara.agencies.public_services import PublicService
 from suara.common.errors import NotFound
 from suara.db.columns import utcnow
 from suara.services.catalogue import (
@@ -19,7 +20,6 @@ from suara.services.catalogue import (
     load_catalogue,
     search_services,
 )
-from suara.services.models import PublicService
 from tests.factories import make_item
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from suara.submissions import codes
+from suara.submissions.counting import COUNTING_ZONE, rebuild
 from suara.submissions.models import Submission, SubmissionEvent
-from suara.transparency.counters import COUNTING_ZONE, rebuild
 from suara.transparency.queries import current_month
 
 

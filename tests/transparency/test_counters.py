@@ -5,28 +5,28 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
 from suara.agencies.models import Agency
 from suara.common.errors import DomainError
 from suara.config import Settings
-from suara.db.admin import migrate_and_seed
 from suara.db.columns import utcnow
 from suara.db.engine import make_engine, make_session_factory, transaction
+from suara.provision import migrate_and_seed
 from suara.routing.loading import load_router
 from suara.routing.router import NoRouter
 from suara.submissions import codes
 from suara.submissions import service as submissions
-from suara.submissions.models import Submission
-from suara.transparency.counters import (
+from suara.submissions.counting import (
     counting_day,
     rebuild,
     recount,
     rollups_match_days,
     stored_counts,
 )
+from suara.submissions.models import Submission
 from suara.triage import service as triage
 from tests.conftest import create_database
 from tests.factories import draft, make_staff, unique_text
@@ -171,14 +171,14 @@ def test_stats_rebuild_command_recomputes_from_the_event_log(counting_database):
 def test_first_response_time_across_idul_fitri_counts_only_working_time():
     from datetime import datetime, timedelta, timezone
 
-    from suara.transparency.counters import Clock, increments_for_event
+    from suara.submissions.counting import Clock, increments_for_event
 
     wib = timezone(timedelta(hours=7))
     routed = datetime(2025, 3, 27, 10, 0, tzinfo=wib)     # Thursday before the Lebaran holidays
     answered = datetime(2025, 4, 8, 10, 0, tzinfo=wib)    # first working day after them, 10:00
     clock = Clock(routed, first_response_due_at=datetime(2025, 4, 10, 23, 59, tzinfo=wib),
                   resolution_due_at=None, responded=False, timezone="Asia/Jakarta")
-    changes = dict(increments_for_event("acknowledged", "staff:1", 7, 7, answered.astimezone(timezone.utc), clock))
+    changes = dict(increments_for_event("acknowledged", "staff:1", 7, 7, answered.astimezone(UTC), clock))
     day = answered.date()
     # 14 h on 27 March + 10 h on 8 April = exactly one working day; 288 wall-clock hours.
     assert changes == {

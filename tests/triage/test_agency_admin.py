@@ -11,11 +11,11 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from suara.agencies.models import Agency, Category
+from suara.common.actors import Actor
+from suara.common.calendar import add_working_days
 from suara.db.engine import make_session_factory, transaction
 from suara.submissions.models import Status, Submission
 from suara.triage import service
-from suara.triage.auth import Actor
-from suara.triage.calendar import add_working_days
 from tests.factories import make_item, make_staff
 from tests.triage.staff_clients import cheap_hashing, staff_client  # noqa: F401 (cheap_hashing: a fixture)
 

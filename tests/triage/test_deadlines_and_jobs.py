@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlmodel import select
 
 from suara.agencies.models import Agency
-from suara.notifications.models import OutboxMessage
+from suara.submissions.deadlines import deadlines_for
 from suara.submissions.models import Status, Submission, SubmissionEvent
+from suara.submissions.outbox_models import OutboxMessage
 from suara.triage import service
-from suara.triage.deadlines import deadlines_for
 from tests.factories import make_item
 
 WIB = timezone(timedelta(hours=7))
@@ -47,7 +47,7 @@ def test_deadlines_across_idul_fitri_collective_leave_skip_the_whole_block():
 
 
 def test_the_same_instant_is_a_different_working_day_in_wib_and_wit():
-    instant = datetime(2025, 1, 6, 15, 30, tzinfo=timezone.utc)  # Monday 22:30 WIB, Tuesday 00:30 WIT
+    instant = datetime(2025, 1, 6, 15, 30, tzinfo=UTC)  # Monday 22:30 WIB, Tuesday 00:30 WIT
     wib = deadlines_for(agency("Asia/Jakarta"), "complaint", instant).first_response_due_at
     wit = deadlines_for(agency("Asia/Jayapura"), "complaint", instant).first_response_due_at
     assert wib.astimezone(WIB).date().isoformat() == "2025-01-09"
@@ -55,7 +55,7 @@ def test_the_same_instant_is_a_different_working_day_in_wib_and_wit():
 
 
 async def test_overdue_job_escalates_exactly_the_late_items_once_and_tells_the_triage_admins(db_session, cast):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     late = await make_item(db_session, agency_slug=cast.agency_a, status=Status.ROUTED, now=now - timedelta(days=10))
     answered_late = await make_item(
         db_session, agency_slug=cast.agency_a, status=Status.IN_PROGRESS, now=now - timedelta(days=40),
@@ -89,7 +89,7 @@ async def test_overdue_job_escalates_exactly_the_late_items_once_and_tells_the_t
 
 
 def test_wita_agencies_count_in_their_own_zone():
-    instant = datetime(2025, 1, 6, 16, 30, tzinfo=timezone.utc)  # Monday 23:30 WIB, Tuesday 00:30 WITA
+    instant = datetime(2025, 1, 6, 16, 30, tzinfo=UTC)  # Monday 23:30 WIB, Tuesday 00:30 WITA
     wib = deadlines_for(agency("Asia/Jakarta"), "complaint", instant).first_response_due_at
     wita = deadlines_for(agency("Asia/Makassar"), "complaint", instant).first_response_due_at
     assert wib.astimezone(WIB).date().isoformat() == "2025-01-09"

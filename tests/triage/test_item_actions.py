@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
-from suara.notifications.models import OutboxMessage
 from suara.submissions import codes
 from suara.submissions.models import Status, Submission, SubmissionEvent, SubmissionSupport
+from suara.submissions.outbox_models import OutboxMessage
 from suara.triage import service
 from suara.triage.models import AnswerTemplate
 from tests.factories import make_item

@@ -8,10 +8,10 @@ from sqlmodel import select
 
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
-from suara.notifications.models import OutboxMessage, OutboxState
 from suara.notifications.senders import ConsoleSender
 from suara.notifications.service import send_due
 from suara.submissions.models import Status
+from suara.submissions.outbox_models import OutboxMessage, OutboxState
 from suara.triage import service
 from tests.factories import default_agency_slug, make_item, make_staff
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
 from suara.dialogue import consultations, polls
-from suara.notifications.models import OutboxMessage
+from suara.submissions.outbox_models import OutboxMessage
 from suara.transparency.demo import seed_demo
 from tests.web.conftest import assert_accessible, graphql
 

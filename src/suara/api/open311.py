@@ -7,7 +7,7 @@ Every endpoint answers in JSON or XML by its extension, errors in the spec's sha
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
@@ -24,8 +24,8 @@ from suara.submissions.public import PublicSubmission, public_views
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
-EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
-LATEST_DATE = datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(2100, 1, 1, tzinfo=UTC)
 PLURALS = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
            "endpoints": "endpoint", "formats": "format"}
 
@@ -129,7 +129,7 @@ async def service_definition(request: Request, fmt: str) -> Response:
 
 
 def _w3c(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
 def _refuse_unstorable(pairs) -> None:
@@ -146,7 +146,7 @@ def _parse_date(name: str, raw: str | None) -> datetime | None:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C date-time, e.g. 2026-01-01T00:00:00Z") from None
-    value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise Open311Error(400, f"{name} must be between 2000-01-01 and 2100-01-01")
     return value
@@ -202,7 +202,7 @@ async def list_requests(request: Request, fmt: str) -> Response:
     if statuses and not set(statuses) <= {"open", "closed"}:
         raise Open311Error(400, "status must be open, closed or both")
     if start and not end:
-        end = min(start + service.MAX_SPAN, datetime.now(timezone.utc))
+        end = min(start + service.MAX_SPAN, datetime.now(UTC))
     if end and not start:
         start = end - service.MAX_SPAN
     query = service.RequestFilter(codes=_split(params.get("service_request_id")),

@@ -20,20 +20,3 @@ async def recreate_database(server_url: str, name: str) -> str:
     finally:
         await admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def migrate_and_seed(url: str) -> None:
-    """Bring a database to the latest migration and load the agency directory and services catalogue."""
-    from suara.agencies.service import load_directory
-    from suara.db import migrate
-    from suara.db.engine import make_session_factory, transaction
-    from suara.services.catalogue import load_catalogue
-
-    engine = make_engine(url, pool_size=1)
-    try:
-        await migrate.upgrade(engine)
-        async with transaction(make_session_factory(engine)) as session:
-            await load_directory(session)
-            await load_catalogue(session)
-    finally:
-        await engine.dispose()

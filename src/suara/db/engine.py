@@ -47,6 +47,5 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit when the block ends normally, roll back when it raises."""
-    async with factory() as session:
-        async with session.begin():
-            yield session
+    async with factory() as session, session.begin():
+        yield session

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
-from suara.triage.auth import Actor
-from suara.triage.models import Role
 
 
 class Problems:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Category
+from suara.common.actors import Actor
 from suara.common.errors import NotAllowed
 from suara.db.columns import utcnow
 from suara.dialogue.common import Problems, not_found, refuse_own_agency, require_agency_staff
@@ -31,7 +32,6 @@ from suara.dialogue.models import (
 from suara.submissions import codes
 from suara.submissions.models import Status, Submission
 from suara.submissions.redaction import mask_personal_data
-from suara.triage.auth import Actor
 
 S = ConsultationStatus
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")

@@ -13,19 +13,19 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from suara.channels.sms.gsm import to_gsm7
 from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
+from suara.common.gsm import to_gsm7
 from suara.db.columns import utcnow
 from suara.dialogue.errors import NotVerified, RateLimited
 from suara.dialogue.models import PhoneVerification
-from suara.notifications.models import OutboxMessage
 from suara.submissions import codes
 from suara.submissions.models import ReporterContact
+from suara.submissions.outbox_models import OutboxMessage
 from suara.submissions.service import find_by_tracking_code
 from suara.submissions.validation import normalise_phone
 
@@ -74,7 +74,7 @@ def voter_from_token(secret_key: bytes, token: str | None, now: datetime | None 
     if len(parts) != 3 or not EXPIRY.fullmatch(parts[1]):
         raise NotVerified()
     voter, expires, signature = parts
-    expected = voter_token(secret_key, voter, datetime.fromtimestamp(int(expires), tz=timezone.utc))
+    expected = voter_token(secret_key, voter, datetime.fromtimestamp(int(expires), tz=UTC))
     if not hmac.compare_digest(expected.rsplit(".", 1)[1], signature):
         raise NotVerified()
     if int(expires) < (now or utcnow()).timestamp():

@@ -14,11 +14,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.common.actors import Actor
 from suara.db.columns import utcnow
 from suara.dialogue.common import Problems, not_found, refuse_own_agency, require_agency_staff
 from suara.dialogue.errors import AlreadyVoted, VotingClosed
 from suara.dialogue.models import Ballot, Poll, PollOption
-from suara.triage.auth import Actor
 
 MAX_OPTIONS = 20
 BALLOTS = Ballot.__table__

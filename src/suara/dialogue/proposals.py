@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency, Category
+from suara.common.actors import Actor
 from suara.db.columns import utcnow
 from suara.dialogue.common import Problems, not_found, refuse_own_agency
 from suara.dialogue.errors import AlreadyVoted, VotingClosed
@@ -22,13 +23,12 @@ from suara.dialogue.models import Proposal, ProposalStatus, ProposalSupport
 from suara.routing import offload
 from suara.routing.router import NoRouter, Router
 from suara.submissions import origins
+from suara.submissions.deadlines import deadline_details, routing_changes
 from suara.submissions.models import Channel, Kind, Submission
 from suara.submissions.redaction import mask_personal_data
 from suara.submissions.service import submit
 from suara.submissions.validation import SubmissionDraft
-from suara.triage.auth import Actor
-from suara.triage.deadlines import deadline_details, routing_changes
-from suara.triage.workflow import Action, transition
+from suara.submissions.workflow import Action, transition
 
 DEFAULT_THRESHOLD = 100
 DEFAULT_DURATION = timedelta(days=90)

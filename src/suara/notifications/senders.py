@@ -50,7 +50,7 @@ class ChannelSender:
 
 
 def sms_gateway_from_settings(settings) -> Sender:
-    from suara.channels.sms.gateways import HttpSmsGateway, TwilioSmsGateway
+    from suara.notifications.sms_gateways import HttpSmsGateway, TwilioSmsGateway
 
     name = settings.suara_sms_gateway
     if name == "console":

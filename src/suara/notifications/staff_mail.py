@@ -16,60 +16,20 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
+from suara.common.actors import Role
+from suara.common.calendar import add_working_days
 from suara.db.columns import utcnow
-from suara.notifications.models import OutboxMessage
 from suara.submissions.codes import format_tracking_code
 from suara.submissions.models import Submission, unfinished_statuses
-from suara.triage.calendar import add_working_days
-from suara.triage.models import Role, Staff, StaffDigestRun
+from suara.submissions.outbox_models import OutboxMessage
+from suara.triage.escalation import ZONE_NAMES, inbox_link, item_link
+from suara.triage.models import Staff, StaffDigestRun
 
 DIGEST_HOUR = 7
 """Local hour from which an officer's digest of the day goes out."""
 DIGEST_MAX_CODES = 20
 """Tracking codes listed in one digest; the rest is a count and a link to the inbox."""
-DEFAULT_PUBLIC_URL = "http://localhost:8000"
-"""Links in development, when SUARA_PUBLIC_URL is unset."""
-
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-DEADLINE_NAMES = {
-    "first_response": ("tanggapan pertama", "first response"),
-    "resolution": ("penyelesaian", "resolution"),
-}
 DIGEST_ROLES = (Role.OFFICER, Role.AGENCY_ADMIN)
-
-
-def inbox_link(public_url: str | None) -> str:
-    return f"{(public_url or DEFAULT_PUBLIC_URL).rstrip('/')}/petugas/#/kotak-masuk"
-
-
-def item_link(public_url: str | None, submission_id: int) -> str:
-    return f"{(public_url or DEFAULT_PUBLIC_URL).rstrip('/')}/petugas/#/item/{submission_id}"
-
-
-def _local_time(moment: datetime, timezone: str) -> str:
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%Y-%m-%d %H:%M} {ZONE_NAMES.get(timezone, timezone)}"
-
-
-def escalation_mail(
-    *, tracking_code: str, submission_id: int, deadline: str, due_at: datetime, timezone: str,
-    agency_name: str | None, public_url: str | None,
-) -> tuple[str, str]:
-    """Subject and body of the mail sent when an item misses ``deadline`` (first_response/resolution)."""
-    code = format_tracking_code(tracking_code)
-    name_id, name_en = DEADLINE_NAMES.get(deadline, (deadline, deadline))
-    due = _local_time(due_at, timezone)
-    agency = agency_name or "instansi"
-    link = item_link(public_url, submission_id)
-    subject = f"Terlambat / Overdue: laporan {code}, {name_id} / {name_en}"
-    body = (
-        f"Laporan {code} di {agency} melewati batas waktu {name_id} ({due}) dan telah dieskalasi.\n"
-        f"Buka laporan: {link}\n\n"
-        f"Item {code} at {agency} missed its {name_en} deadline ({due}) and was escalated.\n"
-        f"Open the item: {link}\n\n"
-        "Email ini dikirim otomatis oleh Suara. / This e-mail was sent automatically by Suara.\n"
-    )
-    return subject, body
 
 
 @dataclass(frozen=True)

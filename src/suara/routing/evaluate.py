@@ -31,7 +31,7 @@ def metrics_from_probabilities(labels: list[str], probabilities: np.ndarray, tru
     classes = sorted(set(labels) | set(truth))
     precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=classes, zero_division=0)
     return {
-        "n": int(len(truth)),
+        "n": len(truth),
         "macro_f1": float(f1_score(truth, predicted, labels=classes, average="macro", zero_division=0)),
         "accuracy": float(accuracy_score(truth, predicted)),
         "top3_accuracy": float(np.mean([t in row for t, row in zip(truth, top3)])),

@@ -14,7 +14,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -203,7 +203,7 @@ def train(
     if progress:
         progress("fitting the final model on all data")
     pipeline = _without_pruned_terms(build_pipeline().fit(texts, labels))
-    trained_at = datetime.now(timezone.utc).replace(microsecond=0)
+    trained_at = datetime.now(UTC).replace(microsecond=0)
     digest = hashlib.sha256("\n".join(f"{text}\t{label}" for text, label in zip(texts, labels)).encode()).hexdigest()[:8]
     return RoutingModel(
         pipeline=pipeline,
@@ -261,7 +261,7 @@ def load(path: Path) -> RoutingModel:
         untrusted = set(sio.get_untrusted_types(file=path))
     except FileNotFoundError as error:
         raise ModelLoadError(f"no model file at {path}") from error
-    except Exception as error:  # noqa: BLE001 — any parse failure means a corrupt file
+    except Exception as error:
         raise ModelLoadError(f"unreadable model file {path}: {error}") from error
     refused = untrusted - TRUSTED_TYPES
     if refused:
@@ -270,7 +270,7 @@ def load(path: Path) -> RoutingModel:
         payload = sio.load(path, trusted=sorted(untrusted))
         meta = payload["metadata"]
         return RoutingModel(pipeline=payload["pipeline"], **meta)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ModelLoadError(f"unreadable model file {path}: {error}") from error
 
 

@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
+from suara.agencies.public_services import PublicService
 from suara.common.errors import NotFound
-from suara.services.models import PublicService
 from suara.submissions.models import (
     STATUS_GROUPS,
     Kind,
@@ -71,11 +71,6 @@ async def find_service(session: AsyncSession, slug: str) -> PublicService:
     if service is None:
         raise NotFound("service", f"Layanan '{slug}' tidak ditemukan.", f"No public service '{slug}'.")
     return service
-
-
-async def service_exists(session: AsyncSession, slug: str) -> bool:
-    found = await session.exec(select(PublicService.id).where(PublicService.slug == slug))
-    return found.first() is not None
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,15 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency, Category
+from suara.agencies.public_services import service_exists
 from suara.common.errors import DomainError, NotFound, ValidationFailed
 from suara.db.columns import utcnow
 from suara.routing import offload
 from suara.routing.router import Router, RoutingDecision
-from suara.services.catalogue import service_exists
 from suara.submissions import codes
+from suara.submissions.counting import Facets, increments_for_event
+from suara.submissions.counting import apply as apply_counts
+from suara.submissions.deadlines import routing_changes
 from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, shingles, similarity
 from suara.submissions.live import announce_inbox_change
 from suara.submissions.models import (
@@ -37,10 +40,7 @@ from suara.submissions.validation import (
     client_key_problems,
     validate_submission,
 )
-from suara.transparency.counters import Facets, increments_for_event
-from suara.transparency.counters import apply as apply_counts
-from suara.triage.deadlines import routing_changes
-from suara.triage.workflow import Action, next_status
+from suara.submissions.workflow import Action, next_status
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ async def _route(router: Router, text: str) -> RoutingDecision:
     classifier thread so the event loop keeps serving other requests meanwhile."""
     try:
         return await offload.decide(router, text)
-    except Exception as error:  # noqa: BLE001 — any router failure must still let the item land
+    except Exception as error:
         log.exception("routing failed; the submission goes to the triage queue")
         return RoutingDecision(error=f"{type(error).__name__}: {error}")
 

@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,9 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.agencies.models import Agency, Category
 from suara.routing.training import seed_corpus
 from suara.submissions.codes import ALPHABET, CODE_LENGTH
+from suara.submissions.counting import rebuild
+from suara.submissions.deadlines import deadlines_for
 from suara.submissions.redaction import mask_personal_data
-from suara.transparency.counters import rebuild
-from suara.triage.deadlines import deadlines_for
 
 REGIONS = [f"33.{n:02d}" for n in range(1, 30)] + [f"33.{n}" for n in range(71, 77)]
 CHANNELS = (("web", 0.55), ("sms", 0.2), ("api", 0.15), ("open311", 0.1))
@@ -179,7 +179,7 @@ async def seed_demo(session: AsyncSession, count: int, *, seed: int = 7,
     rng = random.Random(seed)
     agencies = {a.id: a for a in await session.exec(select(Agency))}
     categories = list(await session.exec(select(Category)))
-    history = History(agencies, categories, datetime.now(timezone.utc), rng)
+    history = History(agencies, categories, datetime.now(UTC), rng)
     connection = await (await session.connection()).get_raw_connection()
     raw = connection.driver_connection
     first_id = await raw.fetchval("SELECT coalesce(max(id), 0) + 1 FROM submissions")

@@ -16,9 +16,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.submissions.counting import COUNTING_ZONE
 from suara.submissions.models import Submission
 from suara.transparency import disclosure
-from suara.transparency.counters import COUNTING_ZONE
 from suara.transparency.queries import Dimension, MonthBreakdown, breakdowns, current_month
 
 REGION_LEVEL = 5

@@ -13,16 +13,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.errors import FieldProblem, ValidationFailed
 from suara.db.columns import utcnow
-from suara.submissions.models import Submission
-from suara.transparency import disclosure
-from suara.transparency.counters import (
+from suara.submissions.counter_models import ALL_TIME, DAY, MONTH, PLATFORM, AgencyDailyCount
+from suara.submissions.counting import (
     COUNTING_ZONE,
     HOUR_EDGES,
     WORKING_DAY_EDGES,
     counting_day,
     recount,
 )
-from suara.transparency.models import ALL_TIME, DAY, MONTH, PLATFORM, AgencyDailyCount
+from suara.submissions.models import Submission
+from suara.transparency import disclosure
 
 FACET_PREFIX = "received_by_"
 

@@ -16,12 +16,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
+from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
 from suara.db.columns import utcnow
 from suara.ratelimits.service import RateLimits
 from suara.triage import audit, auth
-from suara.triage.auth import MIN_PASSWORD_LENGTH, Actor
-from suara.triage.models import ApiToken, Role, Staff, StaffSession
+from suara.triage.auth import MIN_PASSWORD_LENGTH
+from suara.triage.models import ApiToken, Staff, StaffSession
 
 STAFF_CHANNEL = "suara_staff"
 """NOTIFY channel carrying the id of an account whose sessions just ended (sockets close on it)."""

@@ -11,13 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies import service as agency_service
 from suara.agencies.models import Agency, Category
+from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
 from suara.common.text import is_storable
 from suara.db.columns import utcnow
 from suara.triage import audit
 from suara.triage.accounts import require_admin
-from suara.triage.auth import Actor
-from suara.triage.models import AnswerTemplate, ApiToken, Role, ServiceLevelChange, StaffAuditEntry
+from suara.triage.models import AnswerTemplate, ApiToken, ServiceLevelChange, StaffAuditEntry
 
 LEGAL_SERVICE_LEVELS = {
     "firstResponseDays": 3,

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from suara.triage.auth import Actor
+from suara.common.actors import Actor
 from suara.triage.models import StaffAuditEntry
 
 

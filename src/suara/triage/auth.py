@@ -23,11 +23,12 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.service import agency_by_slug
+from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, RateLimited, ValidationFailed
 from suara.db.columns import utcnow
 from suara.ratelimits.service import RateLimits
 from suara.submissions.live import announce_staff_change
-from suara.triage.models import ApiToken, Role, Staff, StaffSession
+from suara.triage.models import ApiToken, Staff, StaffSession
 
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 12
@@ -37,43 +38,6 @@ LAST_USED_PRECISION = timedelta(minutes=5)
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("a password nobody has, to spend the same time on unknown e-mails")
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Whoever performs a domain operation; domain code authorises against this."""
-
-    kind: str
-    staff_id: int | None = None
-    agency_id: int | None = None
-    role: Role | None = None
-    channel: str | None = None
-    must_change_password: bool = False
-    """Signed in with a one-time password: only changing it, `me` and signing out are allowed."""
-
-    @property
-    def label(self) -> str:
-        if self.kind == "staff":
-            return f"staff:{self.staff_id}"
-        if self.kind == "citizen":
-            return f"citizen:{self.channel or 'web'}"
-        return self.kind
-
-    @property
-    def is_staff(self) -> bool:
-        return self.kind == "staff"
-
-    @classmethod
-    def system(cls) -> "Actor":
-        return cls(kind="system")
-
-    @classmethod
-    def citizen(cls, channel: str = "web") -> "Actor":
-        return cls(kind="citizen", channel=channel)
-
-    @classmethod
-    def of(cls, staff: Staff) -> "Actor":
-        return cls(kind="staff", staff_id=staff.id, agency_id=staff.agency_id, role=Role(staff.role),
-                   must_change_password=staff.must_change_password)
 
 
 def _digest(token: str) -> str:

@@ -21,12 +21,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
+from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
 from suara.common.text import MAX_ROW_ID
 from suara.db.columns import utcnow
 from suara.submissions.models import SEARCH_DOCUMENT_SQL, Channel, Kind, Status, Submission
-from suara.triage.auth import Actor
-from suara.triage.models import Role
 
 MAX_PAGE = 100
 TRIAGE_STATUSES = (Status.RECEIVED, Status.IN_TRIAGE)

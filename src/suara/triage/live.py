@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.common.actors import Actor
 from suara.db.columns import utcnow
-from suara.triage.auth import Actor, _digest
+from suara.triage.auth import _digest
 from suara.triage.models import ApiToken, Staff, StaffSession
 
 

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import StrEnum
-
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from suara.db.columns import created_at_column, jsonb_column, timestamp_column, utcnow
-
-
-class Role(StrEnum):
-    TRIAGE_ADMIN = "triage_admin"
-    """Works the triage queue across agencies and corrects routing."""
-    AGENCY_ADMIN = "agency_admin"
-    """Manages the agency's staff and works its inbox."""
-    OFFICER = "officer"
-    """Works the agency's inbox."""
 
 
 class Staff(SQLModel, table=True):

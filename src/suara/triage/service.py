@@ -15,12 +15,19 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency, Category
+from suara.common.actors import Actor, Role
+from suara.common.calendar import add_working_days
 from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
 from suara.db.columns import utcnow
-from suara.notifications.service import notify_staff
-from suara.notifications.staff_mail import escalation_mail
-from suara.routing.labels import predicted_category, record_label
 from suara.submissions import codes
+from suara.submissions.counting import counted_together
+from suara.submissions.deadlines import (
+    AUTO_CLOSE_WORKING_DAYS,
+    REOPEN_WINDOW_WORKING_DAYS,
+    deadline_details,
+    deadlines_for,
+    routing_changes,
+)
 from suara.submissions.models import (
     ReporterContact,
     Status,
@@ -29,19 +36,12 @@ from suara.submissions.models import (
     SubmissionSupport,
     unfinished_statuses,
 )
+from suara.submissions.outbox import notify_staff
+from suara.submissions.routing_labels import predicted_category, record_label
 from suara.submissions.service import find_by_tracking_code, find_possible_duplicates
-from suara.transparency.counters import counted_together
-from suara.triage.auth import Actor
-from suara.triage.calendar import add_working_days
-from suara.triage.deadlines import (
-    AUTO_CLOSE_WORKING_DAYS,
-    REOPEN_WINDOW_WORKING_DAYS,
-    deadline_details,
-    deadlines_for,
-    routing_changes,
-)
-from suara.triage.models import AnswerTemplate, Role, Staff
-from suara.triage.workflow import Action, Conflict, next_status, transition
+from suara.submissions.workflow import Action, Conflict, next_status, transition
+from suara.triage.escalation import escalation_mail
+from suara.triage.models import AnswerTemplate, Staff
 
 NOTE_MAX = 5000
 REJECTION_REASONS = {
@@ -488,8 +488,9 @@ async def escalate_overdue(
 async def _escalate_each(session: AsyncSession, late: list[Submission], now: datetime, public_url: str | None) -> int:
     escalated = 0
     for submission in late:
-        which = "first_response" if submission.first_responded_at is None and submission.first_response_due_at < now \
-            and submission.first_response_escalated_at is None else "resolution"
+        first_response_due = submission.first_response_due_at
+        which = "first_response" if submission.first_responded_at is None and first_response_due is not None \
+            and first_response_due < now and submission.first_response_escalated_at is None else "resolution"
         column = f"{which}_escalated_at"
         try:
             await transition(

@@ -27,7 +27,7 @@ class ServiceLevelChange:
     service_levels: ServiceLevels
 
     @classmethod
-    def from_row(cls, row: ServiceLevelChangeRow) -> "ServiceLevelChange":
+    def from_row(cls, row: ServiceLevelChangeRow) -> ServiceLevelChange:
         return cls(changed_at=row.changed_at, service_levels=ServiceLevels(
             first_response_days=row.first_response_days, information_request_days=row.information_request_days,
             resolution_days=row.resolution_days, resolution_with_field_check_days=row.resolution_with_field_check_days,
@@ -57,7 +57,7 @@ class Agency:
     agency_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: AgencyRow) -> "Agency":
+    def from_row(cls, row: AgencyRow) -> Agency:
         return cls(
             agency_id=row.id,
             slug=row.slug, name=row.name, short_name=row.short_name, description=row.description_id,
@@ -76,7 +76,7 @@ class Agency:
         )
 
     @strawberry.field
-    async def parent(self, info: Info) -> "Agency | None":
+    async def parent(self, info: Info) -> Agency | None:
         return await load_agency(info, self.parent_id)
 
     @strawberry.field(description="Each change of its service levels, oldest first (no staff identity).")
@@ -95,7 +95,7 @@ class Category:
     default_agency_id: strawberry.Private[int | None]
 
     @classmethod
-    def from_row(cls, row: CategoryRow) -> "Category":
+    def from_row(cls, row: CategoryRow) -> Category:
         return cls(
             slug=row.slug, label=row.label_id, label_en=row.label_en, description=row.description_id,
             description_en=row.description_en, default_agency_id=row.default_agency_id,

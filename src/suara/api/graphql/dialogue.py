@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 
 from suara.api.graphql.agencies import Agency, Category, load_agency, load_category
 from suara.api.graphql.context import Info
-from suara.api.graphql.errors import NotAllowed, NotFound, RateLimited, ValidationError, error_result
+from suara.api.graphql.errors import (
+    NotAllowed,
+    NotFound,
+    RateLimited,
+    ValidationError,
+    error_result,
+)
 from suara.api.graphql.triage import PageInfo
 from suara.common.errors import DomainError, FieldProblem, ValidationFailed
 from suara.common.text import parse_row_id
@@ -34,8 +40,8 @@ from suara.dialogue.models import ConsultationSection, ConsultationStatus, Propo
 from suara.dialogue.models import Poll as PollRow
 from suara.dialogue.models import Proposal as ProposalRow
 from suara.submissions import codes
-from suara.submissions.public_text import mask_public_text
 from suara.submissions.models import Submission as SubmissionRow
+from suara.submissions.public_text import mask_public_text
 
 T = TypeVar("T")
 MAX_PAGE = 100
@@ -160,7 +166,7 @@ class Comment:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: CommentRow) -> "Comment":
+    def from_row(cls, row: CommentRow) -> Comment:
         return cls(id=_id(row.id), section_id=_id(row.section_id), text=None if row.hidden_at else mask_public_text(row.body),
                    hidden=row.hidden_at is not None, hidden_reason=row.hidden_reason, hidden_at=row.hidden_at,
                    agree_count=row.agree_count, disagree_count=row.disagree_count, created_at=row.created_at)
@@ -177,7 +183,7 @@ class ComplaintEvidence:
     category_slug: strawberry.Private[str | None]
 
     @classmethod
-    def from_row(cls, row: EvidenceRow) -> "ComplaintEvidence":
+    def from_row(cls, row: EvidenceRow) -> ComplaintEvidence:
         return cls(label=row.label, submission_count=row.submission_count, region_code=row.region_code,
                    tracking_code_count=len(row.tracking_codes or []), counted_at=row.created_at,
                    category_slug=row.category_slug)
@@ -208,7 +214,7 @@ class Consultation:
     agency_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: ConsultationRow) -> "Consultation":
+    def from_row(cls, row: ConsultationRow) -> Consultation:
         now = utcnow()
         report = ResponseReport(text=row.response_report, published_at=row.responded_at) \
             if row.response_report and row.responded_at else None
@@ -288,7 +294,7 @@ class Poll:
     row: strawberry.Private[PollRow]
 
     @classmethod
-    def from_row(cls, row: PollRow) -> "Poll":
+    def from_row(cls, row: PollRow) -> Poll:
         return cls(id=_id(row.id), question=row.question, multiple_choice=row.multiple_choice,
                    results_live=row.results_live, opens_at=row.opens_at, closes_at=row.closes_at,
                    is_open=polls.voting_open(row, utcnow()), row=row)
@@ -334,7 +340,7 @@ class Proposal:
     row: strawberry.Private[ProposalRow]
 
     @classmethod
-    def from_row(cls, row: ProposalRow) -> "Proposal":
+    def from_row(cls, row: ProposalRow) -> Proposal:
         return cls(id=_id(row.id), title=mask_public_text(row.title), text=mask_public_text(row.body), status=proposals.effective_status(row, utcnow()), support_count=row.support_count,
                    support_threshold=row.support_threshold, deadline=row.deadline, created_at=row.created_at, row=row)
 

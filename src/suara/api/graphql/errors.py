@@ -12,8 +12,8 @@ from suara.common.errors import FieldProblem as DomainFieldProblem
 from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.common.errors import NotFound as DomainNotFound
 from suara.common.errors import RateLimited as DomainRateLimited
-from suara.triage.workflow import Conflict as DomainConflict
-from suara.triage.workflow import InvalidTransition as DomainInvalidTransition
+from suara.submissions.workflow import Conflict as DomainConflict
+from suara.submissions.workflow import InvalidTransition as DomainInvalidTransition
 
 if TYPE_CHECKING:
     from suara.api.graphql.triage import StaffSubmission
@@ -27,7 +27,7 @@ class FieldProblem:
     message_en: str = strawberry.field(description="In English.")
 
     @classmethod
-    def from_domain(cls, problem: DomainFieldProblem) -> "FieldProblem":
+    def from_domain(cls, problem: DomainFieldProblem) -> FieldProblem:
         return cls(
             field=problem.field, code=problem.code,
             message=problem.message_id, message_en=problem.message_en,
@@ -43,7 +43,7 @@ class ValidationError:
     problems: list[FieldProblem]
 
     @classmethod
-    def from_problems(cls, problems: list[DomainFieldProblem]) -> "ValidationError":
+    def from_problems(cls, problems: list[DomainFieldProblem]) -> ValidationError:
         first = problems[0]
         return cls(
             field=first.field, code=first.code, message=first.message_id,
@@ -58,7 +58,7 @@ class NotFound:
     message_en: str
 
     @classmethod
-    def from_domain(cls, error: DomainNotFound) -> "NotFound":
+    def from_domain(cls, error: DomainNotFound) -> NotFound:
         return cls(code=f"{error.what}_not_found", message=error.message_id, message_en=error.message_en)
 
 
@@ -69,7 +69,7 @@ class NotAllowed:
     message_en: str
 
     @classmethod
-    def from_domain(cls, error: DomainNotAllowed) -> "NotAllowed":
+    def from_domain(cls, error: DomainNotAllowed) -> NotAllowed:
         return cls(code=error.code, message=error.message_id, message_en=error.message_en)
 
 
@@ -79,7 +79,7 @@ class Conflict:
     code: str
     message: str
     message_en: str
-    current: Annotated["StaffSubmission", strawberry.lazy("suara.api.graphql.triage")] | None = strawberry.field(
+    current: Annotated[StaffSubmission, strawberry.lazy("suara.api.graphql.triage")] | None = strawberry.field(
         default=None, description="For `conflict` on a staff action: the item as it is now.")
 
 
@@ -100,7 +100,7 @@ class RateLimited:
     retry_after_seconds: int
 
     @classmethod
-    def from_domain(cls, error: DomainRateLimited) -> "RateLimited":
+    def from_domain(cls, error: DomainRateLimited) -> RateLimited:
         return cls(code=error.code, message=error.message_id, message_en=error.message_en,
                    retry_after_seconds=error.retry_after_seconds)
 

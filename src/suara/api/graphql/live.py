@@ -31,14 +31,13 @@ from suara.api.graphql.context import Context, Info
 from suara.api.graphql.limits import client_error, has_unstorable_text
 from suara.api.graphql.triage import node_id
 from suara.api.request_json import BadJson, read_json_object
+from suara.common.actors import Actor, Role
 from suara.common.text import INVALID_TEXT_EN, INVALID_TEXT_ID
 from suara.db.columns import utcnow
 from suara.db.listen import Listener
 from suara.state import AppState
 from suara.submissions.live import INBOX_CHANNEL, STAFF_CHANNEL
-from suara.triage.auth import Actor
 from suara.triage.live import current_credential
-from suara.triage.models import Role
 
 log = logging.getLogger(__name__)
 

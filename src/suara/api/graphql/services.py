@@ -6,11 +6,11 @@ from urllib.parse import quote
 
 import strawberry
 
+from suara.agencies.public_services import PublicService as PublicServiceRow
 from suara.api.graphql.agencies import Agency, Category, load_agency, load_category
 from suara.api.graphql.context import Info
 from suara.common.errors import NotFound as DomainNotFound
 from suara.services import catalogue
-from suara.services.models import PublicService as PublicServiceRow
 
 
 @strawberry.type(description="Complaints filed about a service. Counts are aggregates and shown however small.")
@@ -23,7 +23,7 @@ class ServiceComplaintStats:
     )
 
     @classmethod
-    def from_stats(cls, stats: catalogue.ComplaintStats) -> "ServiceComplaintStats":
+    def from_stats(cls, stats: catalogue.ComplaintStats) -> ServiceComplaintStats:
         return cls(total=stats.total, open=stats.open, resolved=stats.resolved,
                    median_first_response_hours=stats.median_first_response_hours)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from suara.api.client_address import client_network
 from suara.api.graphql.agencies import (
     Agency,
     Category,
@@ -16,7 +17,6 @@ from suara.api.graphql.agencies import (
     load_categories,
     load_category,
 )
-from suara.api.client_address import client_network
 from suara.api.graphql.context import Info
 from suara.api.graphql.errors import Conflict, NotAllowed, NotFound, RateLimited, ValidationError
 from suara.common.errors import NotFound as DomainNotFound

@@ -31,7 +31,7 @@ class DurationFigures:
     p90_working_days: float | None
 
     @classmethod
-    def of(cls, durations: queries.Durations) -> "DurationFigures":
+    def of(cls, durations: queries.Durations) -> DurationFigures:
         return cls(
             count=durations.count, within_service_level=durations.within_service_level,
             within_service_level_share=durations.within_service_level_share,
@@ -84,7 +84,7 @@ class AgencyFigures:
         return await load_agency(info, self.agency_id)
 
     @classmethod
-    def of(cls, row: queries.AgencyPeriod) -> "AgencyFigures":
+    def of(cls, row: queries.AgencyPeriod) -> AgencyFigures:
         return cls(
             period_start=row.period_start, received=row.count("received"),
             routed_automatically=row.count("routed_automatically"), routed_by_people=row.count("routed_by_people"),

@@ -30,6 +30,7 @@ from suara.api.graphql.submissions import (
     SubmissionKind,
     routing_suggestions,
 )
+from suara.common.calendar import working_days_left
 from suara.common.errors import DomainError
 from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.common.errors import RateLimited as DomainRateLimited
@@ -39,11 +40,10 @@ from suara.submissions import codes
 from suara.submissions.models import Kind, Status, SubmissionEvent
 from suara.submissions.models import Submission as SubmissionRow
 from suara.submissions.public import public_views, status_group
+from suara.submissions.workflow import AGENCY_WORK
+from suara.submissions.workflow import Conflict as DomainConflict
 from suara.triage import accounts, auth, inbox, service
 from suara.triage.auth import SESSION_LIFETIME
-from suara.triage.calendar import working_days_left
-from suara.triage.workflow import AGENCY_WORK
-from suara.triage.workflow import Conflict as DomainConflict
 
 SubmissionStatus = strawberry.enum(Status, name="SubmissionStatus")
 

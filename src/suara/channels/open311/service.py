@@ -19,16 +19,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency, Category
 from suara.channels.open311.models import Open311Key
+from suara.common.actors import Actor
 from suara.common.errors import NotFound
 from suara.db.columns import utcnow
 from suara.routing.router import NoRouter
 from suara.submissions import codes, origins
 from suara.submissions import service as submissions
+from suara.submissions.deadlines import deadline_details, routing_changes
 from suara.submissions.models import STATUS_GROUPS, StatusGroup, Submission, SubmissionEvent
 from suara.submissions.validation import SubmissionDraft
-from suara.triage.auth import Actor
-from suara.triage.deadlines import deadline_details, routing_changes
-from suara.triage.workflow import Action, transition
+from suara.submissions.workflow import Action, transition
 
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)

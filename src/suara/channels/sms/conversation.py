@@ -16,20 +16,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
 from suara.channels.sms.commands import FILING, Command, Parsed, parse
-from suara.channels.sms.gsm import segments, to_gsm7
-from suara.channels.sms.models import SmsInbound, SmsOptOut, SmsPart, SmsThread
 from suara.common.errors import DomainError, ValidationFailed
+from suara.common.gsm import segments, to_gsm7
 from suara.common.text import parse_row_id
 from suara.dialogue import polls
 from suara.dialogue.errors import DialogueRefusal
 from suara.dialogue.identity import voter_hash
 from suara.dialogue.models import Poll
-from suara.notifications.models import OutboxMessage
 from suara.ratelimits.service import RateLimits
 from suara.routing.router import Router
 from suara.submissions import codes, origins
 from suara.submissions import service as submissions
 from suara.submissions.models import Submission
+from suara.submissions.outbox_models import OutboxMessage
+from suara.submissions.sms_models import SmsInbound, SmsOptOut, SmsPart, SmsThread
 from suara.submissions.validation import SubmissionDraft
 from suara.triage import service as triage
 

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 MAX_AGE = timedelta(minutes=5)
 TIMESTAMP = re.compile(r"[0-9]{1,11}")
@@ -44,7 +44,7 @@ def twilio_signature(secret: bytes, url: str, params: list[tuple[str, str]]) -> 
 
 def verify(secret: bytes, headers, url: str, body: bytes, params: list[tuple[str, str]],
            now: datetime | None = None) -> Verdict:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if "x-suara-signature" in headers:
         timestamp = headers.get("x-suara-timestamp", "")
         if not TIMESTAMP.fullmatch(timestamp):
@@ -52,7 +52,7 @@ def verify(secret: bytes, headers, url: str, body: bytes, params: list[tuple[str
         expected = suara_signature(secret, timestamp, body)
         if not _same(expected, headers["x-suara-signature"]):
             return Verdict(False, "bad_signature")
-        sent_at = datetime.fromtimestamp(int(timestamp), timezone.utc)
+        sent_at = datetime.fromtimestamp(int(timestamp), UTC)
         if abs(now - sent_at) > MAX_AGE:
             return Verdict(False, "stale_timestamp")
         return Verdict(True, sent_at=sent_at)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from suara.agencies.models import Agency
+from suara.common.calendar import add_working_days
 from suara.submissions.models import Kind
-from suara.triage.calendar import add_working_days
 
 REOPEN_WINDOW_WORKING_DAYS = 10
 AUTO_CLOSE_WORKING_DAYS = 10

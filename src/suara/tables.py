@@ -1,8 +1,8 @@
 """Imports every table module so SQLModel.metadata knows the whole schema (for Alembic and tests)."""
 
 from suara.agencies.models import Agency, Category  # noqa: F401
+from suara.agencies.public_services import PublicService  # noqa: F401
 from suara.channels.open311.models import Open311Key  # noqa: F401
-from suara.channels.sms.models import SmsInbound, SmsOptOut, SmsPart, SmsThread  # noqa: F401
 from suara.dialogue.models import (  # noqa: F401
     Ballot,
     Comment,
@@ -16,17 +16,17 @@ from suara.dialogue.models import (  # noqa: F401
     Proposal,
     ProposalSupport,
 )
-from suara.notifications.models import OutboxMessage  # noqa: F401
 from suara.ratelimits.models import RateLimitHit  # noqa: F401
-from suara.routing.labels import RoutingLabel  # noqa: F401
-from suara.services.models import PublicService  # noqa: F401
+from suara.submissions.counter_models import AgencyDailyCount  # noqa: F401
 from suara.submissions.models import (  # noqa: F401
     ReporterContact,
     Submission,
     SubmissionEvent,
     SubmissionSupport,
 )
-from suara.transparency.models import AgencyDailyCount  # noqa: F401
+from suara.submissions.outbox_models import OutboxMessage  # noqa: F401
+from suara.submissions.routing_labels import RoutingLabel  # noqa: F401
+from suara.submissions.sms_models import SmsInbound, SmsOptOut, SmsPart, SmsThread  # noqa: F401
 from suara.triage.models import (  # noqa: F401
     AnswerTemplate,
     ApiToken,

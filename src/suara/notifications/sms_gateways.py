@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import httpx
 
-from suara.channels.sms.gsm import segments
+from suara.common.gsm import segments
 from suara.notifications.senders import Outgoing
 
 

@@ -15,13 +15,13 @@ from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
+from suara.common.actors import Actor
 from suara.common.errors import DomainError
 from suara.db.columns import utcnow
-from suara.notifications.service import notify_citizen
+from suara.submissions.counting import Clock, Facets, clock_state_changes, count_event
 from suara.submissions.live import announce_inbox_change
 from suara.submissions.models import Status, Submission, SubmissionEvent
-from suara.transparency.counters import Clock, Facets, clock_state_changes, count_event
-from suara.triage.auth import Actor
+from suara.submissions.outbox import notify_citizen
 
 S = Status
 

@@ -19,9 +19,16 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
+from suara.common.calendar import working_days_between
+from suara.submissions.counter_models import (
+    ALL_TIME,
+    ALL_TIME_DAY,
+    DAY,
+    MONTH,
+    PLATFORM,
+    AgencyDailyCount,
+)
 from suara.submissions.models import SubmissionEvent
-from suara.transparency.models import ALL_TIME, ALL_TIME_DAY, DAY, MONTH, PLATFORM, AgencyDailyCount
-from suara.triage.calendar import working_days_between
 
 COUNTING_ZONE = ZoneInfo("Asia/Jakarta")
 """Days are counted in WIB for every agency, so all figures share one calendar."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, String, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 class PublicService(SQLModel, table=True):
@@ -43,3 +44,8 @@ class PublicService(SQLModel, table=True):
     where_to_apply_id: str
     where_to_apply_en: str
     online_url: str | None = None
+
+
+async def service_exists(session: AsyncSession, slug: str) -> bool:
+    found = await session.exec(select(PublicService.id).where(PublicService.slug == slug))
+    return found.first() is not None
