@@ -182,3 +182,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     if state is not None:
         app.state.suara = state
     return app
+
+
+def create_app_from_environment() -> Starlette:
+    """What each `suara serve --workers N` process serves: settings from the environment its parent prepared."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")  # workers start bare
+    return create_app(get_settings())

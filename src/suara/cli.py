@@ -50,11 +50,19 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     seed: bool = typer.Option(True, help="Load the agency directory when the database is empty."),
     jobs: bool = typer.Option(True, help="Run overdue escalation, auto-close and the outbox every minute."),
+    workers: int = typer.Option(None, min=1, help="Server processes sharing the port; default SUARA_WORKERS, else 1."),
     forwarded_allow_ips: str = typer.Option(
         None, help="Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are "
                    "believed; default SUARA_FORWARDED_ALLOW_IPS, else none."),
 ) -> None:
-    """Start PostgreSQL if needed, apply migrations, and serve the API (GraphiQL at /graphql)."""
+    """Start PostgreSQL if needed, apply migrations, and serve the API (GraphiQL at /graphql).
+
+    With several workers the database is started, migrated and seeded once, here, before they start;
+    each worker builds its own app and connection pool; the jobs run in every worker and each unit
+    of work once (PostgreSQL locks, see suara.jobs).
+    """
+    import os
+
     import uvicorn
 
     from suara.agencies import service as agencies
@@ -62,16 +70,19 @@ def serve(
     from suara.db.embedded import data_folder
     from suara.db.engine import resolve_database_url
     from suara.services import catalogue
+    from suara.state import load_or_create_secret_key
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    workers = workers or settings.suara_workers
     embedded = settings.database_url is None
     url = resolve_database_url(settings)
-    settings = settings.model_copy(update={"database_url": url})
+    overrides: dict[str, object] = {"database_url": url}
     if not jobs:
-        settings = settings.model_copy(update={"suara_jobs_interval_seconds": 0})
+        overrides["suara_jobs_interval_seconds"] = 0
     if forwarded_allow_ips is not None:
-        settings = settings.model_copy(update={"suara_forwarded_allow_ips": forwarded_allow_ips})
+        overrides["suara_forwarded_allow_ips"] = forwarded_allow_ips
+    settings = settings.model_copy(update=overrides)
 
     async def prepare(session):
         if seed and not await agencies.list_agencies(session):
@@ -82,15 +93,25 @@ def serve(
             console.print(f"Loaded {loaded.added} public services.")
 
     asyncio.run(_with_session(prepare, url))
+    load_or_create_secret_key(settings)  # made once here, not raced by the workers
     where = f"embedded PostgreSQL in {data_folder(settings.resolved_home())}" if embedded else "DATABASE_URL"
-    console.print(f"[bold]Suara[/bold] on http://{host}:{port}/graphql (GraphiQL) — database: {where}")
-    # Uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting normally instead lets
-    # the embedded PostgreSQL be stopped by its exit handler.
-    signal.signal(signal.SIGTERM, _exit_normally)
+    processes = f", {workers} workers" if workers > 1 else ""
+    console.print(f"[bold]Suara[/bold] on http://{host}:{port}/graphql (GraphiQL) — database: {where}{processes}")
     # Proxy headers are read by Suara's own ForwardedClient, which trusts nobody by default
     # (uvicorn's would trust 127.0.0.1).
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
-                proxy_headers=False)
+    options = {"host": host, "port": port, "log_level": "info", "access_log": False, "proxy_headers": False}
+    if workers == 1:
+        # Uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting normally instead lets
+        # the embedded PostgreSQL be stopped by its exit handler.
+        signal.signal(signal.SIGTERM, _exit_normally)
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Workers are fresh interpreters (spawned) that read their settings from the environment: give
+    # them this process's choices, the embedded server's URL first, so none starts a server of its own.
+    os.environ.update({name.upper(): str(value) for name, value in overrides.items()})
+    # On SIGTERM uvicorn's supervisor stops the workers and returns; this process then exits normally,
+    # and the embedded PostgreSQL stops with it.
+    uvicorn.run("suara.app:create_app_from_environment", factory=True, workers=workers, **options)
 
 
 def _exit_normally(signum, frame) -> None:

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     """Routing classifications run in this many worker threads at most, off the event loop."""
 
     suara_db_pool_size: int = 20
+    """Database connections per server process (as many again may overflow briefly)."""
+
+    suara_workers: int = 1
+    """Server processes `suara serve` starts on one port (`--workers`); each has its own pool."""
 
     suara_jobs_interval_seconds: float = 60.0
     """How often `suara serve` runs overdue escalation, auto-close and the outbox; 0 turns it off."""
