@@ -59,13 +59,14 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> Non
 
 
 @contextmanager
-def serving(url: str, port: int, **settings: str) -> Iterator[str]:
-    """`suara serve` (jobs off, rate limits off unless ``SUARA_RATE_LIMITS="on"`` is passed) on the
-    benchmark database until the block ends; yields its base URL."""
+def serving(url: str, port: int, *, workers: int = 1, **settings: str) -> Iterator[str]:
+    """`suara serve --workers N` (jobs off, rate limits off unless ``SUARA_RATE_LIMITS="on"`` is passed)
+    on the benchmark database until the block ends; yields its base URL."""
     env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(REPO / ".suara" / "bench"),
                **{"SUARA_RATE_LIMITS": "off", **settings})
     server = subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(port), "--no-jobs"],
+        [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(port), "--no-jobs",
+         "--workers", str(workers)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_ready(f"http://{HOST}:{port}/health", server)
