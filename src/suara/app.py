@@ -27,6 +27,7 @@ from suara.api.graphql.schema import schema
 from suara.api.request_id import RequestId
 from suara.api.request_json import BadJson, read_json_object
 from suara.api.security_headers import SecurityHeaders, server_error
+from suara.channels.sms.intake import SmsIntake
 from suara.config import Settings, get_settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url
@@ -138,21 +139,24 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own_state = state is None
         app.state.suara = state or await build_state(settings)
-        jobs = None
+        jobs = sms_intake = None
         if own_state and settings.suara_jobs_interval_seconds > 0:
             jobs = asyncio.create_task(run_forever(
                 app.state.suara.sessions, sender_from_settings(settings),
                 settings.suara_jobs_interval_seconds, public_url=settings.suara_public_url,
             ))
+            own = app.state.suara  # the SMS intake worker drains what the webhook queued (any process may)
+            sms_intake = asyncio.create_task(SmsIntake(own.router, own.secret_key, own.limits).run(own.sessions))
         live = await start_live_updates(app.state.suara)
         try:
             yield
         finally:
             await live.stop()
-            if jobs is not None:
-                jobs.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await jobs
+            for task in (jobs, sms_intake):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             if own_state:
                 await app.state.suara.engine.dispose()
 

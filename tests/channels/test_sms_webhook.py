@@ -1,4 +1,5 @@
-"""The SMS channel over real HTTP requests to the app, on the real database."""
+"""The SMS channel over real HTTP requests to the app, on the real database: the webhook queues each
+message and answers; the intake worker (drained here after each message) runs the conversation."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from suara.api.sms import webhook_secret
+from suara.channels.sms.intake import drain_all
 from suara.channels.sms.signature import suara_signature, twilio_signature
 from suara.common.gsm import is_gsm7, segments
 from suara.db.columns import utcnow
@@ -34,6 +36,11 @@ def new_phone() -> tuple[str, str]:
     return f"0812{digits}", f"+62812{digits}"
 
 
+async def drain(state) -> None:
+    """What the server's intake worker does in the background, run to the end."""
+    await drain_all(state.sessions, router=state.router, secret_key=state.secret_key, limits=state.limits)
+
+
 class Phone:
     """A citizen's phone talking to Suara through a signing gateway."""
 
@@ -42,14 +49,32 @@ class Phone:
         self.local, self.e164 = new_phone()
         self.secret = webhook_secret(state)
 
-    async def send(self, text: str, *, message_id: str | None = None, age_seconds: int = 0,
+    async def post(self, text: str, *, message_id: str | None = None, age_seconds: int = 0,
                    signature: str | None = None, extra: dict | None = None) -> httpx.Response:
+        """The gateway's request only: the message is queued, not yet processed."""
         body = urlencode({"from": self.local, "text": text, "message_id": message_id or uuid.uuid4().hex,
                           **(extra or {})}).encode()
         timestamp = str(int(time.time()) - age_seconds)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Suara-Timestamp": timestamp,
                    "X-Suara-Signature": signature or suara_signature(self.secret, timestamp, body)}
         return await self.client.post("/sms/inbound", content=body, headers=headers)
+
+    async def send(self, text: str, **options) -> httpx.Response:
+        """The gateway's request, then the intake worker's drain: as a citizen sees it a moment later."""
+        response = await self.post(text, **options)
+        await drain(self.state)
+        return response
+
+    async def say(self, text: str, *, message_id: str | None = None, extra: dict | None = None) -> str:
+        """Send and drain; what the conversation made of the message (the command handled)."""
+        message_id = message_id or uuid.uuid4().hex
+        response = await self.send(text, message_id=message_id, extra=extra)
+        assert response.status_code == 200 and response.json() == {"status": "queued"}, response.text
+        async with self.state.reading() as session:
+            inbound = (await session.exec(
+                select(SmsInbound).where(SmsInbound.gateway_message_id == message_id))).one()
+        assert inbound.state == "done", (inbound.state, inbound.last_error)
+        return inbound.command
 
     async def outbox(self) -> list[OutboxMessage]:
         async with self.state.reading() as session:
@@ -73,8 +98,7 @@ async def stored_for(state, phone: Phone) -> list[Submission]:
 
 
 async def test_a_whole_conversation_from_report_to_confirmation(phone, app_state, cast):
-    response = await phone.send("LAPOR jalan rusak di desa Sukamaju RT 02, lubang besar membahayakan motor")
-    assert response.status_code == 200 and response.json() == {"status": "complaint"}
+    assert await phone.say("LAPOR jalan rusak di desa Sukamaju RT 02, lubang besar membahayakan motor") == "complaint"
     [item] = await stored_for(app_state, phone)
     code = item.tracking_code
     reply = await phone.last_reply()
@@ -133,7 +157,7 @@ async def test_bad_signature_replayed_id_and_stale_timestamp_are_refused_and_sto
     message_id = uuid.uuid4().hex
     first = await phone.send("LAPOR lampu jalan mati di jalan Pemuda sejak kemarin malam", message_id=message_id)
     again = await phone.send("LAPOR lampu jalan mati di jalan Pemuda sejak kemarin malam", message_id=message_id)
-    assert first.json() == {"status": "complaint"} and again.json() == {"status": "duplicate"}
+    assert first.json() == {"status": "queued"} and again.json() == {"status": "duplicate"}
     assert len(await stored_for(app_state, phone)) == 1 and len(await phone.outbox()) == 1
     assert await count(app_state, SmsInbound, SmsInbound.gateway_message_id == message_id) == 1
 
@@ -189,6 +213,10 @@ async def test_twilio_signed_webhooks_are_accepted(client, app_state):
     signature = twilio_signature(webhook_secret(app_state), "http://suara.test/sms/inbound", list(params.items()))
     response = await client.post("/sms/inbound", data=params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200 and "<Response>" in response.text
+    await drain(app_state)
+    async with app_state.reading() as session:
+        inbound = (await session.exec(select(SmsInbound).where(SmsInbound.gateway_message_id == params["MessageSid"]))).one()
+    assert (inbound.state, inbound.command) == ("done", "complaint")
     bad = await client.post("/sms/inbound", data={**params, "Body": "LAPOR diubah"}, headers={"X-Twilio-Signature": signature})
     assert bad.status_code == 403
 
@@ -239,18 +267,17 @@ async def test_plain_text_help_vote_and_a_long_message_in_parts(phone, app_state
     await phone.send("HELP")
     assert "REPORT" in await phone.last_reply()
 
-    first = await phone.send("LAPOR jalan desa Wonosari rusak parah sepanjang dua kilometer, ",
-                             extra={"concat_ref": "77", "concat_part": "1", "concat_total": "2"})
-    assert first.json() == {"status": "waiting_for_parts"}
-    second = await phone.send("truk pasir lewat setiap hari dan anak sekolah sering jatuh.",
-                              extra={"concat_ref": "77", "concat_part": "2", "concat_total": "2"})
-    assert second.json() == {"status": "complaint"}
+    first = await phone.say("LAPOR jalan desa Wonosari rusak parah sepanjang dua kilometer, ",
+                            extra={"concat_ref": "77", "concat_part": "1", "concat_total": "2"})
+    assert first == "waiting_for_parts"
+    second = await phone.say("truk pasir lewat setiap hari dan anak sekolah sering jatuh.",
+                             extra={"concat_ref": "77", "concat_part": "2", "concat_total": "2"})
+    assert second == "complaint"
     filed = (await stored_for(app_state, phone))[-1]
     assert filed.text.endswith("anak sekolah sering jatuh.") and "sepanjang dua kilometer" in filed.text
 
 
 async def test_an_empty_report_gets_an_example_back_and_files_nothing(phone, app_state):
-    response = await phone.send("LAPOR")
-    assert response.json() == {"status": "invalid"}
+    assert await phone.say("LAPOR") == "invalid"
     assert "Contoh: LAPOR" in await phone.last_reply()
     assert await stored_for(app_state, phone) == []

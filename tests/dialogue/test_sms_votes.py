@@ -18,13 +18,13 @@ async def test_pilih_votes_once_per_number_and_can_change_the_vote(client, app_s
                                        closes_at=now + timedelta(days=1))
     first, second = Phone(client, app_state), Phone(client, app_state)
 
-    assert (await first.send(f"PILIH {poll.id} 1")).json() == {"status": "voted"}
+    assert await first.say(f"PILIH {poll.id} 1") == "voted"
     assert "tercatat: Utara" in await first.last_reply()
-    assert (await first.send(f"pilih  {poll.id}  1")).json() == {"status": "already_voted"}
-    assert (await first.send(f"VOTE {poll.id} b")).json() == {"status": "vote_changed"}
+    assert await first.say(f"pilih  {poll.id}  1") == "already_voted"
+    assert await first.say(f"VOTE {poll.id} b") == "vote_changed"
     assert "changed to Selatan" in await first.last_reply()
-    assert (await second.send(f"PILIH {poll.id} selatan")).json() == {"status": "voted"}
-    assert (await second.send(f"PILIH {poll.id} 7")).json() == {"status": "vote_invalid"}
+    assert await second.say(f"PILIH {poll.id} selatan") == "voted"
+    assert await second.say(f"PILIH {poll.id} 7") == "vote_invalid"
     assert "1=Utara, 2=Selatan" in await second.last_reply()
 
     async with app_state.reading() as session:

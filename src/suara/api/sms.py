@@ -1,7 +1,9 @@
 """POST /sms/inbound: the webhook SMS gateways call with each message a citizen sends.
 
-Only signed requests are read (see `channels.sms.signature`); the answer to the citizen goes out
-through the outbox, so this response only tells the gateway the message was taken.
+Only signed requests are read (see `channels.sms.signature`). A message that passes the checks
+(signature, size, encoding, fields) is stored once by its gateway message id and the gateway gets
+its answer at once; the intake workers run the conversation and reply through the outbox
+(`channels.sms.intake`), so a burst costs the gateway one insert per message.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from suara.channels.sms.conversation import InboundSms, receive
+from suara.channels.sms.conversation import InboundSms
+from suara.channels.sms.intake import store
 from suara.channels.sms.signature import verify
 from suara.common.text import INVALID_TEXT_EN, INVALID_TEXT_ID, is_storable
 from suara.submissions.validation import normalise_phone
@@ -25,6 +28,10 @@ FIELDS = {
     "message_id": ("message_id", "MessageSid", "SmsMessageSid", "messageId"),
 }
 """Field names of the generic shape first, then Twilio's and Vonage's."""
+MAX_TEXT_CHARS = 10_000
+"""Twice what a submission may hold (longer filings get the usual "too long" reply): anything
+beyond is no SMS, and is refused before it is stored."""
+TWIML_EMPTY = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
 
 
 def webhook_secret(state) -> bytes:
@@ -75,12 +82,15 @@ async def sms_inbound(request: Request) -> Response:
     part = _part(params)
     if part == "bad":
         return _refuse(400, "invalid_part", "Data pesan bersambung tidak sah.", "Invalid concatenation fields.")
+    if len(values["text"]) > MAX_TEXT_CHARS:
+        return _refuse(413, "text_too_long", f"Pesan lebih dari {MAX_TEXT_CHARS} karakter.",
+                       f"The message is over {MAX_TEXT_CHARS} characters.")
     sms = InboundSms(message_id=values["message_id"][:128], phone=phone, text=values["text"], part=part)
     async with state.transaction() as session:
-        outcome = await receive(session, sms, router=state.router, secret_key=state.secret_key, limits=state.limits)
+        queued = await store(session, sms)
     if "x-twilio-signature" in request.headers:
-        return Response("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", media_type="text/xml")
-    return JSONResponse({"status": outcome.status})
+        return Response(TWIML_EMPTY, media_type="text/xml")
+    return JSONResponse({"status": "queued" if queued else "duplicate"})
 
 
 routes = [Route("/sms/inbound", sms_inbound, methods=["POST"])]

@@ -14,6 +14,7 @@ from suara.api.graphql.limits import RequestLimits
 from suara.api.graphql.live import SocketOperations, Subscription
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.services import ServiceQuery
+from suara.api.graphql.sms_admin import SmsAdminQuery
 from suara.api.graphql.staff_admin import StaffAdminMutation, StaffAdminQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
 from suara.api.graphql.transparency import TransparencyQuery
@@ -23,7 +24,7 @@ from suara.api.graphql.triage import TriageMutation, TriageQuery
 @strawberry.type
 class Query(
     SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery, DialogueQuery, ServiceQuery,
-    StaffAdminQuery,
+    StaffAdminQuery, SmsAdminQuery,
 ):
     pass
 

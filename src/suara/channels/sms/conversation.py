@@ -1,7 +1,7 @@
 """An SMS conversation: file, check, confirm or dispute, opt out — every answer through the outbox.
 
-`receive` runs inside the webhook's transaction: the message id, the submission and the replies
-are written together or not at all, so a gateway retry after a failure is processed exactly once.
+`converse` runs in the intake worker's transaction (see `intake`): the message's new state, the
+submission and the replies are written together or not at all, so each message is processed once.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from suara.submissions import codes, origins
 from suara.submissions import service as submissions
 from suara.submissions.models import Submission
 from suara.submissions.outbox_models import OutboxMessage
-from suara.submissions.sms_models import SmsInbound, SmsOptOut, SmsPart, SmsThread
+from suara.submissions.sms_models import SmsOptOut, SmsPart, SmsThread
 from suara.submissions.validation import SubmissionDraft
 from suara.triage import service as triage
 
@@ -66,7 +66,7 @@ class InboundSms:
 @dataclass(frozen=True)
 class Outcome:
     status: str
-    """duplicate | waiting_for_parts | the command handled."""
+    """waiting_for_parts | rate_limited | the command handled."""
     submission_id: int | None = None
 
 
@@ -87,16 +87,11 @@ def fit_one(*candidates: str) -> str:
     return candidates[-1]
 
 
-async def receive(
+async def converse(
     session: AsyncSession, sms: InboundSms, *, router: Router, secret_key: bytes, limits: RateLimits | None = None
 ) -> Outcome:
-    """Process one inbound message exactly once per gateway message id; filings are limited per phone."""
-    inbound_id = (await session.exec(
-        pg_insert(SmsInbound).values(gateway_message_id=sms.message_id)
-        .on_conflict_do_nothing(index_elements=["gateway_message_id"]).returning(SmsInbound.id)
-    )).scalar_one_or_none()
-    if inbound_id is None:
-        return Outcome("duplicate")
+    """Run the conversation for one stored message (the intake worker calls this once per message,
+    in order per phone); filings are limited per phone."""
     text = sms.text
     if sms.part is not None:
         text = await _assembled(session, sms)
@@ -104,13 +99,8 @@ async def receive(
             return Outcome("waiting_for_parts")
     parsed = parse(text)
     if parsed.command in FILING and limits is not None and await _too_many_filings(session, sms.phone, parsed, limits):
-        outcome = Outcome("rate_limited")
-    else:
-        outcome = await _handle(session, sms.phone, parsed, sms.message_id, router, secret_key)
-    inbound = await session.get(SmsInbound, inbound_id)
-    inbound.command, inbound.submission_id = outcome.status, outcome.submission_id
-    await session.flush()
-    return outcome
+        return Outcome("rate_limited")
+    return await _handle(session, sms.phone, parsed, sms.message_id, router, secret_key)
 
 
 async def _too_many_filings(session: AsyncSession, phone: str, parsed: Parsed, limits: RateLimits) -> bool:

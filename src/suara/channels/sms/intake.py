@@ -1,0 +1,222 @@
+"""SMS intake: the webhook stores each gateway message once and answers; workers run the conversation.
+
+A burst is absorbed by one insert per message and drained by workers in any number of processes.
+Order per phone comes from the claim itself: only a phone's oldest queued message can be claimed
+(``FOR UPDATE SKIP LOCKED``), so its next message waits until the previous one is done or dead,
+whichever process holds it. A message is processed in the claim's transaction (each in a savepoint):
+its new state, the submission and the replies in the outbox commit together, so a worker killed
+mid-way leaves its messages queued for another, and none is processed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from suara.channels.sms.conversation import InboundSms, converse
+from suara.common.actors import Actor, Role
+from suara.common.errors import NotAllowed
+from suara.db.columns import utcnow
+from suara.db.engine import SessionFactory, transaction
+from suara.ratelimits.service import RateLimits
+from suara.routing.router import Router
+from suara.submissions.sms_models import SmsInbound
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+"""A message that fails this many times becomes a dead letter."""
+BACKOFF = (timedelta(seconds=2), timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5))
+"""Wait before the next attempt, after the first, second, … failure."""
+ERROR_CHARS = 500
+
+_STORE = text("""
+INSERT INTO sms_inbound (gateway_message_id, phone, text, part_reference, part_number, part_total)
+VALUES (:message_id, :phone, :text, :reference, :number, :total)
+ON CONFLICT (gateway_message_id) DO NOTHING
+RETURNING id
+""")
+
+_CLAIM = text("""
+SELECT message.id, message.gateway_message_id, message.phone, message.text, message.part_reference,
+       message.part_number, message.part_total, message.attempts
+FROM sms_inbound AS message
+WHERE message.state = 'queued' AND message.next_attempt_at <= :now
+  AND NOT EXISTS (SELECT 1 FROM sms_inbound AS earlier
+                  WHERE earlier.state = 'queued' AND earlier.phone = message.phone AND earlier.id < message.id)
+ORDER BY message.id
+LIMIT :batch
+FOR UPDATE OF message SKIP LOCKED
+""")
+
+_DONE = text("""
+UPDATE sms_inbound SET state = 'done', command = :command, submission_id = :submission_id, text = NULL,
+       attempts = attempts + 1, last_error = NULL, processed_at = :now
+WHERE id = :id
+""")
+
+_FAILED = text("""
+UPDATE sms_inbound SET state = :state, attempts = :attempts, last_error = :error, next_attempt_at = :next,
+       processed_at = CASE WHEN :state = 'dead' THEN CAST(:now AS timestamptz) END
+WHERE id = :id
+""")
+
+
+async def store(session: AsyncSession, sms: InboundSms) -> bool:
+    """Queue a message unless its gateway message id was seen: False for a duplicate or a retry."""
+    reference, number, total = sms.part or (None, None, None)
+    stored = await session.exec(_STORE.bindparams(
+        message_id=sms.message_id, phone=sms.phone, text=sms.text, reference=reference, number=number, total=total))
+    return stored.scalar_one_or_none() is not None
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    done: int = 0
+    retried: int = 0
+    dead: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.done + self.retried + self.dead
+
+    def __add__(self, other: DrainReport) -> DrainReport:
+        return DrainReport(self.done + other.done, self.retried + other.retried, self.dead + other.dead)
+
+
+def _describe(error: BaseException) -> str:
+    """What an admin needs to triage a failure; the engine hides statement values, so no personal data."""
+    return f"{type(error).__name__}: {error}"[:ERROR_CHARS]
+
+
+async def drain_sms(
+    sessions: SessionFactory, *, router: Router, secret_key: bytes, limits: RateLimits | None = None,
+    batch: int = 50, now: datetime | None = None,
+) -> DrainReport:
+    """Claim up to ``batch`` messages (each the oldest queued one of its phone) and process them in
+    one transaction; a failing message rolls back alone and waits (backoff), or becomes dead."""
+    now = now or utcnow()
+    done = retried = dead = 0
+    async with transaction(sessions) as session:
+        claimed = (await session.exec(_CLAIM.bindparams(now=now, batch=batch))).all()
+        for row in claimed:
+            sms = InboundSms(
+                message_id=row.gateway_message_id, phone=row.phone, text=row.text or "",
+                part=(row.part_reference, row.part_number, row.part_total) if row.part_reference else None,
+            )
+            try:
+                async with session.begin_nested():
+                    outcome = await converse(session, sms, router=router, secret_key=secret_key, limits=limits)
+            except Exception as error:  # noqa: BLE001 — any failure of one message is recorded on it
+                attempts = row.attempts + 1
+                final = attempts >= MAX_ATTEMPTS
+                log.warning("sms intake: message %s failed (attempt %s%s): %s", row.id, attempts,
+                            ", dead letter" if final else "", type(error).__name__)
+                await session.exec(_FAILED.bindparams(
+                    id=row.id, state="dead" if final else "queued", attempts=attempts, error=_describe(error),
+                    next=now + BACKOFF[min(attempts, len(BACKOFF)) - 1], now=now))
+                dead, retried = dead + final, retried + (not final)
+                continue
+            await session.exec(_DONE.bindparams(
+                id=row.id, command=outcome.status, submission_id=outcome.submission_id, now=now))
+            done += 1
+    return DrainReport(done, retried, dead)
+
+
+async def drain_all(sessions: SessionFactory, *, router: Router, secret_key: bytes,
+                    limits: RateLimits | None = None, batch: int = 50, now: datetime | None = None) -> DrainReport:
+    """Drain until nothing is claimable now (messages waiting for a retry stay queued): for tests and
+    one-off runs."""
+    total = DrainReport()
+    while True:
+        report = await drain_sms(sessions, router=router, secret_key=secret_key, limits=limits, batch=batch, now=now)
+        total += report
+        if report.claimed == 0:
+            return total
+
+
+async def run_sms_worker(sessions: SessionFactory, *, router: Router, secret_key: bytes,
+                         limits: RateLimits | None = None, batch: int = 50, concurrency: int = 2,
+                         idle_seconds: float = 0.25) -> None:
+    """Drain for ever (until cancelled): ``concurrency`` claimers in this process, each polling every
+    ``idle_seconds`` when the queue is empty. Safe to run in many processes at once."""
+
+    async def claimer() -> None:
+        while True:
+            try:
+                report = await drain_sms(sessions, router=router, secret_key=secret_key, limits=limits, batch=batch)
+            except Exception:
+                log.exception("sms intake: a drain round failed; trying again")
+                report = DrainReport()
+            if report.claimed == 0:
+                await asyncio.sleep(idle_seconds)
+
+    await asyncio.gather(*(claimer() for _ in range(concurrency)))
+
+
+@dataclass(frozen=True)
+class SmsIntake:
+    """What the intake workers need, bundled for the server's lifespan and `suara jobs run`."""
+
+    router: Router
+    secret_key: bytes
+    limits: RateLimits | None = None
+    batch: int = 50
+
+    async def drain(self, sessions: SessionFactory, *, now: datetime | None = None) -> DrainReport:
+        return await drain_all(sessions, router=self.router, secret_key=self.secret_key, limits=self.limits,
+                               batch=self.batch, now=now)
+
+    async def run(self, sessions: SessionFactory, *, concurrency: int = 2, idle_seconds: float = 0.25) -> None:
+        await run_sms_worker(sessions, router=self.router, secret_key=self.secret_key, limits=self.limits,
+                             batch=self.batch, concurrency=concurrency, idle_seconds=idle_seconds)
+
+
+# --- dead letters, for triage admins ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    phone_masked: str
+    attempts: int
+    last_error: str | None
+    received_at: datetime
+    failed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DeadLetterPage:
+    letters: list[DeadLetter]
+    total: int
+    has_next_page: bool
+
+
+def mask_phone(phone: str | None) -> str:
+    """All but the last three digits hidden: enough to tell messages apart, not to call anyone."""
+    if not phone:
+        return "***"
+    return "*" * max(len(phone) - 3, 3) + phone[-3:]
+
+
+async def dead_letters(session: AsyncSession, actor: Actor, *, first: int = 50, after: int | None = None
+                       ) -> DeadLetterPage:
+    """Messages that kept failing, newest first: triage admins only (they hold the SMS channel)."""
+    if not actor.is_staff or actor.role != Role.TRIAGE_ADMIN:
+        raise NotAllowed("triage_admin_only", "Hanya admin triase yang dapat melihat SMS yang gagal diproses.",
+                         "Only a triage admin can see SMS that failed to process.")
+    first = max(1, min(first, 100))
+    query = select(SmsInbound).where(SmsInbound.state == "dead")
+    if after is not None:
+        query = query.where(SmsInbound.id < after)
+    rows = list(await session.exec(query.order_by(SmsInbound.id.desc()).limit(first + 1)))
+    total = (await session.exec(select(func.count()).select_from(SmsInbound).where(SmsInbound.state == "dead"))).one()
+    letters = [DeadLetter(id=row.id, phone_masked=mask_phone(row.phone), attempts=row.attempts,
+                          last_error=row.last_error, received_at=row.received_at, failed_at=row.processed_at)
+               for row in rows[:first]]
+    return DeadLetterPage(letters=letters, total=total, has_next_page=len(rows) > first)
