@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
@@ -59,3 +64,31 @@ def not_found(what: str) -> NotFound:
              "section": ("Bagian", "Section")}
     name_id, name_en = names[what]
     return NotFound(what, f"{name_id} tidak ditemukan.", f"{name_en} not found.")
+
+
+MAX_PAGE = 100
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, newest first by id (keyset), with the list's total size."""
+
+    rows: list[T]
+    total: int
+    has_next: bool
+
+
+def page_size(first: int) -> int:
+    return max(1, min(first, MAX_PAGE))
+
+
+async def newest_first(session: AsyncSession, query: Select, model: Any, *, first: int,
+                       before_id: int | None) -> Page:
+    """Rows of ``query`` with ids below ``before_id``, newest first; the total counts the whole query."""
+    first = page_size(first)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    if before_id is not None:
+        query = query.where(model.id < before_id)
+    rows = list((await session.exec(query.order_by(model.id.desc()).limit(first + 1))).scalars())
+    return Page(rows[:first], int(total or 0), len(rows) > first)

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Category
 from suara.common.actors import Actor
 from suara.common.errors import NotAllowed
 from suara.db.columns import utcnow
-from suara.dialogue.common import Problems, not_found, refuse_own_agency, require_agency_staff
+from suara.dialogue.common import (
+    Page,
+    Problems,
+    newest_first,
+    not_found,
+    page_size,
+    refuse_own_agency,
+    require_agency_staff,
+)
 from suara.dialogue.errors import AlreadyVoted, VotingClosed
 from suara.dialogue.models import (
     Comment,
@@ -285,3 +295,87 @@ async def visible_consultation(session: AsyncSession, consultation_id: int, acto
         except NotAllowed:
             raise not_found("consultation") from None
     return consultation
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+async def list_published(
+    session: AsyncSession, *, status: ConsultationStatus | None = None, agency_id: int | None = None,
+    first: int = 20, before_id: int | None = None, now: datetime | None = None,
+) -> Page[Consultation]:
+    """Published consultations, newest first; the status filter follows ``effective_status`` (an
+    open one past its closing date counts as closed)."""
+    now = now or utcnow()
+    query = select(Consultation).where(Consultation.status != S.DRAFT)
+    if status == S.OPEN:
+        query = query.where(Consultation.status == S.OPEN, Consultation.closes_at > now)
+    elif status == S.CLOSED:
+        query = query.where((Consultation.status == S.CLOSED)
+                            | ((Consultation.status == S.OPEN) & (Consultation.closes_at <= now)))
+    elif status is not None:
+        query = query.where(Consultation.status == status)
+    if agency_id is not None:
+        query = query.where(Consultation.agency_id == agency_id)
+    return await newest_first(session, query, Consultation, first=first, before_id=before_id)
+
+
+async def sections_of(session: AsyncSession, consultation_ids: list[int]) -> dict[int, list[ConsultationSection]]:
+    rows = (await session.exec(
+        select(ConsultationSection).where(ConsultationSection.consultation_id.in_(consultation_ids))
+        .order_by(ConsultationSection.consultation_id, ConsultationSection.position)
+    )).scalars()
+    grouped: dict[int, list[ConsultationSection]] = {consultation_id: [] for consultation_id in consultation_ids}
+    for row in rows:
+        grouped[row.consultation_id].append(row)
+    return grouped
+
+
+async def evidence_of(session: AsyncSession, consultation_ids: list[int]) -> dict[int, list[ComplaintEvidence]]:
+    rows = (await session.exec(
+        select(ComplaintEvidence).where(ComplaintEvidence.consultation_id.in_(consultation_ids))
+        .order_by(ComplaintEvidence.id)
+    )).scalars()
+    grouped: dict[int, list[ComplaintEvidence]] = {consultation_id: [] for consultation_id in consultation_ids}
+    for row in rows:
+        grouped[row.consultation_id].append(row)
+    return grouped
+
+
+class CommentPageRequest(NamedTuple):
+    consultation_id: int
+    section_id: int | None
+    first: int
+    before_id: int | None
+
+
+async def comment_pages(session: AsyncSession, requests: list[CommentPageRequest]) -> list[Page[Comment]]:
+    """Pages of comments (newest first) of several consultations: two queries per distinct filter,
+    however many consultations ask, with a window per consultation."""
+    pages: dict[CommentPageRequest, Page[Comment]] = {}
+    groups: dict[tuple, list[int]] = {}
+    for request in requests:
+        groups.setdefault((request.section_id, page_size(request.first), request.before_id), []).append(
+            request.consultation_id)
+    for (section_id, first, before_id), consultation_ids in groups.items():
+        matching = [Comment.consultation_id.in_(consultation_ids)]
+        if section_id is not None:
+            matching.append(Comment.section_id == section_id)
+        totals = dict((await session.exec(
+            select(Comment.consultation_id, func.count()).where(*matching).group_by(Comment.consultation_id)
+        )).all())
+        if before_id is not None:
+            matching.append(Comment.id < before_id)
+        ranked = select(Comment, func.row_number().over(
+            partition_by=Comment.consultation_id, order_by=Comment.id.desc()).label("rank")
+        ).where(*matching).subquery()
+        row = aliased(Comment, ranked)
+        found: dict[int, list[Comment]] = {}
+        for comment_row in (await session.exec(
+            select(row).where(ranked.c.rank <= first + 1).order_by(ranked.c.consultation_id, ranked.c.id.desc())
+        )).scalars():
+            found.setdefault(comment_row.consultation_id, []).append(comment_row)
+        for consultation_id in consultation_ids:
+            rows = found.get(consultation_id, [])
+            pages[CommentPageRequest(consultation_id, section_id, first, before_id)] = Page(
+                rows[:first], int(totals.get(consultation_id, 0)), len(rows) > first)
+    return [pages[request._replace(first=page_size(request.first))] for request in requests]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     text,
 )
@@ -143,8 +144,29 @@ class PollOption(SQLModel, table=True):
     poll_id: int = Field(foreign_key="polls.id", index=True)
     position: int
     label: str = Field(max_length=200)
-    vote_count: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
-    """Kept in the transaction of every ballot, so reading a tally never counts rows."""
+
+
+TALLY_SLOTS = 64
+"""Tally rows per counted thing: a transaction adds to the slot of its database connection, so
+concurrent voters rarely wait on one another; a read sums at most ``TALLY_SLOTS`` rows per count."""
+
+VOTERS = 0
+"""The ``option_id`` under which a poll's tally counts voters (ballots) rather than an option."""
+
+
+class PollTally(SQLModel, table=True):
+    """Votes per option (and voters under option 0), spread over slots and summed when read.
+
+    Kept in the transaction of every ballot, so a tally is exact and its read does not grow with the
+    number of ballots; ``recount`` audits it against the ballots themselves."""
+
+    __tablename__ = "poll_tallies"
+    __table_args__ = (PrimaryKeyConstraint("poll_id", "option_id", "slot"),)
+
+    poll_id: int = Field(sa_column=Column(Integer, ForeignKey("polls.id"), nullable=False))
+    option_id: int
+    slot: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    votes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
 
 
 class Ballot(SQLModel, table=True):
@@ -172,7 +194,6 @@ class Proposal(SQLModel, table=True):
     """With personal data masked."""
     author_hash: str = Field(max_length=HASH_LENGTH)
     support_threshold: int
-    support_count: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     deadline: datetime = Field(sa_column=timestamp_column(nullable=False))
     status: str = Field(default=ProposalStatus.OPEN)
     submission_id: int | None = Field(default=None, sa_column=Column(BigInteger, ForeignKey("submissions.id")))
@@ -187,6 +208,17 @@ class ProposalSupport(SQLModel, table=True):
     proposal_id: int = Field(sa_column=Column(Integer, ForeignKey("proposals.id"), nullable=False))
     voter_hash: str = Field(max_length=HASH_LENGTH)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())
+
+
+class ProposalTally(SQLModel, table=True):
+    """Supports of a proposal spread over slots, like poll tallies: supporters never queue on one row."""
+
+    __tablename__ = "proposal_tallies"
+    __table_args__ = (PrimaryKeyConstraint("proposal_id", "slot"),)
+
+    proposal_id: int = Field(sa_column=Column(Integer, ForeignKey("proposals.id"), nullable=False))
+    slot: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    supports: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
 
 
 class PhoneVerification(SQLModel, table=True):

@@ -1,9 +1,10 @@
 """Polls: one ballot per verified person, changeable while open, tallies exact under concurrency.
 
-Each option keeps its count, changed in the transaction of the ballot that changes it, so a tally
-is a read of a few rows at any volume. A ballot row per (poll, voter) is the one-vote rule and the
-lock that a person's concurrent ballots queue on.
-"""
+A ballot row per (poll, voter) is the one-vote rule and the lock that a person's concurrent ballots
+queue on. Votes per option (and voters, under option 0) are kept in tally rows spread over slots —
+each transaction adds to the slot of its database connection — in the ballot's own statement, so
+concurrent voters of one poll do not queue on a shared row and a tally is a sum of a bounded number
+of rows at any volume. ``recount`` counts the ballots themselves, as an audit."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.actors import Actor
 from suara.db.columns import utcnow
-from suara.dialogue.common import Problems, not_found, refuse_own_agency, require_agency_staff
+from suara.dialogue import consultations
+from suara.dialogue.common import (
+    Page,
+    Problems,
+    newest_first,
+    not_found,
+    refuse_own_agency,
+    require_agency_staff,
+)
 from suara.dialogue.errors import AlreadyVoted, VotingClosed
-from suara.dialogue.models import Ballot, Poll, PollOption
+from suara.dialogue.models import TALLY_SLOTS, VOTERS, Ballot, Poll, PollOption, PollTally
 
 MAX_OPTIONS = 20
 BALLOTS = Ballot.__table__
@@ -29,8 +37,11 @@ async def create_poll(
     closes_at: datetime, multiple_choice: bool = False, results_live: bool = True,
     consultation_id: int | None = None, agency_id: int | None = None,
 ) -> Poll:
+    """A poll of the actor's agency; one part of a consultation needs that consultation visible to them."""
     agency_id = agency_id or actor.agency_id
     require_agency_staff(actor, agency_id)
+    if consultation_id is not None:
+        await consultations.visible_consultation(session, consultation_id, actor)
     problems = Problems()
     question = problems.text("question", question, 5, 500)
     labels = [label.strip() for label in options if label.strip()]
@@ -77,14 +88,17 @@ async def cast_vote(
 ) -> VoteOutcome:
     """Record a ballot, or move the voter's earlier one; the same ballot twice is AlreadyVoted."""
     now = now or utcnow()
-    poll = await session.get(Poll, poll_id)
-    if poll is None:
+    found = (await session.exec(
+        select(Poll, select(func.array_agg(PollOption.id)).where(PollOption.poll_id == Poll.id).scalar_subquery())
+        .where(Poll.id == poll_id)
+    )).first()
+    if found is None:
         raise not_found("poll")
+    poll, valid = found[0], set(found[1] or [])
     refuse_own_agency(actor, poll.agency_id)
     if not voting_open(poll, now):
         raise VotingClosed("poll")
     chosen = sorted(set(option_ids))
-    valid = set((await session.exec(select(PollOption.id).where(PollOption.poll_id == poll_id))).scalars())
     problems = Problems()
     if not chosen or not set(chosen) <= valid:
         problems.add("optionIds", "invalid_choice", "Pilihan tidak ada di jajak pendapat ini.",
@@ -93,12 +107,11 @@ async def cast_vote(
         problems.add("optionIds", "single_choice", "Pilih satu saja.", "Choose exactly one.")
     problems.raise_if_any()
 
-    inserted = (await session.exec(
-        pg_insert(BALLOTS).values(poll_id=poll_id, voter_hash=voter, option_ids=chosen, cast_at=now)
-        .on_conflict_do_nothing().returning(BALLOTS.c.poll_id)
-    )).first()
-    if inserted is not None:
-        await _move_counts(session, added=chosen, removed=[])
+    inserted = (await session.exec(_NEW_BALLOT, params={
+        "poll": poll_id, "voter": voter, "options": chosen, "now": now, "counted": [VOTERS, *chosen],
+        "slots": TALLY_SLOTS,
+    })).scalar_one()
+    if inserted:
         return VoteOutcome(poll, chosen, changed=False)
 
     earlier = (await session.exec(
@@ -111,21 +124,42 @@ async def cast_vote(
         update(BALLOTS).where(BALLOTS.c.poll_id == poll_id, BALLOTS.c.voter_hash == voter)
         .values(option_ids=chosen, changes=BALLOTS.c.changes + 1, cast_at=now)
     )
-    await _move_counts(session, added=sorted(set(chosen) - set(earlier)), removed=sorted(set(earlier) - set(chosen)))
+    moves = {option: 1 for option in set(chosen) - set(earlier)} | {option: -1 for option in set(earlier) - set(chosen)}
+    await _move_counts(session, poll_id, moves)
     return VoteOutcome(poll, chosen, changed=True)
 
 
-async def _move_counts(session: AsyncSession, *, added: list[int], removed: list[int]) -> None:
-    """One statement, rows locked in id order, so two multiple-choice ballots cannot deadlock."""
-    touched = sorted(set(added) | set(removed))
+_NEW_BALLOT = text("""
+    WITH ballot AS (
+        INSERT INTO poll_ballots (poll_id, voter_hash, option_ids, cast_at)
+        VALUES (:poll, :voter, CAST(:options AS int[]), :now)
+        ON CONFLICT DO NOTHING RETURNING poll_id
+    ), counted AS (
+        INSERT INTO poll_tallies (poll_id, option_id, slot, votes)
+        SELECT ballot.poll_id, counted.option_id, pg_backend_pid() % :slots, 1
+          FROM ballot, unnest(CAST(:counted AS int[])) AS counted(option_id)
+         ORDER BY counted.option_id
+        ON CONFLICT (poll_id, option_id, slot) DO UPDATE SET votes = poll_tallies.votes + 1
+        RETURNING 1
+    )
+    SELECT count(*) FROM ballot
+""")
+"""One round trip: the ballot (the one-vote rule) and its tallies (voters and each chosen option) in
+this connection's slot, rows taken in option order so two multiple-choice ballots cannot deadlock."""
+
+
+async def _move_counts(session: AsyncSession, poll_id: int, moves: dict[int, int]) -> None:
+    """A changed ballot: +1 and -1 in this connection's slot, in option order (no deadlock)."""
+    options = sorted(moves)
     await session.exec(
         text("""
-            UPDATE poll_options AS o
-               SET vote_count = o.vote_count + CASE WHEN o.id = ANY(:added) THEN 1 ELSE -1 END
-              FROM (SELECT id FROM poll_options WHERE id = ANY(:touched) ORDER BY id FOR UPDATE) AS locked
-             WHERE o.id = locked.id
+            INSERT INTO poll_tallies (poll_id, option_id, slot, votes)
+            SELECT :poll, moved.option_id, pg_backend_pid() % :slots, moved.votes
+              FROM unnest(CAST(:options AS int[]), CAST(:votes AS int[])) AS moved(option_id, votes)
+             ORDER BY moved.option_id
+            ON CONFLICT (poll_id, option_id, slot) DO UPDATE SET votes = poll_tallies.votes + excluded.votes
         """),
-        params={"added": added, "touched": touched},
+        params={"poll": poll_id, "options": options, "votes": [moves[o] for o in options], "slots": TALLY_SLOTS},
     )
 
 
@@ -152,15 +186,34 @@ async def options_of(session: AsyncSession, poll_ids: list[int]) -> dict[int, li
     return grouped
 
 
-async def results(session: AsyncSession, poll: Poll, *, now: datetime | None = None) -> PollResults:
-    """The tally as kept by the ballots; the number of voters is counted for multiple choice only."""
+async def tallies_of(session: AsyncSession, poll_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Votes per option and voters (under ``VOTERS``) of each poll: sums of their slots, one query."""
+    rows = await session.exec(
+        select(PollTally.poll_id, PollTally.option_id, func.sum(PollTally.votes))
+        .where(PollTally.poll_id.in_(poll_ids)).group_by(PollTally.poll_id, PollTally.option_id)
+    )
+    tallies: dict[int, dict[int, int]] = {poll_id: {} for poll_id in poll_ids}
+    for poll_id, option_id, votes in rows:
+        tallies[poll_id][option_id] = int(votes)
+    return tallies
+
+
+def tally_results(poll: Poll, options: list[PollOption], tally: dict[int, int], now: datetime) -> PollResults:
+    return PollResults([OptionResult(o, tally.get(o.id, 0)) for o in options], tally.get(VOTERS, 0),
+                       now >= poll.closes_at)
+
+
+async def results_of(session: AsyncSession, polls: list[Poll], *, now: datetime | None = None) -> dict[int, PollResults]:
+    """The kept tallies of several polls in two queries (for a page of polls)."""
     now = now or utcnow()
-    options = (await options_of(session, [poll.id]))[poll.id]
-    if poll.multiple_choice:
-        voters = await session.scalar(select(func.count()).select_from(BALLOTS).where(BALLOTS.c.poll_id == poll.id))
-    else:
-        voters = sum(option.vote_count for option in options)
-    return PollResults([OptionResult(o, o.vote_count) for o in options], int(voters or 0), now >= poll.closes_at)
+    ids = [poll.id for poll in polls]
+    options, tallies = await options_of(session, ids), await tallies_of(session, ids)
+    return {poll.id: tally_results(poll, options[poll.id], tallies[poll.id], now) for poll in polls}
+
+
+async def results(session: AsyncSession, poll: Poll, *, now: datetime | None = None) -> PollResults:
+    """The tally as kept by the ballots: its read does not grow with the number of ballots."""
+    return (await results_of(session, [poll], now=now))[poll.id]
 
 
 async def recount(session: AsyncSession, poll_id: int) -> dict[int, int]:
@@ -174,8 +227,41 @@ async def recount(session: AsyncSession, poll_id: int) -> dict[int, int]:
     return {option_id: count for option_id, count in rows}
 
 
+async def recount_voters(session: AsyncSession, poll_id: int) -> int:
+    """Voters counted from the ballots (an audit of the kept voter tally)."""
+    return int(await session.scalar(select(func.count()).select_from(BALLOTS).where(BALLOTS.c.poll_id == poll_id)) or 0)
+
+
 async def find_poll(session: AsyncSession, poll_id: int) -> Poll:
     poll = await session.get(Poll, poll_id)
     if poll is None:
         raise not_found("poll")
     return poll
+
+
+async def get_poll(session: AsyncSession, poll_id: int) -> Poll | None:
+    return await session.get(Poll, poll_id)
+
+
+async def list_polls(
+    session: AsyncSession, *, open: bool | None = None, first: int = 20, before_id: int | None = None,
+    now: datetime | None = None,
+) -> Page[Poll]:
+    """Polls newest first; ``open`` keeps those taking votes now (True) or not (False)."""
+    now = now or utcnow()
+    query = select(Poll)
+    if open is True:
+        query = query.where(Poll.opens_at <= now, Poll.closes_at > now)
+    elif open is False:
+        query = query.where((Poll.opens_at > now) | (Poll.closes_at <= now))
+    return await newest_first(session, query, Poll, first=first, before_id=before_id)
+
+
+async def polls_of_consultations(session: AsyncSession, consultation_ids: list[int]) -> dict[int, list[Poll]]:
+    rows = (await session.exec(
+        select(Poll).where(Poll.consultation_id.in_(consultation_ids)).order_by(Poll.id)
+    )).scalars()
+    grouped: dict[int, list[Poll]] = {consultation_id: [] for consultation_id in consultation_ids}
+    for row in rows:
+        grouped[row.consultation_id].append(row)
+    return grouped

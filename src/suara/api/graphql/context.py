@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import strawberry
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from suara.agencies.models import Agency, Category
 from suara.common.errors import NotAllowed
+from suara.dialogue import consultations, polls, proposals
+from suara.dialogue.common import Page
 from suara.routing.offload import SharedDecisions
 from suara.services.catalogue import ComplaintStats, complaint_stats_by_service
 from suara.state import AppState
@@ -23,6 +28,37 @@ from suara.triage.admin import service_level_changes
 from suara.triage.models import ServiceLevelChange
 
 SESSION_COOKIE = "suara_session"
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def batched(state: AppState, fetch: Callable[[AsyncSession, list[K]], Awaitable[dict[K, V]]],
+            missing: Callable[[], V]) -> DataLoader[K, V]:
+    """A loader whose batch reads in a session of its own (never one another coroutine uses)."""
+    async def load(keys: list[K]) -> list[V]:
+        async with state.reading() as session:
+            found = await fetch(session, list(dict.fromkeys(keys)))
+        return [found[key] if key in found else missing() for key in keys]
+    return DataLoader(load_fn=load)
+
+
+class DialogueLoaders:
+    """The dialogue's request-scoped loaders: one query per batch of parents, not a session per parent."""
+
+    def __init__(self, state: AppState) -> None:
+        self.sections = batched(state, consultations.sections_of, list)
+        self.evidence = batched(state, consultations.evidence_of, list)
+        self.consultation_polls = batched(state, polls.polls_of_consultations, list)
+        self.comment_pages = batched(state, _comment_pages, lambda: Page([], 0, False))
+        self.poll_options = batched(state, polls.options_of, list)
+        self.poll_tallies = batched(state, polls.tallies_of, dict)
+        self.support_counts = batched(state, proposals.support_counts, int)
+        self.tracking_codes = batched(state, proposals.tracking_codes_of, lambda: None)
+
+
+async def _comment_pages(session: AsyncSession, requests: list[consultations.CommentPageRequest]
+                         ) -> dict[consultations.CommentPageRequest, Page]:
+    return dict(zip(requests, await consultations.comment_pages(session, requests), strict=True))
 CSRF_HEADER = "x-csrf-token"
 
 
@@ -40,6 +76,7 @@ class Context:
     service_level_changes_loader: DataLoader[int, list[ServiceLevelChange]] = field(init=False)
     router: SharedDecisions = field(init=False)
     """The app's router for this request: one classifier run per text, off the event loop."""
+    _dialogue: DialogueLoaders | None = field(init=False, default=None)
     _actor: auth.Actor | None = field(init=False, default=None)
     _actor_resolved: bool = field(init=False, default=False)
     _actor_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
@@ -83,6 +120,13 @@ class Context:
         async with self.state.reading() as session:
             grouped = await service_level_changes(session, agency_ids)
         return [grouped[agency_id] for agency_id in agency_ids]
+
+    @property
+    def dialogue(self) -> DialogueLoaders:
+        """Built on first use: most requests never touch the dialogue."""
+        if self._dialogue is None:
+            self._dialogue = DialogueLoaders(self.state)
+        return self._dialogue
 
     @property
     def session_token(self) -> str | None:

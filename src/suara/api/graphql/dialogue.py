@@ -6,13 +6,13 @@ People appear in no public type: comments, ballots and supports show counts, nev
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import func, select
 
 from suara.api.graphql.agencies import Agency, Category, load_agency, load_category
 from suara.api.graphql.context import Info
@@ -28,6 +28,7 @@ from suara.common.errors import DomainError, FieldProblem, ValidationFailed
 from suara.common.text import parse_row_id
 from suara.db.columns import utcnow
 from suara.dialogue import consultations, identity, polls, proposals
+from suara.dialogue.common import Page as DomainPage
 from suara.dialogue.errors import AlreadyVoted as DomainAlreadyVoted
 from suara.dialogue.errors import DialogueRefusal
 from suara.dialogue.errors import NotVerified as DomainNotVerified
@@ -36,15 +37,13 @@ from suara.dialogue.errors import VotingClosed as DomainVotingClosed
 from suara.dialogue.models import Comment as CommentRow
 from suara.dialogue.models import ComplaintEvidence as EvidenceRow
 from suara.dialogue.models import Consultation as ConsultationRow
-from suara.dialogue.models import ConsultationSection, ConsultationStatus, ProposalStatus, Reaction
+from suara.dialogue.models import ConsultationStatus, ProposalStatus, Reaction
 from suara.dialogue.models import Poll as PollRow
 from suara.dialogue.models import Proposal as ProposalRow
 from suara.submissions import codes
-from suara.submissions.models import Submission as SubmissionRow
 from suara.submissions.public_text import mask_public_text
 
 T = TypeVar("T")
-MAX_PAGE = 100
 
 ConsultationStatusEnum = strawberry.enum(ConsultationStatus, name="ConsultationStatus")
 ProposalStatusEnum = strawberry.enum(ProposalStatus, name="ProposalStatus")
@@ -125,18 +124,11 @@ class Connection(Generic[T]):
     total_count: int
 
 
-async def page_of(info: Info, query, model, first: int, after: str | None, wrap: Callable) -> Connection:
-    """Newest first by id, keyset-paginated; ``wrap`` turns rows into GraphQL nodes."""
-    first = max(1, min(first, MAX_PAGE))
-    before_id = decode_cursor(after)
-    async with info.context.state.reading() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
-        if before_id is not None:
-            query = query.where(model.id < before_id)
-        rows = list((await session.exec(query.order_by(model.id.desc()).limit(first + 1))).scalars())
-    edges = [Edge(cursor=encode_cursor(row.id), node=wrap(row)) for row in rows[:first]]
-    return Connection(edges=edges, total_count=int(total or 0),
-                      page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
+def connection(page: DomainPage, wrap: Callable) -> Connection:
+    """A domain page as a Relay connection; ``wrap`` turns rows into GraphQL nodes."""
+    edges = [Edge(cursor=encode_cursor(row.id), node=wrap(row)) for row in page.rows]
+    return Connection(edges=edges, total_count=page.total,
+                      page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None))
 
 
 # --- consultations ------------------------------------------------------------------------------
@@ -229,34 +221,24 @@ class Consultation:
 
     @strawberry.field
     async def sections(self, info: Info) -> list[Section]:
-        async with info.context.state.reading() as session:
-            rows = (await session.exec(
-                select(ConsultationSection).where(ConsultationSection.consultation_id == self.row_id)
-                .order_by(ConsultationSection.position))).scalars()
-            return [Section(id=_id(r.id), position=r.position, heading=r.heading, body=r.body) for r in rows]
+        rows = await info.context.dialogue.sections.load(self.row_id)
+        return [Section(id=_id(r.id), position=r.position, heading=r.heading, body=r.body) for r in rows]
 
     @strawberry.field
     async def evidence(self, info: Info) -> list[ComplaintEvidence]:
-        async with info.context.state.reading() as session:
-            rows = (await session.exec(
-                select(EvidenceRow).where(EvidenceRow.consultation_id == self.row_id).order_by(EvidenceRow.id)
-            )).scalars()
-            return [ComplaintEvidence.from_row(r) for r in rows]
+        return [ComplaintEvidence.from_row(r) for r in await info.context.dialogue.evidence.load(self.row_id)]
 
     @strawberry.field(description="Newest first; filter by section.")
     async def comments(self, info: Info, section_id: strawberry.ID | None = None, first: int = 50,
                        after: str | None = None) -> Connection[Comment]:
-        query = select(CommentRow).where(CommentRow.consultation_id == self.row_id)
-        if section_id is not None:
-            query = query.where(CommentRow.section_id == parse_id(section_id, "section"))
-        return await page_of(info, query, CommentRow, first, after, Comment.from_row)
+        request = consultations.CommentPageRequest(
+            self.row_id, parse_id(section_id, "section") if section_id is not None else None, first,
+            decode_cursor(after))
+        return connection(await info.context.dialogue.comment_pages.load(request), Comment.from_row)
 
     @strawberry.field
     async def polls(self, info: Info) -> list[Poll]:
-        async with info.context.state.reading() as session:
-            rows = (await session.exec(
-                select(PollRow).where(PollRow.consultation_id == self.row_id).order_by(PollRow.id))).scalars()
-            return [Poll.from_row(r) for r in rows]
+        return [Poll.from_row(r) for r in await info.context.dialogue.consultation_polls.load(self.row_id)]
 
 
 # --- polls --------------------------------------------------------------------------------------
@@ -305,8 +287,7 @@ class Poll:
 
     @strawberry.field
     async def options(self, info: Info) -> list[PollOption]:
-        async with info.context.state.reading() as session:
-            rows = (await polls.options_of(session, [self.row.id]))[self.row.id]
+        rows = await info.context.dialogue.poll_options.load(self.row.id)
         return [PollOption(id=_id(o.id), position=o.position, label=o.label) for o in rows]
 
     @strawberry.field(description="Null while results are hidden until closing.")
@@ -314,8 +295,9 @@ class Poll:
         now = utcnow()
         if not polls.results_visible(self.row, now, await info.context.actor()):
             return None
-        async with info.context.state.reading() as session:
-            tally = await polls.results(session, self.row, now=now)
+        loaders = info.context.dialogue
+        options, kept = await asyncio.gather(loaders.poll_options.load(self.row.id), loaders.poll_tallies.load(self.row.id))
+        tally = polls.tally_results(self.row, options, kept, now)
         return PollResults(
             voters=tally.voters, final=tally.final,
             options=[OptionResult(
@@ -327,22 +309,32 @@ class Poll:
 
 # --- proposals ----------------------------------------------------------------------------------
 
+async def _support_count(root: Proposal, info: Info) -> int:
+    if root.supports is not None:
+        return root.supports
+    return await info.context.dialogue.support_counts.load(root.row.id)
+
+
 @strawberry.type
 class Proposal:
     id: strawberry.ID
     title: str
     text: str
     status: ProposalStatusEnum
-    support_count: int
+    support_count: int = strawberry.field(resolver=_support_count)
     support_threshold: int
     deadline: datetime
     created_at: datetime
     row: strawberry.Private[ProposalRow]
+    supports: strawberry.Private[int | None] = None
+    """Known when the answer is to a support, else loaded."""
 
     @classmethod
-    def from_row(cls, row: ProposalRow) -> Proposal:
-        return cls(id=_id(row.id), title=mask_public_text(row.title), text=mask_public_text(row.body), status=proposals.effective_status(row, utcnow()), support_count=row.support_count,
-                   support_threshold=row.support_threshold, deadline=row.deadline, created_at=row.created_at, row=row)
+    def from_row(cls, row: ProposalRow, supports: int | None = None) -> Proposal:
+        return cls(id=_id(row.id), title=mask_public_text(row.title), text=mask_public_text(row.body),
+                   status=proposals.effective_status(row, utcnow()), support_threshold=row.support_threshold,
+                   deadline=row.deadline, created_at=row.created_at, row=row, supports=supports)
+
 
     @strawberry.field
     async def agency(self, info: Info) -> Agency | None:
@@ -356,8 +348,7 @@ class Proposal:
     async def tracking_code(self, info: Info) -> str | None:
         if self.row.submission_id is None:
             return None
-        async with info.context.state.reading() as session:
-            code = await session.scalar(select(SubmissionRow.tracking_code).where(SubmissionRow.id == self.row.submission_id))
+        code = await info.context.dialogue.tracking_codes.load(self.row.submission_id)
         return codes.format_tracking_code(code) if code else None
 
 
@@ -473,25 +464,20 @@ class DialogueQuery:
     async def consultations(self, info: Info, status: ConsultationStatusEnum | None = None,
                             agency: str | None = None, first: int = 20, after: str | None = None
                             ) -> Connection[Consultation]:
-        query = select(ConsultationRow).where(ConsultationRow.status != ConsultationStatus.DRAFT)
-        now = utcnow()
-        if status == ConsultationStatus.OPEN:
-            query = query.where(ConsultationRow.status == status, ConsultationRow.closes_at > now)
-        elif status == ConsultationStatus.CLOSED:
-            query = query.where((ConsultationRow.status == status)
-                                | ((ConsultationRow.status == ConsultationStatus.OPEN) & (ConsultationRow.closes_at <= now)))
-        elif status is not None:
-            query = query.where(ConsultationRow.status == status)
-        if agency:
-            query = query.where(ConsultationRow.agency_id == await _agency_id(info, agency))
-        return await page_of(info, query, ConsultationRow, first, after, Consultation.from_row)
+        agency_id = await _agency_id(info, agency) if agency else None
+        before_id = decode_cursor(after)
+        async with info.context.state.reading() as session:
+            page = await consultations.list_published(
+                session, status=ConsultationStatus(status) if status is not None else None, agency_id=agency_id,
+                first=first, before_id=before_id)
+        return connection(page, Consultation.from_row)
 
     @strawberry.field(description="A published consultation (a draft only for its agency's staff).")
     async def consultation(self, info: Info, id: strawberry.ID) -> Consultation | None:
         try:
+            consultation_id, actor = parse_id(id, "consultation"), await info.context.actor()
             async with info.context.state.reading() as session:
-                row = await consultations.visible_consultation(session, parse_id(id, "consultation"),
-                                                               await info.context.actor())
+                row = await consultations.visible_consultation(session, consultation_id, actor)
         except DomainError:
             return None
         return Consultation.from_row(row)
@@ -499,32 +485,33 @@ class DialogueQuery:
     @strawberry.field
     async def polls(self, info: Info, open: bool | None = None, first: int = 20, after: str | None = None
                     ) -> Connection[Poll]:
-        query = select(PollRow)
-        now = utcnow()
-        if open is True:
-            query = query.where(PollRow.opens_at <= now, PollRow.closes_at > now)
-        elif open is False:
-            query = query.where((PollRow.opens_at > now) | (PollRow.closes_at <= now))
-        return await page_of(info, query, PollRow, first, after, Poll.from_row)
+        before_id = decode_cursor(after)
+        async with info.context.state.reading() as session:
+            page = await polls.list_polls(session, open=open, first=first, before_id=before_id)
+        return connection(page, Poll.from_row)
 
     @strawberry.field
     async def poll(self, info: Info, id: strawberry.ID) -> Poll | None:
+        poll_id = parse_id(id, "poll")
         async with info.context.state.reading() as session:
-            row = await session.get(PollRow, parse_id(id, "poll"))
+            row = await polls.get_poll(session, poll_id)
         return Poll.from_row(row) if row else None
 
     @strawberry.field
     async def proposals(self, info: Info, status: ProposalStatusEnum | None = None, first: int = 20,
                         after: str | None = None) -> Connection[Proposal]:
-        query = select(ProposalRow)
-        if status is not None:
-            query = query.where(ProposalRow.status == status)
-        return await page_of(info, query, ProposalRow, first, after, Proposal.from_row)
+        before_id = decode_cursor(after)
+        async with info.context.state.reading() as session:
+            page = await proposals.list_proposals(
+                session, status=ProposalStatus(status) if status is not None else None, first=first,
+                before_id=before_id)
+        return connection(page, Proposal.from_row)
 
     @strawberry.field
     async def proposal(self, info: Info, id: strawberry.ID) -> Proposal | None:
+        proposal_id = parse_id(id, "proposal")
         async with info.context.state.reading() as session:
-            row = await session.get(ProposalRow, parse_id(id, "proposal"))
+            row = await proposals.get_proposal(session, proposal_id)
         return Proposal.from_row(row) if row else None
 
 
@@ -622,16 +609,24 @@ class DialogueMutation:
             row = await proposals.propose(
                 session, _voter(info, voter_token), title=input.title, text=input.text, category_slug=input.category,
                 router=state.router, threshold=state.settings.suara_proposal_threshold)
-            return Proposal.from_row(row)
+            return Proposal.from_row(row, supports=0)
         return await attempt(info, action)
 
     @strawberry.mutation(description="Support a citizen proposal (once per verified person).")
     async def support_proposal(self, info: Info, voter_token: str, proposal_id: strawberry.ID) -> ProposalResult:
+        key = info.context.state.secret_key
+
         async def action(session, actor):
-            row = await proposals.support(session, parse_id(proposal_id, "proposal"), _voter(info, voter_token),
-                                          secret_key=info.context.state.secret_key, actor=actor)
-            return Proposal.from_row(row)
-        return await attempt(info, action)
+            return await proposals.support(session, parse_id(proposal_id, "proposal"), _voter(info, voter_token),
+                                           secret_key=key, actor=actor)
+        supported = await attempt(info, action)
+        if not isinstance(supported, proposals.Supported):
+            return supported
+        row = supported.proposal
+        if supported.unfiled:
+            async with info.context.state.transaction() as session:
+                row = await proposals.settle(session, row.id, secret_key=key) or row
+        return Proposal.from_row(row, supports=supported.supports)
 
     # staff
 
@@ -679,10 +674,8 @@ class DialogueMutation:
     @strawberry.mutation(description="Staff: a poll of your agency (optionally part of a consultation).")
     async def create_poll(self, info: Info, input: PollInput) -> PollResult:
         async def action(session, actor):
-            consultation_id = None
-            if input.consultation_id is not None:
-                consultation_id = parse_id(input.consultation_id, "consultation")
-                await consultations.visible_consultation(session, consultation_id, actor)
+            consultation_id = parse_id(input.consultation_id, "consultation") \
+                if input.consultation_id is not None else None
             return Poll.from_row(await polls.create_poll(
                 session, actor, question=input.question, options=input.options, opens_at=input.opens_at,
                 closes_at=input.closes_at, multiple_choice=input.multiple_choice, results_live=input.results_live,
