@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from suara.common.errors import NotAllowed, ValidationFailed
 from suara.db.columns import utcnow
@@ -14,7 +15,7 @@ from suara.db.engine import make_session_factory, transaction
 from suara.dialogue import polls
 from suara.dialogue.errors import AlreadyVoted, VotingClosed
 from suara.dialogue.identity import voter_hash
-from suara.dialogue.models import Ballot, PollOption
+from suara.dialogue.models import TALLY_SLOTS, Ballot, PollOption, PollTally
 
 KEY = b"test-secret-key-for-derived-citizen-secrets"
 
@@ -43,8 +44,10 @@ async def vote(sessions, poll_id, option_ids, who):
 
 async def tally(sessions, poll_id) -> dict[int, int]:
     async with sessions() as session:
-        kept = {o.option.id: o.votes for o in (await polls.results(session, await polls.find_poll(session, poll_id))).options}
+        results = await polls.results(session, await polls.find_poll(session, poll_id))
+        kept = {o.option.id: o.votes for o in results.options}
         assert kept == await polls.recount(session, poll_id), "kept counts differ from the ballots"
+        assert results.voters == await polls.recount_voters(session, poll_id), "kept voters differ from the ballots"
         return kept
 
 
@@ -55,6 +58,32 @@ async def test_thousand_concurrent_voters_give_a_tally_of_exactly_a_thousand(pol
     counts = await tally(sessions, created.id)
     assert sum(counts.values()) == 1000
     assert counts == {options[0]: 334, options[1]: 333, options[2]: 333}
+    async with sessions() as session:
+        rows = await session.scalar(select(func.count()).select_from(PollTally).where(PollTally.poll_id == created.id))
+    assert rows <= (len(options) + 1) * TALLY_SLOTS, "a tally is read from a bounded number of rows"
+
+
+async def test_a_voter_does_not_wait_for_another_voters_open_transaction(poll, engine):
+    created, options, sessions = poll
+    async with AsyncExitStack() as stack:
+        first, second = await sessions_in_distinct_slots(engine, stack, 2)
+        await polls.cast_vote(first, created.id, [options[0]], voter(41))
+        # The first ballot's transaction is still open: the second must finish without waiting for it.
+        await asyncio.wait_for(polls.cast_vote(second, created.id, [options[0]], voter(42)), timeout=5)
+    assert await tally(sessions, created.id) == {options[0]: 2, options[1]: 0, options[2]: 0}
+
+
+async def sessions_in_distinct_slots(engine, stack: AsyncExitStack, count: int):
+    """Open transactions on connections whose tally slots differ."""
+    sessions = make_session_factory(engine)
+    chosen, slots = [], set()
+    while len(chosen) < count:
+        session = await stack.enter_async_context(transaction(sessions))
+        slot = await session.scalar(text("SELECT pg_backend_pid() % :n"), {"n": TALLY_SLOTS})
+        if slot not in slots:
+            slots.add(slot)
+            chosen.append(session)
+    return chosen
 
 
 async def test_the_same_voter_voting_twice_at_once_counts_once_and_the_other_is_already_voted(poll):
