@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from suara.api.sms import webhook_secret
 from suara.channels.open311 import service as open311
+from suara.channels.sms.intake import drain_all
 from suara.channels.sms.signature import suara_signature
 from suara.config import Settings
 from suara.db.columns import utcnow
@@ -134,12 +135,19 @@ class Phone:
         self.http, self.state = http, state
         self.local, self.e164 = new_phone()
 
-    async def send(self, text: str):
-        body = urlencode({"from": self.local, "text": text, "message_id": uuid.uuid4().hex}).encode()
+    async def send(self, text: str) -> str:
+        """The gateway's request, then the intake worker's drain; what the conversation made of it."""
+        message_id = uuid.uuid4().hex
+        body = urlencode({"from": self.local, "text": text, "message_id": message_id}).encode()
         timestamp = str(int(time.time()))
-        return await self.http.post("/sms/inbound", content=body, headers={
+        response = await self.http.post("/sms/inbound", content=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "X-Suara-Timestamp": timestamp,
             "X-Suara-Signature": suara_signature(webhook_secret(self.state), timestamp, body)})
+        assert response.status_code == 200 and response.json() == {"status": "queued"}, response.text
+        await drain_all(self.state.sessions, router=self.state.router, secret_key=self.state.secret_key,
+                        limits=self.state.limits)
+        async with self.state.reading() as session:
+            return (await session.exec(select(SmsInbound.command).where(SmsInbound.gateway_message_id == message_id))).one()
 
 
 async def test_an_sms_flood_from_one_phone_is_limited_with_one_polite_reply_and_the_gateway_gets_2xx(
@@ -152,10 +160,9 @@ async def test_an_sms_flood_from_one_phone_is_limited_with_one_polite_reply_and_
         check = await phone.send("CEK K7M2QX9PA")  # other commands still answer
         other_phone = Phone(gateway, state)
         other = await other_phone.send("LAPOR lampu jalan mati semua di desa kami sejak minggu lalu")
-    assert [r.status_code for r in responses] == [200] * 6
-    assert [r.json()["status"] for r in responses] == ["complaint"] * 3 + ["rate_limited"] * 3
-    assert check.status_code == 200 and check.json()["status"].startswith("check")
-    assert other.json()["status"] == "complaint"
+    assert responses == ["complaint"] * 3 + ["rate_limited"] * 3
+    assert check.startswith("check")
+    assert other == "complaint"
     async with state.reading() as session:
         filed = (await session.exec(select(func.count()).select_from(SmsThread).where(SmsThread.phone == phone.e164))).one()
         replies = list(await session.exec(select(OutboxMessage.body).where(
