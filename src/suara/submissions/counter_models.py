@@ -1,10 +1,15 @@
-"""Daily counters per agency: the only table public statistics read."""
+"""Daily counters per agency: the only table public statistics read.
+
+Each counter is spread over up to ``SLOTS`` rows (``slot`` in the key) that readers add up: a writing
+transaction adds its changes to the rows of one slot that no other open transaction is writing (see
+`suara.submissions.counting.apply`), so concurrent filings never queue on the platform's shared rows.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Column, Date, Index
+from sqlalchemy import BigInteger, Column, Date, Index, SmallInteger, text
 from sqlmodel import Field, SQLModel
 
 PLATFORM = 0
@@ -15,12 +20,16 @@ ALL_TIME_DAY = date(1970, 1, 1)
 """Every increment lands in its day's row, its month's row (first day of the month) and the all-time row,
 so reading a month or all time costs the same however much history there is."""
 
+SLOTS = 64
+"""Rows a counter may be spread over. Slots are handed out lowest free first, so a counter has about as many
+rows as transactions ever wrote it at the same moment (a handful), never more than this: reads stay flat."""
+
 
 class AgencyDailyCount(SQLModel, table=True):
     __tablename__ = "agency_daily_counts"
     __table_args__ = (
-        # Public reads select one span and a range of days: an index-only scan of exactly those rows,
-        # where the primary key (agency first) would make them scan every day row ever written.
+        # Public reads select one span and a range of days: an index-only scan of exactly those rows (every
+        # slot of them, summed), where the primary key (agency first) would make them scan every day row.
         Index("ix_agency_daily_counts_span_day", "span", "day", "agency_id", "metric",
               postgresql_include=["value"]),
     )
@@ -30,4 +39,7 @@ class AgencyDailyCount(SQLModel, table=True):
     day: date = Field(sa_column=Column(Date, primary_key=True))
     metric: str = Field(primary_key=True, max_length=100)
     """e.g. resolved, first_response_le_3_working_days, received_by_category:<slug up to 60>."""
+    slot: int = Field(default=0, sa_column=Column(SmallInteger, primary_key=True, default=0,
+                                                  server_default=text("0")))
+    """Which of the counter's rows this is; the counter's value is the sum over its slots."""
     value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, func, insert, text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,6 +26,7 @@ from suara.submissions.counter_models import (
     DAY,
     MONTH,
     PLATFORM,
+    SLOTS,
     AgencyDailyCount,
 )
 from suara.submissions.models import SubmissionEvent
@@ -166,7 +167,15 @@ def clock_state_changes(kind: str, actor: str, at: datetime, overdue_since: date
 
 
 async def apply(session: AsyncSession, changes: Iterable[tuple[Key, int]]) -> None:
-    """Add the changes to the counters; rows are touched in key order so concurrent writers never deadlock."""
+    """Add the changes to the counters, in the rows of a slot no other open transaction is writing.
+
+    Every filing moves the platform's rows (and every month's and all time's), so one row per counter
+    made all writers queue on it until commit. Here each transaction first takes the lowest free slot
+    (`UPSERT`), so concurrent writers touch disjoint rows and never wait for each other; readers add up
+    the slots. Chosen over append-only deltas folded by a job: no job, no watermark, nothing unfolded for
+    a read to add, and a counter keeps at most `SLOTS` rows however long the history. Rows are still
+    touched in key order, so writers sharing a slot (more than `SLOTS` at once) cannot deadlock.
+    """
     totals: Counter[Key] = Counter()
     for key, delta in changes:
         totals[key] += delta
@@ -180,13 +189,30 @@ async def apply(session: AsyncSession, changes: Iterable[tuple[Key, int]]) -> No
     })
 
 
-UPSERT = text("""
-    INSERT INTO agency_daily_counts (agency_id, span, day, metric, value)
-    SELECT * FROM unnest(CAST(:agency_ids AS integer[]), CAST(:spans AS varchar[]), CAST(:days AS date[]),
-                         CAST(:metrics AS varchar[]), CAST(:values AS bigint[]))
-    ON CONFLICT (agency_id, span, day, metric) DO UPDATE SET value = agency_daily_counts.value + excluded.value
+SLOT_LOCKS = "hashtext('suara.counter_slot')"
+"""The first key of the advisory locks that hand out slots (the two-key form: apart from one-bigint locks)."""
+
+UPSERT = text(f"""
+    WITH slot AS MATERIALIZED (
+        SELECT CAST(coalesce(
+            (SELECT candidate FROM generate_series(0, {SLOTS - 1}) AS candidate
+             WHERE pg_try_advisory_xact_lock({SLOT_LOCKS}, candidate) LIMIT 1),
+            pg_backend_pid() % {SLOTS}) AS smallint) AS number
+    )
+    INSERT INTO agency_daily_counts (agency_id, span, day, metric, slot, value)
+    SELECT change.agency_id, change.span, change.day, change.metric, slot.number, change.value
+    FROM slot, unnest(CAST(:agency_ids AS integer[]), CAST(:spans AS varchar[]), CAST(:days AS date[]),
+                      CAST(:metrics AS varchar[]), CAST(:values AS bigint[]))
+               WITH ORDINALITY AS change(agency_id, span, day, metric, value, position)
+    ORDER BY change.position
+    ON CONFLICT (agency_id, span, day, metric, slot) DO UPDATE SET value = agency_daily_counts.value + excluded.value
 """)
-"""One statement of fixed shape whatever the number of rows: prepared once, not compiled per event."""
+"""One statement of fixed shape whatever the number of rows: prepared once, not compiled per event.
+
+The slot is the lowest one whose transaction-scoped advisory lock is free (`LIMIT 1` stops at the first lock
+taken; a transaction takes its own slot again, locks being re-entrant), held until commit, so no two open
+transactions write the same rows. Only when all `SLOTS` are held does a writer share one (by backend pid)
+and may wait, as every writer did before."""
 
 
 def _rows_with_rollups(totals: Counter[Key]) -> list[dict]:
@@ -290,25 +316,31 @@ def _clock_after(kind: str, actor: str, details: dict, at: datetime, agency_id: 
 
 
 async def stored_counts(session: AsyncSession) -> Counter[Key]:
-    """The day rows as stored."""
+    """The day rows as stored, summed over their slots."""
+    value = func.sum(AgencyDailyCount.value)
     rows = await session.exec(
-        select(AgencyDailyCount).where(AgencyDailyCount.value != 0, AgencyDailyCount.span == DAY)
+        select(AgencyDailyCount.agency_id, AgencyDailyCount.day, AgencyDailyCount.metric, value)
+        .where(AgencyDailyCount.span == DAY)
+        .group_by(AgencyDailyCount.agency_id, AgencyDailyCount.day, AgencyDailyCount.metric)
+        .having(value != 0)
     )
-    return Counter({(row.agency_id, row.day, row.metric): row.value for row in rows})
+    return Counter({(agency_id, day, metric): int(total) for agency_id, day, metric, total in rows})
 
 
 async def rollups_match_days(session: AsyncSession) -> bool:
-    """Every month and all-time row equals the sum of its day rows."""
-    rows = list(await session.exec(select(AgencyDailyCount).where(AgencyDailyCount.value != 0)))
-    days = Counter({(r.agency_id, r.day, r.metric): r.value for r in rows if r.span == DAY})
+    """Every month and all-time counter equals the sum of its day counters (each summed over its slots)."""
+    value = func.sum(AgencyDailyCount.value)
+    keys = (AgencyDailyCount.agency_id, AgencyDailyCount.span, AgencyDailyCount.day, AgencyDailyCount.metric)
+    rows = list(await session.exec(select(*keys, value).group_by(*keys).having(value != 0)))
+    days = Counter({(a, d, m): int(v) for a, s, d, m, v in rows if s == DAY})
     expected = Counter({(r["agency_id"], r["span"], r["day"], r["metric"]): r["value"]
-                        for r in _rows_with_rollups(days) if r["span"] != DAY})
-    stored = Counter({(r.agency_id, r.span, r.day, r.metric): r.value for r in rows if r.span != DAY})
+                        for r in _rows_with_rollups(days) if r["span"] != DAY and r["value"]})
+    stored = Counter({(a, s, d, m): int(v) for a, s, d, m, v in rows if s != DAY})
     return stored == expected
 
 
 async def rebuild(session: AsyncSession) -> int:
-    """Replace every counter by its recount from the event log (`suara stats rebuild`)."""
+    """Replace every counter by its recount from the event log (`suara stats rebuild`), each in one row (slot 0)."""
     await session.exec(text("LOCK TABLE agency_daily_counts IN EXCLUSIVE MODE"))
     totals = await recount(session)
     await session.exec(delete(AgencyDailyCount))

@@ -1,5 +1,6 @@
 """Public figures per agency and period, read from the daily counters (never the submissions' contents);
-breakdowns leave out confidential items, whose share is replayed from their events."""
+breakdowns leave out confidential items, whose share is replayed from their events. Every read adds up a
+counter's slots (see `suara.submissions.counter_models`), so a figure includes every committed change."""
 
 from __future__ import annotations
 
@@ -119,15 +120,11 @@ async def figures(
     Months are whole calendar months: ``start`` selects from the first day of its month.
     """
     span = _span_for(period, start, end)
-    stored_as_asked = span == {Period.MONTH: MONTH, Period.ALL: ALL_TIME}.get(period) and not all_agencies_together
     bucket = _bucket_start(period)
-    if stored_as_asked:  # one stored row per agency, period and metric: nothing to add up
-        who, value = AgencyDailyCount.agency_id, AgencyDailyCount.value
-        bucket = AgencyDailyCount.day if period == Period.MONTH else None
-    else:
-        who = literal(PLATFORM).label("agency_id") if all_agencies_together else AgencyDailyCount.agency_id
-        value = func.sum(AgencyDailyCount.value)
-    columns = [who, AgencyDailyCount.metric, value]
+    if span == MONTH:  # month rows are keyed by their first day: group by the column, in index order
+        bucket = AgencyDailyCount.day
+    who = literal(PLATFORM).label("agency_id") if all_agencies_together else AgencyDailyCount.agency_id
+    columns = [who, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value)]
     if bucket is not None:
         columns.insert(1, bucket.label("period_start"))
     query = select(*columns).where(
@@ -140,9 +137,8 @@ async def figures(
         query = query.where(AgencyDailyCount.day <= end)
     if agency_id is not None:
         query = query.where(AgencyDailyCount.agency_id == agency_id)
-    if not stored_as_asked:
-        query = query.group_by(*([] if all_agencies_together else [AgencyDailyCount.agency_id]),
-                               AgencyDailyCount.metric, *([bucket] if bucket is not None else []))
+    query = query.group_by(*([] if all_agencies_together else [AgencyDailyCount.agency_id]),
+                           AgencyDailyCount.metric, *([bucket] if bucket is not None else []))
     rows = (await session.exec(query)).all()
     grouped: dict[tuple[int, date | None], AgencyPeriod] = {}
     for row in rows:
@@ -170,9 +166,10 @@ BACKLOG_SIGNS = {
 async def backlog(session: AsyncSession, agency_id: int | None = None) -> dict[int, AgencyBacklog]:
     """Items each agency holds unfinished right now, and how many of them are overdue, from all-time counters."""
     query = (
-        select(AgencyDailyCount.agency_id, AgencyDailyCount.metric, AgencyDailyCount.value)
+        select(AgencyDailyCount.agency_id, AgencyDailyCount.metric, func.sum(AgencyDailyCount.value))
         .where(AgencyDailyCount.metric.in_(BACKLOG_SIGNS), AgencyDailyCount.agency_id != PLATFORM,
                AgencyDailyCount.span == ALL_TIME)
+        .group_by(AgencyDailyCount.agency_id, AgencyDailyCount.metric)
     )
     if agency_id is not None:
         query = query.where(AgencyDailyCount.agency_id == agency_id)
@@ -294,10 +291,13 @@ async def month_breakdowns(
     ``confidential`` is the confidential items' share (`_confidential_arrivals`), when already read.
     """
     prefix = f"{FACET_PREFIX}{dimension.value}:"
+    total = func.sum(AgencyDailyCount.value)
     query = (
-        select(AgencyDailyCount.day, AgencyDailyCount.agency_id, AgencyDailyCount.metric, AgencyDailyCount.value)
+        select(AgencyDailyCount.day, AgencyDailyCount.agency_id, AgencyDailyCount.metric, total)
         .where(AgencyDailyCount.span == MONTH, AgencyDailyCount.metric.startswith(prefix),
-               AgencyDailyCount.agency_id != PLATFORM, AgencyDailyCount.value != 0)
+               AgencyDailyCount.agency_id != PLATFORM)
+        .group_by(AgencyDailyCount.day, AgencyDailyCount.agency_id, AgencyDailyCount.metric)
+        .having(total != 0)
     )
     if months is not None:
         query = query.where(AgencyDailyCount.day.in_(months))
