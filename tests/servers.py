@@ -18,11 +18,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_suara(port: int, env: dict[str, str], *extra: str) -> subprocess.Popen:
-    """`suara serve` on ``port`` with ``env`` as its whole environment."""
+def start_suara(port: int, env: dict[str, str], *extra: str, output=subprocess.PIPE) -> subprocess.Popen:
+    """`suara serve` on ``port`` with ``env`` as its whole environment; its log goes to ``output`` (a
+    file for servers that log much: nobody empties a pipe while the test runs)."""
     return subprocess.Popen(
         [sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
     )
 
 
@@ -36,7 +37,7 @@ def wait_until_healthy(process: subprocess.Popen, port: int, timeout: float = 90
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"suara serve exited early:\n{process.stdout.read()}")
+            raise AssertionError(f"suara serve exited early:\n{_output(process)}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
                 return
@@ -44,7 +45,11 @@ def wait_until_healthy(process: subprocess.Popen, port: int, timeout: float = 90
             pass
         time.sleep(0.3)
     process.kill()
-    raise AssertionError(f"suara serve not healthy in {timeout}s:\n{process.stdout.read()}")
+    raise AssertionError(f"suara serve not healthy in {timeout}s:\n{_output(process)}")
+
+
+def _output(process: subprocess.Popen) -> str:
+    return process.stdout.read() if process.stdout else "(log in a file)"
 
 
 def forget_embedded_data(home) -> None:

@@ -7,6 +7,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import func
+from sqlmodel import select
+
+from suara.channels.sms.intake import SmsIntake
 from suara.config import Settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
@@ -14,29 +18,71 @@ from suara.dialogue.proposals import expire_proposals
 from suara.notifications.senders import sender_from_settings
 from suara.notifications.service import send_due
 from suara.notifications.staff_mail import queue_daily_digests
+from suara.ratelimits.service import RateLimits
 from suara.ratelimits.service import prune as prune_rate_limits
+from suara.routing.loading import load_router
+from suara.state import load_or_create_secret_key
 from suara.triage import service
 
-
-async def run_round(sessions, sender, *, public_url: str | None = None, now: datetime | None = None) -> dict[str, int]:
-    """One round; ``public_url`` is where staff mail links point, ``now`` a frozen clock for tests."""
-    async with transaction(sessions) as session:
-        escalated = await service.escalate_overdue(session, now=now, public_url=public_url)
-    async with transaction(sessions) as session:
-        closed = await service.auto_close(session, now=now)
-    async with transaction(sessions) as session:
-        expired = await expire_proposals(session, now=now)
-    async with transaction(sessions) as session:
-        pruned = await prune_rate_limits(session)
-    async with transaction(sessions) as session:
-        digests = await queue_daily_digests(session, now=now, public_url=public_url)
-    report = await send_due(sessions, sender, now=now)
-    return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "staff_digests": digests,
-            "sent": report.sent, "retried": report.retried, "failed": report.failed,
-            "rate_limit_buckets_pruned": pruned}
-
+# Several servers (or `suara serve --workers N`) run these rounds side by side on one database. Each
+# unit of work happens once because the database says so, never because of a timer:
+# - each job of a round runs in one transaction that first takes a transaction-scoped advisory lock
+#   named after the job (``pg_try_advisory_xact_lock``); a process that cannot take it skips the job
+#   this round, since another process is doing it right now;
+# - the job itself finds only what is still to do, re-checked under row locks (escalation and
+#   auto-close lock their rows FOR UPDATE SKIP LOCKED and change the status or the escalated_at
+#   column that selects them; expiry and pruning are UPDATE/DELETE that PostgreSQL re-checks after a
+#   concurrent writer; digests claim each officer's day in staff_digest_runs), so a process that runs
+#   the job just after another finished finds nothing left;
+# - the outbox is sent by every process in parallel, each locking its own batch FOR UPDATE SKIP LOCKED.
 
 log = logging.getLogger(__name__)
+
+JOB_LOCKS = 0x53554152
+"""First key of the advisory locks of the jobs ("SUAR"); the second is ``hashtext(job name)``."""
+
+OUTBOX_BATCH = 100
+OUTBOX_BATCHES_PER_ROUND = 50
+"""A round sends batches until the outbox has nothing due, at most this many (5,000 messages)."""
+
+
+async def claim(session, job: str) -> bool:
+    """Whether this transaction runs ``job`` now; false while another process's transaction does.
+
+    The lock is released when the transaction ends, so a process that crashes mid-job holds nothing."""
+    return bool((await session.exec(select(func.pg_try_advisory_xact_lock(JOB_LOCKS, func.hashtext(job))))).one())
+
+
+async def run_claimed(sessions, job: str, work) -> int:
+    """``work(session)`` in one transaction under the job's lock; 0 when another process holds it."""
+    async with transaction(sessions) as session:
+        if not await claim(session, job):
+            log.debug("job %s is running in another process; skipped this round", job)
+            return 0
+        return await work(session)
+
+
+async def run_round(sessions, sender, *, public_url: str | None = None, now: datetime | None = None,
+                    sms_intake: SmsIntake | None = None) -> dict[str, int]:
+    """One round; ``public_url`` is where staff mail links point, ``now`` a frozen clock for tests,
+    ``sms_intake`` drains queued inbound SMS first (where no server's worker does)."""
+    sms_processed = (await sms_intake.drain(sessions, now=now)).claimed if sms_intake else 0
+    escalated = await run_claimed(sessions, "escalate_overdue", lambda session: service.escalate_overdue(
+        session, now=now, public_url=public_url))
+    closed = await run_claimed(sessions, "auto_close", lambda session: service.auto_close(session, now=now))
+    expired = await run_claimed(sessions, "expire_proposals", lambda session: expire_proposals(session, now=now))
+    pruned = await run_claimed(sessions, "prune_rate_limits", prune_rate_limits)
+    digests = await run_claimed(sessions, "staff_digests", lambda session: queue_daily_digests(
+        session, now=now, public_url=public_url))
+    sent = retried = failed = 0
+    for _ in range(OUTBOX_BATCHES_PER_ROUND):
+        report = await send_due(sessions, sender, now=now, batch=OUTBOX_BATCH)
+        sent, retried, failed = sent + report.sent, retried + report.retried, failed + report.failed
+        if report.sent + report.retried + report.failed < OUTBOX_BATCH:
+            break
+    return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "staff_digests": digests,
+            "sent": sent, "retried": retried, "failed": failed, "rate_limit_buckets_pruned": pruned,
+            "sms_processed": sms_processed}
 
 
 async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None) -> None:
@@ -58,8 +104,11 @@ async def run_jobs(settings: Settings, *, once: bool, interval: float, sender_na
     try:
         await migrate.upgrade(engine)
         sessions = make_session_factory(engine)
+        key = load_or_create_secret_key(settings)
+        sms_intake = SmsIntake(load_router(settings), key, RateLimits(engine, key, settings))
         while True:
-            echo(" ".join(f"{name}={count}" for name, count in (await run_round(sessions, sender, public_url=settings.suara_public_url)).items()))
+            echo(" ".join(f"{name}={count}" for name, count in (await run_round(
+                sessions, sender, public_url=settings.suara_public_url, sms_intake=sms_intake)).items()))
             if once:
                 return
             await asyncio.sleep(interval)
