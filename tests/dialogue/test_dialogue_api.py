@@ -7,21 +7,18 @@ import random
 import re
 from datetime import timedelta
 
-import httpx
-import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from suara.app import create_app
 from suara.db.columns import utcnow
 from suara.db.engine import transaction
 from suara.dialogue import polls, proposals
-from suara.dialogue.identity import TOKEN_LIFETIME, voter_hash, voter_token
+from suara.dialogue.identity import voter_hash
 from suara.submissions.models import Submission
 from suara.submissions.outbox_models import OutboxMessage
-from suara.triage import auth
 from suara.triage.service import visible_to
 from tests.conftest import TEST_SECRET_KEY
+from tests.dialogue.conftest import token_for
 
 REQUEST_CODE = """mutation($phone: String!) { requestVerificationCode(phone: $phone) {
   __typename ... on VerificationCodeSent { expiresAt }
@@ -52,36 +49,9 @@ PAGE = """query($id: ID!) { consultation(id: $id) { title status acceptingCommen
   comments { totalCount edges { node { text hidden hiddenReason agreeCount disagreeCount } } } } }"""
 
 
-class Person:
-    def __init__(self, client: httpx.AsyncClient, headers: dict | None = None):
-        self.client, self.headers = client, headers or {}
-
-    async def __call__(self, query: str, **variables) -> dict:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables},
-                                          headers=self.headers)
-        body = response.json()
-        assert "errors" not in body, body
-        return next(iter(body["data"].values()))
-
-
-@pytest.fixture
-async def people(app_state, cast):
-    app = create_app(app_state.settings, state=app_state)
-    async with transaction(app_state.sessions) as session:
-        _, token_a = await auth.create_api_token(session, cast.officer_a.staff_id, "dialogue")
-        _, token_b = await auth.create_api_token(session, cast.officer_b.staff_id, "dialogue")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://suara.test") as client:
-        yield (Person(client), Person(client, {"Authorization": f"Bearer {token_a}"}),
-               Person(client, {"Authorization": f"Bearer {token_b}"}))
-
-
 def new_phone() -> tuple[str, str]:
     digits = f"{random.randrange(10**7, 10**8)}"
     return f"0813{digits}", f"+62813{digits}"
-
-
-def token_for(i: int) -> str:
-    return voter_token(TEST_SECRET_KEY, voter_hash(TEST_SECRET_KEY, f"0815{i:08d}"), utcnow() + TOKEN_LIFETIME)
 
 
 async def last_code(app_state, e164: str) -> str:
@@ -240,7 +210,7 @@ async def test_a_proposal_reaching_its_threshold_lands_in_the_agency_inbox_exact
 
 
 async def test_no_dialogue_table_holds_a_phone_and_people_appear_only_as_keyed_hashes(people, app_state, cast):
-    citizen, officer, _ = people
+    citizen, _, _ = people
     local, e164 = new_phone()
     await citizen(REQUEST_CODE, phone=local)
     token = (await citizen(VERIFY, phone=local, code=await last_code(app_state, e164)))["voterToken"]
