@@ -38,8 +38,9 @@ from suara.triage import service
 
 log = logging.getLogger(__name__)
 
-JOB_LOCKS = 0x53554152
-"""First key of the advisory locks of the jobs ("SUAR"); the second is ``hashtext(job name)``."""
+JOB_LOCKS = "suara.jobs"
+"""The advisory locks of the jobs are (hashtext('suara.jobs'), hashtext(job name)): the two-key form,
+apart from other two-key namespaces (counter slots) and from one-bigint locks."""
 
 OUTBOX_BATCH = 100
 OUTBOX_BATCHES_PER_ROUND = 50
@@ -50,7 +51,8 @@ async def claim(session, job: str) -> bool:
     """Whether this transaction runs ``job`` now; false while another process's transaction does.
 
     The lock is released when the transaction ends, so a process that crashes mid-job holds nothing."""
-    return bool((await session.exec(select(func.pg_try_advisory_xact_lock(JOB_LOCKS, func.hashtext(job))))).one())
+    return bool((await session.exec(select(func.pg_try_advisory_xact_lock(
+        func.hashtext(JOB_LOCKS), func.hashtext(job))))).one())
 
 
 async def run_claimed(sessions, job: str, work) -> int:
