@@ -48,7 +48,7 @@ async def settle(sessions, proposal_id: int, **options):
 async def support_then_settle(sessions, proposal_id: int, who: int):
     """What the API does: the support in its transaction, then settle in another."""
     supported = await support(sessions, proposal_id, who)
-    if supported.unfiled:
+    if supported.submission_id is None:
         await settle(sessions, proposal_id)
     return supported
 
@@ -87,7 +87,7 @@ async def miss_the_crossing(engine, sessions, threshold: int = 11) -> int:
         first, second = await supports_in_distinct_slots(engine, stack, 2)
         seen = [await proposals.support(first, proposal_id, supporter(100), secret_key=KEY),
                 await proposals.support(second, proposal_id, supporter(101), secret_key=KEY)]
-    assert [s.supports for s in seen] == [threshold - 1, threshold - 1]
+    assert [s.submission_id for s in seen] == [None, None]
     proposal, kept, counted, items = await state_of(sessions, proposal_id)
     assert (proposal.status, kept, counted, items) == (ProposalStatus.OPEN, threshold, threshold, []), \
         "the crossing was not seen by either support"
@@ -139,7 +139,7 @@ async def test_a_crossing_no_support_saw_is_filed_by_the_next_support(engine):
     sessions = make_session_factory(engine)
     proposal_id = await miss_the_crossing(engine, sessions)
     later = await support(sessions, proposal_id, 500)
-    assert later.supports == 12 and later.proposal.status == ProposalStatus.ACCEPTED
+    assert later.status == ProposalStatus.ACCEPTED and later.submission_id is not None
     proposal, _, _, items = await state_of(sessions, proposal_id)
     assert len(items) == 1 and proposal.submission_id == items[0].id
 
@@ -177,9 +177,9 @@ async def test_the_same_person_supporting_twice_at_once_counts_once(engine):
     sessions = make_session_factory(engine)
     proposal_id = await new_proposal(sessions, threshold=100)
     results = await asyncio.gather(*(support(sessions, proposal_id, 7) for _ in range(20)), return_exceptions=True)
-    assert sum(1 for r in results if isinstance(r, proposals.Supported)) == 1
+    assert sum(1 for r in results if isinstance(r, Proposal)) == 1
     assert all(isinstance(r, AlreadyVoted) and r.code == "already_support"
-               for r in results if not isinstance(r, proposals.Supported))
+               for r in results if not isinstance(r, Proposal))
     _, kept, counted, _ = await state_of(sessions, proposal_id)
     assert kept == counted == 1
 

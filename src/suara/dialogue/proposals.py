@@ -12,7 +12,6 @@ idempotency key of its own, in the proposal namespace no client can write to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text, update
@@ -84,24 +83,12 @@ async def propose(
     return proposal
 
 
-@dataclass(frozen=True)
-class Supported:
-    proposal: Proposal
-    supports: int
-    """Supports committed before this one, and this one."""
-
-    @property
-    def unfiled(self) -> bool:
-        """Not in an inbox yet: after the commit, ``settle`` files it if concurrent supports crossed
-        the threshold unseen."""
-        return self.proposal.submission_id is None
-
-
 async def support(
     session: AsyncSession, proposal_id: int, supporter: str, *, secret_key: bytes | None = None,
     actor: Actor | None = None, now: datetime | None = None,
-) -> Supported:
-    """Add one person's support; one that sees the threshold reached files the inbox item."""
+) -> Proposal:
+    """Add one person's support; one that sees the threshold reached files the inbox item. While
+    the proposal is not filed (``submission_id`` None) the caller runs ``settle`` after the commit."""
     now = now or utcnow()
     proposal = (await session.exec(
         select(Proposal).where(Proposal.id == proposal_id).execution_options(populate_existing=True)
@@ -119,7 +106,7 @@ async def support(
     supports = int(before) + 1
     if supports >= proposal.support_threshold and proposal.submission_id is None:
         await _claim_and_file(session, proposal, supports, secret_key, now)
-    return Supported(proposal, supports)
+    return proposal
 
 
 async def settle(

@@ -619,14 +619,13 @@ class DialogueMutation:
         async def action(session, actor):
             return await proposals.support(session, parse_id(proposal_id, "proposal"), _voter(info, voter_token),
                                            secret_key=key, actor=actor)
-        supported = await attempt(info, action)
-        if not isinstance(supported, proposals.Supported):
-            return supported
-        row = supported.proposal
-        if supported.unfiled:
+        row = await attempt(info, action)
+        if not isinstance(row, ProposalRow):
+            return row
+        if row.submission_id is None:  # concurrent supports may have crossed the threshold unseen
             async with info.context.state.transaction() as session:
                 row = await proposals.settle(session, row.id, secret_key=key) or row
-        return Proposal.from_row(row, supports=supported.supports)
+        return Proposal.from_row(row)
 
     # staff
 
