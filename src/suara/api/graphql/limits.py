@@ -39,7 +39,7 @@ from suara.api.graphql.errors import graphql_error_for
 from suara.common.errors import DomainError
 from suara.common.text import INVALID_TEXT_EN, INVALID_TEXT_ID, is_storable
 
-EXPENSIVE_FIELDS = frozenset({"suggestRouting", "similarSubmissions"})
+EXPENSIVE_FIELDS = frozenset({"suggestRouting", "similarSubmissions", "filingHints"})
 """Fields that run the classifier: at most one of each per request."""
 
 PARSE_CACHE_SIZE = 256

@@ -1,4 +1,4 @@
-"""GraphQL for routing: live suggestions while typing, and the published model accuracy."""
+"""GraphQL for routing: live hints while typing, and the published model accuracy."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import strawberry
 from strawberry.scalars import JSON
 
 from suara.api.graphql.context import Info
-from suara.api.graphql.submissions import RoutingSuggestion, routing_suggestions
+from suara.api.graphql.submissions import (
+    PossibleDuplicate,
+    RoutingSuggestion,
+    Submission,
+    routing_suggestions,
+)
+from suara.submissions import service
+from suara.submissions.public import public_views
 
 SUGGEST_MIN_CHARS, SUGGEST_MAX_CHARS = 3, 5000
 
@@ -34,8 +41,33 @@ class RoutingAccuracy:
     training_summary: JSON
 
 
+@strawberry.type(description="What the submit page shows while a citizen types, from one classifier run.")
+class FilingHints:
+    routing: list[RoutingSuggestion] = strawberry.field(
+        description="Top-3 categories and agencies (none under 3 characters).")
+    similar: list[PossibleDuplicate] = strawberry.field(
+        description="Open submissions nearly the same, to support instead (none under 20 characters).")
+
+
 @strawberry.type
 class RoutingQuery:
+    @strawberry.field(description="The routing hint and the similar open submissions for a text not sent yet, "
+                      "classified once (suggestRouting and similarSubmissions in one). Writes nothing.")
+    async def filing_hints(self, info: Info, text: str) -> FilingHints:
+        text = text.strip()[:SUGGEST_MAX_CHARS]
+        if len(text) < SUGGEST_MIN_CHARS:
+            return FilingHints(routing=[], similar=[])
+        # The request's router classifies a text once: the similar-reports search reuses this decision.
+        decision = await info.context.router.decide_async(text)
+        routing = (await routing_suggestions(info, [decision.suggestions]))[0]
+        async with info.context.state.reading() as session:
+            found = await service.similar_open_submissions(session, text, router=info.context.router)
+            views = await public_views(session, [d.submission for d in found])
+        return FilingHints(routing=routing, similar=[
+            PossibleDuplicate(similarity=d.similarity, submission=Submission(view=view))
+            for d, view in zip(found, views, strict=True)
+        ])
+
     @strawberry.field(description="Top-3 categories and agencies for a text. Writes nothing.")
     async def suggest_routing(self, info: Info, text: str) -> list[RoutingSuggestion]:
         text = text.strip()[:SUGGEST_MAX_CHARS]
