@@ -9,10 +9,10 @@ const SUBMIT = `mutation($input: SubmitInput!) { submit(input: $input) { __typen
   ... on SubmissionReceipt { trackingCode citizenSecret }
   ... on ValidationError { problems { field code message messageEn } }
   ... on Conflict { message messageEn } } }`;
-const SUGGEST = `query($text: String!) { suggestRouting(text: $text) { confidence
-  category { slug label labelEn } agency { slug name shortName } } }`;
-const SIMILAR = `query($text: String!) { similarSubmissions(text: $text) { similarity
-  submission { trackingCode title text status supportCount agency { shortName } } } }`;
+// One request and one classifier run per pause in typing: the routing hint and the similar reports together.
+const HINTS = `query($text: String!) { filingHints(text: $text) {
+  routing { confidence category { slug label labelEn } agency { slug name shortName } }
+  similar { similarity submission { trackingCode title text status supportCount agency { shortName } } } } }`;
 const SUPPORT = `mutation($code: String!, $key: String) { support(trackingCode: $code, channel: WEB, idempotencyKey: $key) {
   __typename ... on SupportReceipt { submission { trackingCode } } ... on NotAllowed { message messageEn } } }`;
 const SERVICE = `query($slug: String!) { service(slug: $slug) { slug name nameEn costIdr free processingDays
@@ -66,10 +66,15 @@ export function Lapor({ params }) {
     }).catch(() => {});
   }, []);
 
+  const asked = useRef(0);
   const lookAhead = useMemo(() => debounce((text) => {
+    const turn = ++asked.current; // an answer to an older pause never replaces a newer one
     if (text.trim().length < 20) { setHint(null); setSimilar([]); return; }
-    gql(SUGGEST, { text }).then((d) => setHint(d.suggestRouting[0] || null)).catch(() => {});
-    gql(SIMILAR, { text }).then((d) => setSimilar(d.similarSubmissions)).catch(() => {});
+    gql(HINTS, { text }).then(({ filingHints: hints }) => {
+      if (turn !== asked.current) return;
+      setHint(hints.routing[0] || null);
+      setSimilar(hints.similar);
+    }).catch(() => {});
   }, 500), []);
   useEffect(() => lookAhead(form.text), [form.text]);
 

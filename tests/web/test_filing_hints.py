@@ -1,0 +1,45 @@
+"""The submit page asks for its routing hint and similar reports in one request per pause in typing."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from playwright.async_api import Page, Request, expect
+
+from tests.factories import SUBMIT, submit_input
+from tests.web.conftest import graphql
+
+
+def story(place: str) -> str:
+    return (f"Jalan kabupaten di desa {place} rusak parah dan berlubang besar di depan balai desa, sudah tiga "
+            "bulan belum diperbaiki dan banyak pengendara motor jatuh saat hujan turun.")
+
+
+async def test_each_pause_in_typing_sends_one_request_for_the_hint_and_the_similar_reports(page: Page, live_server):
+    place = uuid.uuid4().hex[:10]
+    filed = graphql(live_server, SUBMIT, {"input": submit_input(text=story(place), channel="WEB")})["submit"]
+    asked: list[str] = []
+
+    def record(request: Request) -> None:
+        if request.url.endswith("/graphql") and request.method == "POST":
+            asked.append(request.post_data_json["query"])
+
+    page.on("request", record)
+    await page.goto("/#/lapor")
+    box = page.get_by_label("Isi laporan", exact=True)
+    await box.fill(story(place))  # one pause
+    await expect(page.get_by_test_id("routing-hint")).to_contain_text("Laporan ini akan diteruskan ke")
+    similar = page.get_by_role("region", name="Laporan serupa")
+    await expect(similar).to_contain_text(filed["trackingCode"])
+    await asyncio.sleep(1.0)  # twice the typing pause: nothing else may follow
+    hint_requests = [query for query in asked if "filingHints" in query]
+    assert len(hint_requests) == 1, asked
+    assert not [query for query in asked if "suggestRouting" in query or "similarSubmissions" in query], asked
+
+    await box.press("End")
+    async with page.expect_response(lambda response: "filingHints" in (response.request.post_data or "")):
+        await box.press_sequentially(" Mohon segera.", delay=20)  # faster than the pause: one more request
+    await asyncio.sleep(1.0)
+    assert sum("filingHints" in query for query in asked) == 2, asked
+    await expect(similar).to_contain_text(filed["trackingCode"])
