@@ -203,12 +203,23 @@ def tally_results(poll: Poll, options: list[PollOption], tally: dict[int, int], 
                        now >= poll.closes_at)
 
 
+@dataclass(frozen=True)
+class PollDetails:
+    options: list[PollOption]
+    tally: dict[int, int]
+    """Votes per option id, and voters under ``VOTERS``."""
+
+
+async def details_of(session: AsyncSession, poll_ids: list[int]) -> dict[int, PollDetails]:
+    """Options and kept tallies of several polls: two queries in one session (for a page of polls)."""
+    options, tallies = await options_of(session, poll_ids), await tallies_of(session, poll_ids)
+    return {poll_id: PollDetails(options[poll_id], tallies[poll_id]) for poll_id in poll_ids}
+
+
 async def results_of(session: AsyncSession, polls: list[Poll], *, now: datetime | None = None) -> dict[int, PollResults]:
-    """The kept tallies of several polls in two queries (for a page of polls)."""
     now = now or utcnow()
-    ids = [poll.id for poll in polls]
-    options, tallies = await options_of(session, ids), await tallies_of(session, ids)
-    return {poll.id: tally_results(poll, options[poll.id], tallies[poll.id], now) for poll in polls}
+    details = await details_of(session, [poll.id for poll in polls])
+    return {poll.id: tally_results(poll, details[poll.id].options, details[poll.id].tally, now) for poll in polls}
 
 
 async def results(session: AsyncSession, poll: Poll, *, now: datetime | None = None) -> PollResults:

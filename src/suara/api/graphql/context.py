@@ -50,8 +50,8 @@ class DialogueLoaders:
         self.evidence = batched(state, consultations.evidence_of, list)
         self.consultation_polls = batched(state, polls.polls_of_consultations, list)
         self.comment_pages = batched(state, _comment_pages, lambda: Page([], 0, False))
-        self.poll_options = batched(state, polls.options_of, list)
-        self.poll_tallies = batched(state, polls.tallies_of, dict)
+        self.polls = batched(state, polls.details_of, lambda: polls.PollDetails([], {}))
+        """Options and tallies together: a poll shown with its results costs one session."""
         self.support_counts = batched(state, proposals.support_counts, int)
         self.tracking_codes = batched(state, proposals.tracking_codes_of, lambda: None)
 

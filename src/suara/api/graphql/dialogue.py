@@ -6,7 +6,6 @@ People appear in no public type: comments, ballots and supports show counts, nev
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -287,17 +286,16 @@ class Poll:
 
     @strawberry.field
     async def options(self, info: Info) -> list[PollOption]:
-        rows = await info.context.dialogue.poll_options.load(self.row.id)
-        return [PollOption(id=_id(o.id), position=o.position, label=o.label) for o in rows]
+        details = await info.context.dialogue.polls.load(self.row.id)
+        return [PollOption(id=_id(o.id), position=o.position, label=o.label) for o in details.options]
 
     @strawberry.field(description="Null while results are hidden until closing.")
     async def results(self, info: Info) -> PollResults | None:
         now = utcnow()
         if not polls.results_visible(self.row, now, await info.context.actor()):
             return None
-        loaders = info.context.dialogue
-        options, kept = await asyncio.gather(loaders.poll_options.load(self.row.id), loaders.poll_tallies.load(self.row.id))
-        tally = polls.tally_results(self.row, options, kept, now)
+        details = await info.context.dialogue.polls.load(self.row.id)
+        tally = polls.tally_results(self.row, details.options, details.tally, now)
         return PollResults(
             voters=tally.voters, final=tally.final,
             options=[OptionResult(
