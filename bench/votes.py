@@ -100,6 +100,36 @@ async def fill_big_poll(url: str, poll_id: int, option_ids: list[int], ballots: 
     return timer.seconds, recount.seconds
 
 
+LOCK_SAMPLE = text("""
+    SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FILTER (WHERE state = 'active')
+      FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+""")
+
+
+async def with_lock_samples(url: str, load) -> tuple[LoadResult, list[tuple[int, int]]]:
+    """Run ``load`` while sampling, every 20 ms, how many database sessions wait on a lock (the
+    signature of a hot row) and how many are active."""
+    engine = make_engine(url, pool_size=1)
+    samples: list[tuple[int, int]] = []
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        async with engine.connect() as connection:
+            while not done.is_set():
+                samples.append(tuple((await connection.execute(LOCK_SAMPLE)).one()))
+                await connection.rollback()
+                await asyncio.sleep(0.02)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        result = await load
+    finally:
+        done.set()
+        await sampler
+        await engine.dispose()
+    return result, samples
+
+
 def tally_times(port: int, poll_id: int, runs: int) -> list[float]:
     samples = []
     with httpx.Client(base_url=f"http://{HOST}:{port}") as client:
@@ -147,11 +177,14 @@ def main() -> None:
     def load(offset: int, count: int, clients: int) -> LoadResult:
         return asyncio.run(run_load(HOST, port, vote(offset), count, clients, recorded))
 
+    def sampled_load(offset: int, count: int, clients: int) -> tuple[LoadResult, list[tuple[int, int]]]:
+        return asyncio.run(with_lock_samples(url, run_load(HOST, port, vote(offset), count, clients, recorded)))
+
     with serving(url, port, workers=args.workers, SUARA_SECRET_KEY=KEY.decode()):
         warm = load(0, args.warm_up, args.concurrency)
         asyncio.run(run_load(HOST, port, read, 300, args.concurrency))
         single = load(args.warm_up, args.votes_1_client, 1)
-        votes = load(args.warm_up + args.votes_1_client, args.votes, args.concurrency)
+        votes, samples = sampled_load(args.warm_up + args.votes_1_client, args.votes, args.concurrency)
         reads = asyncio.run(run_load(HOST, port, read, args.votes, args.concurrency))
         kept, kept_voters, counted, counted_voters = asyncio.run(audit(url, small_poll))
         errors = warm.errors + single.errors + votes.errors
@@ -170,6 +203,11 @@ def main() -> None:
           f"over reads/s: {votes.throughput / reads.throughput:.2f}")
     print(f"  p99/p50 at {args.concurrency} clients: {ratio_50:.2f} (target at most 3) "
           f"{'OK' if ratio_50 <= 3 else 'OVER'}")
+    waiting = [w for w, _ in samples]
+    active = [a for _, a in samples]
+    print(f"  database sessions during the {args.concurrency}-client run ({len(samples)} samples): waiting on a "
+          f"lock mean {statistics.fmean(waiting or [0]):.2f}, max {max(waiting or [0])}; active mean "
+          f"{statistics.fmean(active or [0]):.1f}")
     print(f"  tally after the run: {kept_voters} voters (cast {total_voters}, ballots {counted_voters}); per option "
           f"kept {sorted(kept.values())}, ballots {sorted(counted.values())}, cast {sorted(expected.values())} "
           f"{'EXACT' if exact else 'WRONG'}")
@@ -188,6 +226,8 @@ def main() -> None:
         "vote_p50_ms_1_client": round(single.percentile(50), 2), "vote_p99_ms_1_client": round(single.percentile(99), 2),
         "reads_per_s": round(reads.throughput, 1), "concurrency": args.concurrency, "workers": args.workers,
         "tally_exact": exact, "errors": errors,
+        "lock_waiting_sessions_mean": round(statistics.fmean(waiting or [0]), 2),
+        "lock_waiting_sessions_max": max(waiting or [0]), "active_sessions_mean": round(statistics.fmean(active or [0]), 1),
         "tally_p50_ms_1m": round(statistics.median(big_times), 2), "tally_p99_ms_1m": round(p99, 2),
         "tally_p99_ms_small": round(p99_small, 2), "recount_ms_1m": round(recount_seconds * 1000),
     }))
