@@ -1,9 +1,11 @@
 """Submit throughput: Suara's GraphQL `submit` against a bare asyncpg endpoint, in the same run.
 
-Usage: python bench/submit.py [--requests 2000] [--concurrency 50] [--rate-limits]
+Usage: python bench/submit.py [--requests 2000] [--concurrency 50] [--workers N] [--rate-limits]
 Starts PostgreSQL (DATABASE_URL, or the embedded server under .suara/bench), `suara serve`, and
-bench/bare_submit_server.py, then sends the same load to both and prints throughput, p50/p99
-latency and the GraphQL/bare ratio.
+bench/bare_submit_server.py, then sends the same closed-loop load (each client waits for its answer)
+to both and prints throughput, p50/p99 latency and the GraphQL/bare ratio; GraphQL also with one
+client, which shows what concurrency buys. ``--workers N`` is passed to `suara serve --workers N`.
+The last line is JSON.
 
 Limits are off unless --rate-limits: then each request comes from its own address (X-Forwarded-For
 through 127.0.0.1 as a trusted proxy), so the figures show what counting costs, and a flood from one
@@ -68,6 +70,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--one-client-requests", type=int, default=None,
+                        help="Requests of the one-client run (default: a quarter of --requests).")
+    parser.add_argument("--workers", type=int, default=1, help="suara serve --workers N.")
     parser.add_argument("--rate-limits", action="store_true", help="Run suara serve with its rate limits on.")
     args = parser.parse_args()
 
@@ -78,10 +83,11 @@ def main() -> None:
         if "host" in parsed.query else url.replace("postgresql+asyncpg://", "postgresql://")
     env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(home),
                SUARA_RATE_LIMITS="on" if args.rate_limits else "off", SUARA_FORWARDED_ALLOW_IPS="127.0.0.1")
+    workers = ["--workers", str(args.workers)] if args.workers != 1 else []
     graphql_port, bare_port = 18081, 18082
     servers = [
         subprocess.Popen(
-            [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(graphql_port), "--no-jobs"],
+            [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(graphql_port), "--no-jobs", *workers],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
     ]
@@ -102,11 +108,12 @@ def main() -> None:
         for server in servers:
             server.wait(timeout=60)
 
-    graphql, bare, flood = results
+    graphql, one_client, bare, flood = results
     limits = "on" if args.rate_limits else "off"
     print(f"\nsubmit benchmark: {args.requests} requests, {args.concurrency} concurrent clients, "
-          f"rate limits {limits}, run {uuid.uuid4().hex[:6]}")
+          f"{args.workers} worker(s), rate limits {limits}, run {uuid.uuid4().hex[:6]}")
     print(f"  GraphQL submit (suara serve) {graphql.summary()}")
+    print(f"  GraphQL submit, 1 client     {one_client.summary()}")
     print(f"  bare Starlette + asyncpg     {bare.summary()}")
     print(f"  ratio GraphQL/bare throughput: {graphql.throughput / bare.throughput:.2f}")
     if flood is not None:
@@ -114,10 +121,12 @@ def main() -> None:
         print(f"  flood from one address       {result.summary()}  (accepted {accepted}, "
               f"refused {result.requests - accepted - result.errors})")
     print(json.dumps({
-        "graphql_rps": round(graphql.throughput, 1), "bare_rps": round(bare.throughput, 1),
+        "graphql_rps": round(graphql.throughput, 1), "graphql_rps_1_client": round(one_client.throughput, 1),
+        "graphql_1_client_p50_ms": round(one_client.percentile(50), 2), "bare_rps": round(bare.throughput, 1),
         "ratio": round(graphql.throughput / bare.throughput, 3),
         "graphql_p50_ms": round(graphql.percentile(50), 2), "graphql_p99_ms": round(graphql.percentile(99), 2),
         "bare_p50_ms": round(bare.percentile(50), 2), "bare_p99_ms": round(bare.percentile(99), 2),
+        "graphql_errors": graphql.errors, "clients": args.concurrency, "workers": args.workers,
         "rate_limits": limits,
     }))
 
@@ -125,7 +134,11 @@ def main() -> None:
 async def measure(graphql_port: int, bare_port: int, args):
     await run_load(HOST, graphql_port, graphql_request(graphql_port), args.warmup, args.concurrency, graphql_ok)
     await run_load(HOST, bare_port, bare_request(bare_port), args.warmup, args.concurrency)
-    graphql = await run_load(HOST, graphql_port, graphql_request(graphql_port), args.requests, args.concurrency, graphql_ok)
+    graphql = await run_load(HOST, graphql_port, _offset(graphql_request(graphql_port), args.warmup), args.requests,
+                             args.concurrency, graphql_ok)
+    one_client_requests = args.one_client_requests or max(args.requests // 4, 100)
+    one_client = await run_load(HOST, graphql_port, _offset(graphql_request(graphql_port), args.warmup + args.requests),
+                                one_client_requests, 1, graphql_ok)
     bare = await run_load(HOST, bare_port, bare_request(bare_port), args.requests, args.concurrency)
     flood = None
     if args.rate_limits:
@@ -139,7 +152,12 @@ async def measure(graphql_port: int, bare_port: int, args):
         flood_size = max(args.requests // 2, 300)
         flood = (await run_load(HOST, graphql_port, graphql_request(graphql_port, one_address=True), flood_size,
                                 args.concurrency, counted), accepted)
-    return graphql, bare, flood
+    return graphql, one_client, bare, flood
+
+
+def _offset(make, start: int):
+    """Requests numbered after the ones already sent, so no text or client address repeats."""
+    return lambda index: make(start + index)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,13 @@ from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
 from suara.submissions import codes
 from suara.submissions.models import Status, Submission, SubmissionEvent
-from suara.submissions.workflow import TRANSITIONS, Action, Conflict, InvalidTransition
+from suara.submissions.workflow import NO_STATUS_CHANGE, TRANSITIONS, Action, Conflict, InvalidTransition
 from suara.triage import service
 from tests.conftest import TEST_SECRET_KEY as KEY
 from tests.factories import make_item, make_staff
 
 SYSTEM_ACTIONS = {Action.AUTO_ROUTE, Action.SEND_TO_TRIAGE, Action.AUTO_CLOSE, Action.ESCALATE}
-PERSON_ACTIONS = [a for a in Action if a not in SYSTEM_ACTIONS]
+PERSON_ACTIONS = [a for a in Action if a not in SYSTEM_ACTIONS and a not in NO_STATUS_CHANGE]
 
 
 async def perform(session, action: Action, item: Submission, cast):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,6 +17,21 @@ from suara.agencies.models import Agency, Category
 from suara.common.errors import NotFound
 
 DIRECTORY_FILE = Path(__file__).with_name("directory.json")
+
+
+class Directory(Protocol):
+    """A server's cached copy of the directory (`suara.state.AppState.directory`), read at most every 30 s."""
+
+    agencies: Mapping[int, Agency]
+    categories: Mapping[str, Category]
+
+
+def default_agency(directory: Directory, category_slug: str) -> Agency | None:
+    """The agency a category's submissions go to, from the cached directory: no query."""
+    category = directory.categories.get(category_slug)
+    if category is None or category.default_agency_id is None:
+        return None
+    return directory.agencies.get(category.default_agency_id)
 
 
 async def list_agencies(session: AsyncSession) -> list[Agency]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import text
+from sqlalchemy import String, Text, func, literal, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.db.columns import utcnow
@@ -43,6 +43,16 @@ async def announce_inbox_change(
         })
         await session.exec(text("SELECT pg_notify(:channel, :payload)"),
                            params={"channel": INBOX_CHANNEL, "payload": payload})
+
+
+def arrival_notice(filed):
+    """The arrival of a row of ``filed`` (a CTE of newly stored submissions) as a column to select, so the
+    statement that stores a submission also announces it (the payload of `announce_inbox_change`)."""
+    payload = func.json_build_object(
+        "agency_id", filed.c.agency_id, "submission_id", filed.c.id, "tracking_code", filed.c.tracking_code,
+        "change", literal(ARRIVED, String), "status", filed.c.status, "at", filed.c.updated_at,
+    )
+    return func.pg_notify(literal(INBOX_CHANNEL, String), payload.cast(Text)).label("announced")
 
 
 async def announce_staff_change(session: AsyncSession, staff_id: int) -> None:

@@ -34,7 +34,25 @@ DAILY_SMS_CAP = 10
 WIB = ZoneInfo("Asia/Jakarta")
 
 
-async def _reply_address(session: AsyncSession, submission: Submission) -> tuple[str, str] | None:
+Address = tuple[str, str]
+"""(channel, recipient): ("sms", "+62…") or ("email", "…")."""
+LOOK_UP = object()
+"""`notify_citizen`'s default: read where the reporter gets messages from the stored contact."""
+
+
+def filing_address(channel: str, anonymous: bool, contact: dict | None) -> Address | None | object:
+    """Where a new submission's reporter gets messages, from what the filing stores (the rules of
+    `_reply_address`, with no read); an SMS filing's thread is stored after filing, so it is looked up."""
+    if channel == "sms":
+        return LOOK_UP
+    if anonymous or not contact:
+        return None
+    if contact.get("phone") and contact.get("phone_verified"):
+        return "sms", contact["phone"]
+    return ("email", contact["email"]) if contact.get("email") else None
+
+
+async def _reply_address(session: AsyncSession, submission: Submission) -> Address | None:
     """Where status news goes: the number an SMS came from (also for anonymous SMS reporters, kept for
     replies only), else the reporter's phone once verified, else their e-mail. An unverified phone
     (typed into a form or sent by an Open311 client) is kept for the agency but gets nothing, so
@@ -66,13 +84,15 @@ async def _sms_allowed(session: AsyncSession, phone: str) -> bool:
 
 
 async def notify_citizen(
-    session: AsyncSession, submission: Submission, event_kind: str, *, agency_name: str | None, note: str | None
+    session: AsyncSession, submission: Submission, event_kind: str, *, agency_name: str | None, note: str | None,
+    address: Address | None | object = LOOK_UP,
 ) -> int:
     """Queue a status message to the reporter (SMS to a verified phone, else e-mail). Anonymous web
-    reporters left no address, so they get none."""
+    reporters left no address, so they get none. ``address``: where to, when the caller knows it."""
     if event_kind not in CITIZEN_MESSAGES:
         return 0
-    address = await _reply_address(session, submission)
+    if address is LOOK_UP:
+        address = await _reply_address(session, submission)
     if address is None:
         return 0
     channel, recipient = address

@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, true, update
+from sqlalchemy import or_, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency, Category
 from suara.agencies.public_services import service_exists
+from suara.agencies.service import Directory, default_agency
 from suara.common.errors import DomainError, NotFound, ValidationFailed
 from suara.db.columns import utcnow
 from suara.routing import offload
 from suara.routing.router import Router, RoutingDecision
-from suara.submissions import codes
-from suara.submissions.counting import Facets, increments_for_event
-from suara.submissions.counting import apply as apply_counts
-from suara.submissions.deadlines import routing_changes
+from suara.submissions import codes, workflow
+from suara.submissions.deadlines import deadline_details, routing_changes
 from suara.submissions.duplicates import SIMILARITY_THRESHOLD, band_hashes, shingles, similarity
-from suara.submissions.live import announce_inbox_change
 from suara.submissions.models import (
-    ReporterContact,
     Status,
     Submission,
     SubmissionEvent,
@@ -33,6 +30,7 @@ from suara.submissions.models import (
     unfinished_statuses,
 )
 from suara.submissions.origins import CLIENT, IdempotencyKeyReused, Origin, reserved_channel_problem
+from suara.submissions.outbox import filing_address
 from suara.submissions.redaction import mask_personal_data
 from suara.submissions.validation import (
     CleanSubmission,
@@ -40,13 +38,11 @@ from suara.submissions.validation import (
     client_key_problems,
     validate_submission,
 )
-from suara.submissions.workflow import Action, next_status
+from suara.submissions.workflow import Action
 
 log = logging.getLogger(__name__)
 
 SUBMISSIONS = Submission.__table__
-EVENTS = SubmissionEvent.__table__
-CONTACTS = ReporterContact.__table__
 CODE_ATTEMPTS = 5
 
 
@@ -79,13 +75,16 @@ class CannotSupport(DomainError):
 
 async def submit(
     session: AsyncSession, draft: SubmissionDraft, *, router: Router, secret_key: bytes,
-    origin: Origin = CLIENT,
+    origin: Origin = CLIENT, directory: Directory | None = None,
 ) -> Receipt:
-    """File a submission: validate, route, store it with its contact and first events.
+    """File a submission: validate, route (the classifier runs once), store it with its contact and
+    first events through the workflow, and look for near-identical open ones.
 
     Raises ValidationFailed without writing anything. A retry with the same idempotency key (in the
     origin's namespace) and the same request returns the first receipt, also when the retries race
-    each other; the same key with another request raises IdempotencyKeyReused.
+    each other; the same key with another request raises IdempotencyKeyReused. The key is checked
+    by the insert itself (a unique index, no read before): retries are rare, first filings are not.
+    ``directory`` is the server's cached agency directory; without it the agency is read.
     """
     service_slug = (draft.service_slug or "").strip()
     clean = validate_submission(
@@ -93,30 +92,31 @@ async def submit(
     )
     key = origin.scoped(clean.idempotency_key)
     fingerprint = clean.fingerprint()
-    if key:
-        earlier = await _by_idempotency_key(session, key)
-        if earlier is not None:
-            return _replayed_receipt(earlier, fingerprint, secret_key)
 
     decision = await _route(router, clean.text)
-    agency = await _agency_for(session, decision.category) if decision.category else None
-    status = _status_after_routing(decision, agency)
-    row = _submission_row(clean, decision, status)
-    row.update(idempotency_key=key, idempotency_fingerprint=fingerprint if key else None)
+    agency = await _agency_for(session, decision.category, directory) if decision.category else None
     now = utcnow()
-    row.update(created_at=now, updated_at=now)
-    if status == Status.ROUTED:
+    route = _first_route(decision, agency, clean, now)
+    row = _submission_row(clean, decision)
+    row.update(idempotency_key=key, idempotency_fingerprint=fingerprint if key else None,
+               created_at=now, updated_at=now)
+    if route is not None and route.action == Action.AUTO_ROUTE:
         row.update(routing_changes(agency, clean.kind, now), category_slug=decision.category,
                    route_automatic=bool(decision.model_version))
+    contact = None
+    if not clean.anonymous and clean.has_contact:
+        contact = {"name": clean.reporter_name, "phone": clean.reporter_phone, "email": clean.reporter_email,
+                   "nik": clean.reporter_nik, "phone_verified": bool(clean.reporter_phone) and origin.proves_phone}
 
     for _ in range(CODE_ATTEMPTS):
         row["tracking_code"] = codes.new_tracking_code()
-        inserted = (
-            await session.exec(
-                pg_insert(SUBMISSIONS).values(**row).on_conflict_do_nothing().returning(SUBMISSIONS)
-            )
-        ).first()
-        if inserted is not None:
+        submission = await workflow.file(
+            session, row, actor=f"citizen:{clean.channel.value}", route=route, contact=contact,
+            received_details={"channel": clean.channel.value, "kind": clean.kind.value,
+                              "region_code": clean.region_code},
+            reply_to=filing_address(clean.channel.value, clean.anonymous, contact),
+        )
+        if submission is not None:
             break
         if key:
             earlier = await _by_idempotency_key(session, key)
@@ -125,29 +125,7 @@ async def submit(
     else:  # five collisions of 44 random bits in a row: the generator is broken
         raise RuntimeError("could not allocate a unique tracking code")
 
-    submission = Submission.model_validate(dict(inserted._mapping))
-    if not clean.anonymous and clean.has_contact:
-        await session.exec(
-            insert(CONTACTS).values(
-                submission_id=submission.id, name=clean.reporter_name, phone=clean.reporter_phone,
-                email=clean.reporter_email, nik=clean.reporter_nik,
-                phone_verified=bool(clean.reporter_phone) and origin.proves_phone,
-            )
-        )
-    first_events = _first_events(submission, clean, decision)
-    await session.exec(insert(EVENTS), params=first_events)
     duplicates = await find_possible_duplicates(session, submission, predicted_category=decision.category)
-    await announce_inbox_change(session, submission, new=True)
-    # Last, so the shared counter rows (every submit moves the platform's) stay locked only until commit.
-    await apply_counts(session, [
-        change
-        for event in first_events
-        for change in increments_for_event(
-            event["kind"], event["actor"], None,
-            submission.agency_id if event["kind"] == "routed" else None, event["created_at"],
-            facets=Facets(submission.channel, submission.region_code, submission.category_slug),
-        )
-    ])
     return Receipt(
         submission=submission,
         citizen_secret=codes.citizen_secret(submission.tracking_code, secret_key),
@@ -167,22 +145,36 @@ async def _route(router: Router, text: str) -> RoutingDecision:
         return RoutingDecision(error=f"{type(error).__name__}: {error}")
 
 
-async def _agency_for(session: AsyncSession, category: str) -> Agency | None:
+async def _agency_for(session: AsyncSession, category: str, directory: Directory | None) -> Agency | None:
+    if directory is not None:
+        return default_agency(directory, category)
     result = await session.exec(
         select(Agency).join(Category, Category.default_agency_id == Agency.id).where(Category.slug == category)
     )
     return result.first()
 
 
-def _status_after_routing(decision: RoutingDecision, agency: Agency | None) -> Status:
-    """Every new item starts as received; the transition table says where routing takes it."""
+def _first_route(
+    decision: RoutingDecision, agency: Agency | None, clean: CleanSubmission, now: datetime,
+) -> workflow.FirstRoute | None:
+    """Where routing takes a new item: the model's route when it is sure and the category has an
+    agency, else people; nothing when routing was not attempted (the caller routes it)."""
     if not decision.attempted:
-        return Status.RECEIVED
-    action = Action.AUTO_ROUTE if decision.automatic and agency is not None else Action.SEND_TO_TRIAGE
-    return next_status(Status.RECEIVED, action)
+        return None
+    actor = f"model:{decision.model_version}" if decision.model_version else "system"
+    if decision.automatic and agency is not None:
+        changes = routing_changes(agency, clean.kind, now)
+        return workflow.FirstRoute(Action.AUTO_ROUTE, actor, {
+            "category": decision.category, "agency_id": agency.id, **deadline_details(changes),
+            "confidence": decision.confidence, "model_version": decision.model_version,
+        }, agency)
+    return workflow.FirstRoute(Action.SEND_TO_TRIAGE, actor, {
+        "suggestions": decision.suggestions, "model_version": decision.model_version,
+        "reason": "routing_error" if decision.error else "low_confidence",
+    })
 
 
-def _submission_row(clean: CleanSubmission, decision: RoutingDecision, status: Status) -> dict[str, Any]:
+def _submission_row(clean: CleanSubmission, decision: RoutingDecision) -> dict[str, Any]:
     return {
         "kind": clean.kind.value,
         "channel": clean.channel.value,
@@ -196,63 +188,11 @@ def _submission_row(clean: CleanSubmission, decision: RoutingDecision, status: S
         "service_slug": clean.service_slug,
         "anonymous": clean.anonymous,
         "confidential": clean.confidential,
-        "status": status.value,
-        "version": 1,
         "routing_confidence": decision.confidence,
         "routing_model_version": decision.model_version,
         "routing_suggestions": decision.suggestions or None,
         "duplicate_bands": band_hashes(clean.text) or None,
     }
-
-
-def _first_events(
-    submission: Submission, clean: CleanSubmission, decision: RoutingDecision
-) -> list[dict[str, Any]]:
-    events = [
-        {
-            "submission_id": submission.id,
-            "kind": "received",
-            "actor": f"citizen:{clean.channel.value}",
-            "status_before": None,
-            "status_after": Status.RECEIVED.value,
-            "details": {"channel": clean.channel.value, "kind": clean.kind.value, "region_code": clean.region_code},
-            "public": True,
-            "created_at": submission.created_at,
-        }
-    ]
-    if submission.status == Status.RECEIVED:
-        return events
-    model_actor = f"model:{decision.model_version}" if decision.model_version else "system"
-    if submission.status == Status.ROUTED:
-        details = {
-            "category": submission.category_slug,
-            "agency_id": submission.agency_id,
-            "first_response_due_at": submission.first_response_due_at.isoformat(),
-            "resolution_due_at": submission.resolution_due_at.isoformat(),
-            "confidence": decision.confidence,
-            "model_version": decision.model_version,
-        }
-        kind = "routed"
-    else:
-        details = {
-            "suggestions": decision.suggestions,
-            "model_version": decision.model_version,
-            "reason": "routing_error" if decision.error else "low_confidence",
-        }
-        kind = "in_triage"
-    events.append(
-        {
-            "submission_id": submission.id,
-            "kind": kind,
-            "actor": model_actor,
-            "status_before": Status.RECEIVED.value,
-            "status_after": submission.status,
-            "details": details,
-            "public": True,
-            "created_at": submission.created_at,
-        }
-    )
-    return events
 
 
 async def _by_idempotency_key(session: AsyncSession, key: str) -> Submission | None:
@@ -370,7 +310,7 @@ async def support(
     if problems:
         raise ValidationFailed(problems)
     submission = await find_by_tracking_code(session, raw_code)
-    if submission.status not in unfinished_statuses():
+    if submission.status not in workflow.NO_STATUS_CHANGE[Action.SUPPORT]:
         raise CannotSupport()
     key = origin.scoped(idempotency_key)
     inserted = await session.exec(
@@ -384,19 +324,8 @@ async def support(
         if earlier is None or (earlier.submission_id, earlier.channel) != (submission.id, channel):
             raise IdempotencyKeyReused()
         return submission
-    result = await session.exec(
-        update(Submission)
-        .where(Submission.id == submission.id)
-        .values(support_count=Submission.support_count + 1)
-        .returning(Submission.support_count)
+    return await workflow.record(
+        session, submission, Action.SUPPORT, f"citizen:{channel}",
+        changes={"support_count": SUBMISSIONS.c.support_count + 1},
+        details={"support_count": submission.support_count + 1},
     )
-    submission.support_count = result.scalar_one()
-    session.add(
-        SubmissionEvent(
-            submission_id=submission.id, kind="supported", actor=f"citizen:{channel}",
-            status_before=submission.status, status_after=submission.status,
-            details={"support_count": submission.support_count}, public=True,
-        )
-    )
-    await session.flush()
-    return submission

@@ -1,27 +1,51 @@
-"""The submission state machine: one table of transitions and one function that applies them.
+"""The submission state machine: one table of transitions and the only writer of submission events.
 
-`transition()` is the only way a status changes after filing. It checks the table, updates the
-row only if nobody changed it since it was read (optimistic locking on ``version``), appends the
-event and queues the citizen's notification, all in the caller's transaction.
+Three entry points share one event writer (`_append`) and one set of consequences (counters
+through `count_event`, the citizen's message through `notify_citizen`, the inbox announcement),
+all in the caller's transaction:
+
+- `file()` stores a new submission with its first events (``received``, then ``routed`` or
+  ``in_triage`` as the table says) in one statement;
+- `transition()` changes the status of a filed one: it checks the table and updates the row only
+  if nobody changed it since it was read (optimistic locking on ``version``);
+- `record()` appends an event that changes no status (a support, a contact view, a routing
+  confirmation), checked against the statuses that allow it.
+
+Nothing else writes ``submission_events``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Boolean, DateTime, String, insert, literal, select, union_all, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
 from suara.common.actors import Actor
 from suara.common.errors import DomainError
 from suara.db.columns import utcnow
-from suara.submissions.counting import Clock, Facets, clock_state_changes, count_event
-from suara.submissions.live import announce_inbox_change
-from suara.submissions.models import Status, Submission, SubmissionEvent
-from suara.submissions.outbox import notify_citizen
+from suara.submissions.counting import (
+    Clock,
+    Facets,
+    clock_state_changes,
+    count_event,
+    counted_together,
+)
+from suara.submissions.live import announce_inbox_change, arrival_notice
+from suara.submissions.models import (
+    ReporterContact,
+    Status,
+    Submission,
+    SubmissionEvent,
+    unfinished_statuses,
+)
+from suara.submissions.outbox import LOOK_UP, Address, notify_citizen
 
 S = Status
 
@@ -45,6 +69,10 @@ class Action(StrEnum):
     ASSIGN = "assign"
     UNASSIGN = "unassign"
     MERGE_DUPLICATE = "merge_duplicate"
+    # Actions that change no status: `record()`, never `transition()`.
+    SUPPORT = "support"
+    VIEW_CONTACT = "view_contact"
+    CONFIRM_ROUTING = "confirm_routing"
 
 
 AGENCY_WORK = (S.ROUTED, S.FORWARDED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED)
@@ -97,9 +125,23 @@ EVENT_KINDS: dict[Action, str] = {
     Action.ASSIGN: "assigned",
     Action.UNASSIGN: "unassigned",
     Action.MERGE_DUPLICATE: "duplicate_merged",
+    Action.SUPPORT: "supported",
+    Action.VIEW_CONTACT: "contact_viewed",
+    Action.CONFIRM_ROUTING: "routing_confirmed",
 }
 
-PRIVATE_ACTIONS = {Action.ADD_NOTE, Action.ASSIGN, Action.UNASSIGN, Action.MERGE_DUPLICATE}
+NO_STATUS_CHANGE: dict[Action, frozenset[str]] = {
+    Action.SUPPORT: frozenset(unfinished_statuses()),
+    Action.VIEW_CONTACT: frozenset(Status),
+    Action.CONFIRM_ROUTING: frozenset(Status),
+}
+"""Actions `record()` appends, with the statuses each is allowed in. They leave ``version`` alone: a
+citizen's support or an officer reading the contact does not make a colleague's open form stale."""
+
+PRIVATE_ACTIONS = {
+    Action.ADD_NOTE, Action.ASSIGN, Action.UNASSIGN, Action.MERGE_DUPLICATE, Action.VIEW_CONTACT,
+    Action.CONFIRM_ROUTING,
+}
 """Events of these actions never appear in public views."""
 
 
@@ -142,6 +184,28 @@ def next_status(status: str, action: Action) -> Status:
         raise InvalidTransition(status, action) from None
 
 
+EVENTS = SubmissionEvent.__table__
+SUBMISSIONS = Submission.__table__
+CONTACTS = ReporterContact.__table__
+COLUMN_NAMES = [column.key for column in SUBMISSIONS.c]
+
+
+def _event(
+    submission_id: int, action: Action, actor: str, before: str | None, after: str, details: dict[str, Any],
+    at: datetime,
+) -> dict[str, Any]:
+    return {
+        "submission_id": submission_id, "kind": EVENT_KINDS[action], "actor": actor, "status_before": before,
+        "status_after": after, "details": details, "public": action not in PRIVATE_ACTIONS, "created_at": at,
+    }
+
+
+async def _append(session: AsyncSession, event: dict[str, Any]) -> None:
+    """The one place an event row is written for a filed submission (`file()` writes its first ones
+    in the statement that stores the submission)."""
+    await session.exec(insert(EVENTS), params=[event])
+
+
 async def transition(
     session: AsyncSession,
     submission: Submission,
@@ -170,13 +234,7 @@ async def transition(
         raise Conflict()
     updated = Submission.model_validate(dict(row._mapping))
     details = details or {}
-    session.add(
-        SubmissionEvent(
-            submission_id=submission.id, kind=kind, actor=actor.label,
-            status_before=submission.status, status_after=new_status, details=details,
-            public=action not in PRIVATE_ACTIONS, created_at=now,
-        )
-    )
+    await _append(session, _event(submission.id, action, actor.label, submission.status, new_status, details, now))
     await count_event(session, kind, actor.label, submission.agency_id, updated.agency_id, now,
                       await _clock_before(session, submission),
                       Facets(updated.channel, updated.region_code, updated.category_slug), details)
@@ -184,3 +242,116 @@ async def transition(
     await announce_inbox_change(session, updated, agency_before=submission.agency_id)
     await session.flush()
     return updated
+
+
+async def record(
+    session: AsyncSession,
+    submission: Submission,
+    action: Action,
+    actor: Actor | str,
+    *,
+    details: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Append the event of an action that changes no status; ``changes`` (a support count) are set
+    without touching ``version``. Returns the row as it is now."""
+    allowed = NO_STATUS_CHANGE.get(action)
+    if allowed is None:
+        raise ValueError(f"{action} changes a status: use transition()")
+    if submission.status not in allowed:
+        raise InvalidTransition(submission.status, action)
+    now = now or utcnow()
+    label = actor if isinstance(actor, str) else actor.label
+    updated = submission
+    if changes:
+        row = (await session.exec(
+            update(SUBMISSIONS).where(SUBMISSIONS.c.id == submission.id).values(**changes).returning(SUBMISSIONS)
+        )).first()
+        updated = Submission.model_validate(dict(row._mapping))
+    details = details or {}
+    await _append(session, _event(submission.id, action, label, updated.status, updated.status, details, now))
+    kind = EVENT_KINDS[action]
+    # No clock: an action that changes no status neither starts, answers nor ends the agency's clock.
+    await count_event(session, kind, label, updated.agency_id, updated.agency_id, now, None,
+                      Facets(updated.channel, updated.region_code, updated.category_slug), details)
+    await notify_citizen(session, updated, kind, agency_name=None, note=details.get("public_note"))
+    await session.flush()
+    return updated
+
+
+@dataclass(frozen=True)
+class FirstRoute:
+    """Where routing sent a new submission: the model's route (`AUTO_ROUTE`) or people (`SEND_TO_TRIAGE`)."""
+
+    action: Action
+    actor: str
+    details: dict[str, Any]
+    agency: Agency | None = None
+
+
+async def file(
+    session: AsyncSession,
+    row: dict[str, Any],
+    *,
+    actor: str,
+    received_details: dict[str, Any],
+    route: FirstRoute | None,
+    contact: dict[str, Any] | None,
+    reply_to: Address | None | object = LOOK_UP,
+) -> Submission | None:
+    """Store a new submission, its contact and its first events in one statement, then count them,
+    queue the citizen's message and announce the arrival, as `transition()` does for later events.
+
+    ``row`` holds the submission's columns; its status is set here from the table. Returns None
+    when the row was not stored because its tracking code or idempotency key is taken (the caller
+    retries or replays). ``reply_to`` is where status messages go when the caller knows it already
+    (saves a read of the contact just written).
+    """
+    now = row["created_at"]
+    status = next_status(Status.RECEIVED, route.action) if route else Status.RECEIVED
+    # Every column with a Python default is given: inside a CTE SQLAlchemy renders them but does not fill them.
+    row = {"support_count": 0, "field_check": False, "route_automatic": False, **row, "status": status.value,
+           "version": 1}
+    events = [("received", actor, None, Status.RECEIVED.value, received_details)]
+    if route is not None:
+        events.append((EVENT_KINDS[route.action], route.actor, Status.RECEIVED.value, status.value, route.details))
+    filed = pg_insert(SUBMISSIONS).values(**row).on_conflict_do_nothing().returning(*SUBMISSIONS.c).cte("filed")
+    event_rows = union_all(*(
+        select(
+            filed.c.id, literal(kind, String), literal(who, String), literal(before, String), literal(after, String),
+            literal(details, JSONB), literal(True, Boolean), literal(now, DateTime(timezone=True)),
+        ).select_from(filed)
+        for kind, who, before, after, details in events
+    ))
+    statement = select(filed, arrival_notice(filed)).add_cte(
+        insert(EVENTS).from_select(
+            ["submission_id", "kind", "actor", "status_before", "status_after", "details", "public", "created_at"],
+            event_rows,
+        ).cte("events")
+    )
+    if contact:
+        statement = statement.add_cte(
+            insert(CONTACTS).from_select(
+                ["submission_id", *contact],
+                select(filed.c.id, *(literal(value, CONTACTS.c[name].type) for name, value in contact.items()))
+                .select_from(filed),
+            ).cte("contact")
+        )
+    stored = (await session.exec(statement)).first()
+    if stored is None:
+        return None
+    submission = Submission.model_validate({name: stored._mapping[name] for name in COLUMN_NAMES})
+    facets = Facets(submission.channel, submission.region_code, submission.category_slug)
+    async with counted_together(session):  # both first events' counter changes in one write
+        await count_event(session, "received", actor, None, None, now, None, facets, received_details)
+        if route is not None:
+            await count_event(session, EVENT_KINDS[route.action], route.actor, None, submission.agency_id, now,
+                              None, facets, route.details)
+    if route is not None:
+        agency = route.agency
+        await notify_citizen(
+            session, submission, EVENT_KINDS[route.action], agency_name=agency.short_name if agency else None,
+            note=None, address=reply_to,
+        )
+    return submission

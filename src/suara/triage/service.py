@@ -32,14 +32,13 @@ from suara.submissions.models import (
     ReporterContact,
     Status,
     Submission,
-    SubmissionEvent,
     SubmissionSupport,
     unfinished_statuses,
 )
 from suara.submissions.outbox import notify_staff
 from suara.submissions.routing_labels import predicted_category, record_label
 from suara.submissions.service import find_by_tracking_code, find_possible_duplicates
-from suara.submissions.workflow import Action, Conflict, next_status, transition
+from suara.submissions.workflow import Action, Conflict, next_status, record, transition
 from suara.triage.escalation import escalation_mail
 from suara.triage.models import AnswerTemplate, Staff
 
@@ -282,13 +281,8 @@ async def confirm_routing(session, actor: Actor, submission_id: int) -> Submissi
         session, submission, category_slug=submission.category_slug, agency_id=submission.agency_id,
         decision="confirmed", decided_by=actor.label,
     )
-    session.add(SubmissionEvent(
-        submission_id=submission.id, kind="routing_confirmed", actor=actor.label,
-        status_before=submission.status, status_after=submission.status,
-        details={"category": submission.category_slug}, public=False,
-    ))
-    await session.flush()
-    return submission
+    return await record(session, submission, Action.CONFIRM_ROUTING, actor,
+                        details={"category": submission.category_slug})
 
 
 def _leaving_agency(submission: Submission, agency_id: int) -> dict[str, Any]:
@@ -398,11 +392,7 @@ async def read_contact(session, actor: Actor, submission_id: int) -> ContactView
     if submission.anonymous:
         return None
     contact = await session.get(ReporterContact, submission_id)
-    session.add(SubmissionEvent(
-        submission_id=submission_id, kind="contact_viewed", actor=actor.label,
-        status_before=submission.status, status_after=submission.status, details={}, public=False,
-    ))
-    await session.flush()
+    await record(session, submission, Action.VIEW_CONTACT, actor)
     if contact is None:
         return None
     return ContactView(contact.name, contact.phone, contact.email, contact.nik)

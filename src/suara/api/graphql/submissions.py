@@ -317,7 +317,8 @@ class SubmissionMutation:
         try:
             async with state.transaction() as session:
                 receipt = await service.submit(
-                    session, input.to_draft(), router=state.router, secret_key=state.secret_key
+                    session, input.to_draft(), router=state.router, secret_key=state.secret_key,
+                    directory=await state.directory(),
                 )
         except ValidationFailed as error:
             return ValidationError.from_problems(error.problems)
