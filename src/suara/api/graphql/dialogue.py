@@ -325,7 +325,7 @@ class Proposal:
     created_at: datetime
     row: strawberry.Private[ProposalRow]
     supports: strawberry.Private[int | None] = None
-    """Known when the answer is to a support, else loaded."""
+    """Known without a query for a new proposal (none yet), else loaded with the page."""
 
     @classmethod
     def from_row(cls, row: ProposalRow, supports: int | None = None) -> Proposal:
