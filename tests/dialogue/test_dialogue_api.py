@@ -30,7 +30,8 @@ VOTE = """mutation($t: String!, $poll: ID!, $options: [ID!]!) { vote(voterToken:
   ... on DialogueError { code message messageEn } ... on NotAllowed { code } ... on ValidationError { code } } }"""
 CREATE = """mutation($input: ConsultationInput!) { createConsultation(input: $input) {
   __typename ... on Consultation { id status sections { id heading } } ... on ValidationError { field code } } }"""
-PUBLISH = "mutation($id: ID!) { publishConsultation(id: $id) { __typename ... on Consultation { status } } }"
+PUBLISH = """mutation($id: ID!) { publishConsultation(id: $id) {
+  __typename ... on Consultation { status } ... on NotAllowed { code } } }"""
 CLOSE = "mutation($id: ID!) { closeConsultation(id: $id) { __typename ... on Consultation { status } } }"
 RESPOND = """mutation($id: ID!, $report: String!) { publishResponse(id: $id, report: $report) {
   __typename ... on Consultation { status responseReport { text } } ... on NotAllowed { code } } }"""
@@ -106,7 +107,7 @@ async def test_a_consultation_from_draft_to_public_response(people, app_state, c
     assert draft["__typename"] == "Consultation" and draft["status"] == "DRAFT"
     cid, (section_1, section_2) = draft["id"], [s["id"] for s in draft["sections"]]
     assert await citizen(PAGE, id=cid) is None, "drafts are not public"
-    assert (await other_officer(PUBLISH, id=cid))["__typename"] == "NotAllowed"
+    assert await other_officer(PUBLISH, id=cid) == {"__typename": "NotAllowed", "code": "other_agency"}
     assert (await officer(PUBLISH, id=cid))["status"] == "OPEN"
 
     alice, bob = token_for(1), token_for(2)
@@ -177,7 +178,7 @@ async def test_staff_cannot_vote_in_their_own_agencys_poll_and_hidden_results_st
 
 PROPOSE = """mutation($t: String!, $input: ProposalInput!) { propose(voterToken: $t, input: $input) {
   __typename ... on Proposal { id status supportThreshold agency { slug } category { slug } }
-  ... on ValidationError { field code } } }"""
+  ... on ValidationError { field code problems { field code } } } }"""
 SUPPORT = """mutation($t: String!, $id: ID!) { supportProposal(voterToken: $t, proposalId: $id) {
   __typename ... on Proposal { supportCount status trackingCode } ... on DialogueError { code } } }"""
 
@@ -190,8 +191,9 @@ async def test_a_proposal_reaching_its_threshold_lands_in_the_agency_inbox_exact
         "text": "Jalan desa Sukamaju rusak sepanjang dua kilometer dan perlu diaspal ulang sebelum musim hujan."})
     assert filed["status"] == "OPEN" and filed["supportThreshold"] == 10
     assert filed["agency"]["slug"] == cast.agency_a
-    assert (await citizen(PROPOSE, t=token_for(10), input={"title": "x", "text": "pendek"}))["__typename"] == \
-        "ValidationError"
+    refused = await citizen(PROPOSE, t=token_for(10), input={"title": "x", "text": "pendek"})
+    assert refused["__typename"] == "ValidationError"
+    assert refused["problems"] == [{"field": "title", "code": "too_short"}, {"field": "text", "code": "too_short"}]
 
     answers = await asyncio.gather(*(citizen(SUPPORT, t=token_for(100 + i % 14), id=filed["id"]) for i in range(16)))
     assert sum(1 for a in answers if a["__typename"] == "Proposal") == 14
