@@ -66,7 +66,6 @@ def serve(
     import uvicorn
 
     from suara.agencies import service as agencies
-    from suara.app import create_app
     from suara.db.embedded import data_folder
     from suara.db.engine import resolve_database_url
     from suara.services import catalogue
@@ -101,6 +100,8 @@ def serve(
     # (uvicorn's would trust 127.0.0.1).
     options = {"host": host, "port": port, "log_level": "info", "access_log": False, "proxy_headers": False}
     if workers == 1:
+        from suara.app import create_app
+
         # Uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting normally instead lets
         # the embedded PostgreSQL be stopped by its exit handler.
         signal.signal(signal.SIGTERM, _exit_normally)
