@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency, Category
@@ -179,7 +180,8 @@ async def _claim_and_file(
         return False
     submission = await _file_in_inbox(session, proposal, supports, secret_key, now)
     await session.exec(update(Proposal).where(Proposal.id == proposal.id).values(submission_id=submission.id))
-    proposal.status, proposal.submission_id = ProposalStatus.ACCEPTED, submission.id
+    set_committed_value(proposal, "status", ProposalStatus.ACCEPTED)  # written above: no second UPDATE
+    set_committed_value(proposal, "submission_id", submission.id)
     return True
 
 
