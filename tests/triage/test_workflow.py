@@ -13,7 +13,13 @@ from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
 from suara.submissions import codes
 from suara.submissions.models import Status, Submission, SubmissionEvent
-from suara.submissions.workflow import NO_STATUS_CHANGE, TRANSITIONS, Action, Conflict, InvalidTransition
+from suara.submissions.workflow import (
+    NO_STATUS_CHANGE,
+    TRANSITIONS,
+    Action,
+    Conflict,
+    InvalidTransition,
+)
 from suara.triage import service
 from tests.conftest import TEST_SECRET_KEY as KEY
 from tests.factories import make_item, make_staff
