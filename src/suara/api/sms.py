@@ -8,6 +8,7 @@ its answer at once; the intake workers run the conversation and reply through th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from urllib.parse import parse_qsl
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from suara.channels.sms.conversation import InboundSms
-from suara.channels.sms.intake import store
+from suara.channels.sms.intake import store_once
 from suara.channels.sms.signature import verify
 from suara.common.text import INVALID_TEXT_EN, INVALID_TEXT_ID, is_storable
 from suara.submissions.validation import normalise_phone
@@ -31,6 +32,15 @@ FIELDS = {
 MAX_TEXT_CHARS = 10_000
 """Twice what a submission may hold (longer filings get the usual "too long" reply): anything
 beyond is no SMS, and is refused before it is stored."""
+_cached_phone = functools.lru_cache(maxsize=65_536)(normalise_phone)
+
+
+def sender_phone(raw: str) -> str | None:
+    """Parsing a number costs more than the rest of the request and gateways repeat the same
+    senders: cached, for strings short enough to be a number (the cache stays small)."""
+    return _cached_phone(raw) if len(raw) <= 32 else normalise_phone(raw)
+
+
 TWIML_EMPTY = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
 
 
@@ -76,7 +86,7 @@ async def sms_inbound(request: Request) -> Response:
     if missing:
         return _refuse(400, "missing_field", f"Kolom wajib tidak ada: {', '.join(missing)}.",
                        f"Missing fields: {', '.join(missing)}.")
-    phone = normalise_phone(values["sender"])
+    phone = sender_phone(values["sender"])
     if phone is None:
         return _refuse(400, "invalid_sender", "Nomor pengirim tidak sah.", "The sender number is not valid.")
     part = _part(params)
@@ -86,8 +96,7 @@ async def sms_inbound(request: Request) -> Response:
         return _refuse(413, "text_too_long", f"Pesan lebih dari {MAX_TEXT_CHARS} karakter.",
                        f"The message is over {MAX_TEXT_CHARS} characters.")
     sms = InboundSms(message_id=values["message_id"][:128], phone=phone, text=values["text"], part=part)
-    async with state.transaction() as session:
-        queued = await store(session, sms)
+    queued = await store_once(state.sessions, sms)
     if "x-twilio-signature" in request.headers:
         return Response(TWIML_EMPTY, media_type="text/xml")
     return JSONResponse({"status": "queued" if queued else "duplicate"})

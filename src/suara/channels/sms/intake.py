@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,12 +69,30 @@ WHERE id = :id
 """)
 
 
+def _store_values(sms: InboundSms) -> dict:
+    reference, number, total = sms.part or (None, None, None)
+    return {"message_id": sms.message_id, "phone": sms.phone, "text": sms.text, "reference": reference,
+            "number": number, "total": total}
+
+
 async def store(session: AsyncSession, sms: InboundSms) -> bool:
     """Queue a message unless its gateway message id was seen: False for a duplicate or a retry."""
-    reference, number, total = sms.part or (None, None, None)
-    stored = await session.exec(_STORE.bindparams(
-        message_id=sms.message_id, phone=sms.phone, text=sms.text, reference=reference, number=number, total=total))
+    stored = await session.exec(_STORE.bindparams(**_store_values(sms)))
     return stored.scalar_one_or_none() is not None
+
+
+async def store_once(sessions: SessionFactory, sms: InboundSms) -> bool:
+    """`store` as the webhook needs it: one autocommitted statement (one round trip, no BEGIN and
+    COMMIT) when the factory owns a pool; through a session when it is bound to a caller's
+    connection (tests that roll back)."""
+    bind = sessions.kw.get("bind")
+    if isinstance(bind, AsyncEngine):
+        async with bind.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            stored = await connection.execute(_STORE, _store_values(sms))
+            return stored.scalar_one_or_none() is not None
+    async with transaction(sessions) as session:
+        return await store(session, sms)
 
 
 @dataclass(frozen=True)
@@ -97,7 +116,7 @@ def _describe(error: BaseException) -> str:
 
 async def drain_sms(
     sessions: SessionFactory, *, router: Router, secret_key: bytes, limits: RateLimits | None = None,
-    batch: int = 50, now: datetime | None = None,
+    batch: int = 20, now: datetime | None = None,
 ) -> DrainReport:
     """Claim up to ``batch`` messages (each the oldest queued one of its phone) and process them in
     one transaction; a failing message rolls back alone and waits (backoff), or becomes dead."""
@@ -130,7 +149,7 @@ async def drain_sms(
 
 
 async def drain_all(sessions: SessionFactory, *, router: Router, secret_key: bytes,
-                    limits: RateLimits | None = None, batch: int = 50, now: datetime | None = None) -> DrainReport:
+                    limits: RateLimits | None = None, batch: int = 20, now: datetime | None = None) -> DrainReport:
     """Drain until nothing is claimable now (messages waiting for a retry stay queued): for tests and
     one-off runs."""
     total = DrainReport()
@@ -142,7 +161,7 @@ async def drain_all(sessions: SessionFactory, *, router: Router, secret_key: byt
 
 
 async def run_sms_worker(sessions: SessionFactory, *, router: Router, secret_key: bytes,
-                         limits: RateLimits | None = None, batch: int = 50, concurrency: int = 2,
+                         limits: RateLimits | None = None, batch: int = 20, concurrency: int = 2,
                          idle_seconds: float = 0.25) -> None:
     """Drain for ever (until cancelled): ``concurrency`` claimers in this process, each polling every
     ``idle_seconds`` when the queue is empty. Safe to run in many processes at once."""
@@ -167,7 +186,7 @@ class SmsIntake:
     router: Router
     secret_key: bytes
     limits: RateLimits | None = None
-    batch: int = 50
+    batch: int = 20
 
     async def drain(self, sessions: SessionFactory, *, now: datetime | None = None) -> DrainReport:
         return await drain_all(sessions, router=self.router, secret_key=self.secret_key, limits=self.limits,
