@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import func, text
 from sqlmodel import select
