@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from suara.channels.sms.intake import BACKOFF, MAX_ATTEMPTS, drain_sms, mask_phone
+from suara.channels.sms.intake import BACKOFF, MAX_ATTEMPTS, describe, drain_sms, mask_phone
 from suara.db.columns import utcnow
 from suara.db.engine import transaction
 from suara.submissions.models import Submission
@@ -161,6 +161,13 @@ async def test_a_failing_message_backs_off_holds_its_phone_then_becomes_a_dead_l
         refused = await stranger.raw(DEAD_LETTERS)
         assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "triage_admin_only"
         assert marker not in str(refused)
+
+
+def test_a_failure_is_described_without_sql_details_or_numbers():
+    error = ValueError("duplicate key value violates unique constraint \"x\"\n"
+                       "DETAIL:  Key (phone)=(+6281234567890) already exists.\n[SQL: INSERT INTO …]")
+    assert describe(error) == 'ValueError: duplicate key value violates unique constraint "x"'
+    assert describe(RuntimeError("NIK 3374012345678901 refused")) == "RuntimeError: NIK … refused"
 
 
 def test_a_masked_phone_keeps_only_its_last_three_digits():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -109,9 +110,14 @@ class DrainReport:
         return DrainReport(self.done + other.done, self.retried + other.retried, self.dead + other.dead)
 
 
-def _describe(error: BaseException) -> str:
-    """What an admin needs to triage a failure; the engine hides statement values, so no personal data."""
-    return f"{type(error).__name__}: {error}"[:ERROR_CHARS]
+_LONG_NUMBER = re.compile(r"\d{5,}")
+
+
+def describe(error: BaseException) -> str:
+    """What an admin (or the log) needs to triage a failure, without personal data: the first line
+    only (no SQL, no DETAIL with key values) and long digit runs (phones, NIK) hidden."""
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    return _LONG_NUMBER.sub("…", f"{type(error).__name__}: {first_line}")[:ERROR_CHARS]
 
 
 async def drain_sms(
@@ -136,9 +142,9 @@ async def drain_sms(
                 attempts = row.attempts + 1
                 final = attempts >= MAX_ATTEMPTS
                 log.warning("sms intake: message %s failed (attempt %s%s): %s", row.id, attempts,
-                            ", dead letter" if final else "", type(error).__name__)
+                            ", dead letter" if final else "", describe(error))
                 await session.exec(_FAILED.bindparams(
-                    id=row.id, state="dead" if final else "queued", attempts=attempts, error=_describe(error),
+                    id=row.id, state="dead" if final else "queued", attempts=attempts, error=describe(error),
                     next=now + BACKOFF[min(attempts, len(BACKOFF)) - 1], now=now))
                 dead, retried = dead + final, retried + (not final)
                 continue
@@ -170,8 +176,8 @@ async def run_sms_worker(sessions: SessionFactory, *, router: Router, secret_key
         while True:
             try:
                 report = await drain_sms(sessions, router=router, secret_key=secret_key, limits=limits, batch=batch)
-            except Exception:
-                log.exception("sms intake: a drain round failed; trying again")
+            except Exception as error:  # noqa: BLE001 — the round rolled back; its messages stay queued
+                log.error("sms intake: a drain round failed, trying again: %s", describe(error))
                 report = DrainReport()
             if report.claimed == 0:
                 await asyncio.sleep(idle_seconds)
