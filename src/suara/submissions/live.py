@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import String, Text, func, literal, text
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.db.columns import utcnow
@@ -45,14 +45,13 @@ async def announce_inbox_change(
                            params={"channel": INBOX_CHANNEL, "payload": payload})
 
 
-def arrival_notice(filed):
-    """The arrival of a row of ``filed`` (a CTE of newly stored submissions) as a column to select, so the
-    statement that stores a submission also announces it (the payload of `announce_inbox_change`)."""
-    payload = func.json_build_object(
-        "agency_id", filed.c.agency_id, "submission_id", filed.c.id, "tracking_code", filed.c.tracking_code,
-        "change", literal(ARRIVED, String), "status", filed.c.status, "at", filed.c.updated_at,
-    )
-    return func.pg_notify(literal(INBOX_CHANNEL, String), payload.cast(Text)).label("announced")
+ARRIVAL_NOTICE_SQL = (
+    f"pg_notify('{INBOX_CHANNEL}', json_build_object('agency_id', filed.agency_id, 'submission_id', filed.id, "
+    f"'tracking_code', filed.tracking_code, 'change', '{ARRIVED}', 'status', filed.status, "
+    "'at', filed.updated_at)::text)"
+)
+"""`announce_inbox_change` of a new row, as SQL over ``filed`` (newly stored submissions), so the
+statement that stores a submission also announces it."""
 
 
 async def announce_staff_change(session: AsyncSession, staff_id: int) -> None:

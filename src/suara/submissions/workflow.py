@@ -16,14 +16,14 @@ Nothing else writes ``submission_events``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, String, insert, literal, select, union_all, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
@@ -37,7 +37,7 @@ from suara.submissions.counting import (
     count_event,
     counted_together,
 )
-from suara.submissions.live import announce_inbox_change, arrival_notice
+from suara.submissions.live import ARRIVAL_NOTICE_SQL, announce_inbox_change
 from suara.submissions.models import (
     ReporterContact,
     Status,
@@ -280,6 +280,44 @@ async def record(
     return updated
 
 
+FILED_COLUMNS = [column.key for column in SUBMISSIONS.c if column.key != "id"]
+JSON_COLUMNS = {column.key for column in SUBMISSIONS.c if isinstance(column.type, JSONB)}
+CONTACT_COLUMNS = ("name", "phone", "email", "nik")
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _filed_value(name: str) -> str:
+    return f"CAST(CAST(:{name} AS text) AS jsonb)" if name in JSON_COLUMNS else f":{name}"
+
+
+FILE = text(f"""
+WITH filed AS (
+    INSERT INTO submissions ({", ".join(f'"{name}"' for name in FILED_COLUMNS)})
+    VALUES ({", ".join(_filed_value(name) for name in FILED_COLUMNS)})
+    ON CONFLICT DO NOTHING
+    RETURNING *
+), contact AS (
+    INSERT INTO reporter_contacts (submission_id, name, phone, email, nik, phone_verified)
+    SELECT id, :contact_name, :contact_phone, :contact_email, :contact_nik, :contact_phone_verified
+    FROM filed WHERE CAST(:has_contact AS boolean)
+), events AS (
+    INSERT INTO submission_events (submission_id, kind, actor, status_before, status_after, details, public, created_at)
+    SELECT filed.id, event.kind, event.actor, event.status_before, event.status_after, CAST(event.details AS jsonb),
+           true, :at
+    FROM filed, unnest(CAST(:kinds AS varchar[]), CAST(:actors AS varchar[]), CAST(:befores AS varchar[]),
+                       CAST(:afters AS varchar[]), CAST(:details AS text[]))
+         WITH ORDINALITY AS event(kind, actor, status_before, status_after, details, position)
+    ORDER BY event.position
+)
+SELECT filed.*, {ARRIVAL_NOTICE_SQL} AS announced FROM filed
+""")
+"""A new submission, its contact and first events, and its inbox announcement: one statement of fixed
+shape (prepared once per connection), which stores nothing when the tracking code or key is taken."""
+
+
 @dataclass(frozen=True)
 class FirstRoute:
     """Where routing sent a new submission: the model's route (`AUTO_ROUTE`) or people (`SEND_TO_TRIAGE`)."""
@@ -303,42 +341,26 @@ async def file(
     """Store a new submission, its contact and its first events in one statement, then count them,
     queue the citizen's message and announce the arrival, as `transition()` does for later events.
 
-    ``row`` holds the submission's columns; its status is set here from the table. Returns None
+    ``row`` holds the submission's columns (a missing one is NULL); its status is set here from the table. Returns None
     when the row was not stored because its tracking code or idempotency key is taken (the caller
     retries or replays). ``reply_to`` is where status messages go when the caller knows it already
     (saves a read of the contact just written).
     """
     now = row["created_at"]
     status = next_status(Status.RECEIVED, route.action) if route else Status.RECEIVED
-    # Every column with a Python default is given: inside a CTE SQLAlchemy renders them but does not fill them.
     row = {"support_count": 0, "field_check": False, "route_automatic": False, **row, "status": status.value,
            "version": 1}
     events = [("received", actor, None, Status.RECEIVED.value, received_details)]
     if route is not None:
         events.append((EVENT_KINDS[route.action], route.actor, Status.RECEIVED.value, status.value, route.details))
-    filed = pg_insert(SUBMISSIONS).values(**row).on_conflict_do_nothing().returning(*SUBMISSIONS.c).cte("filed")
-    event_rows = union_all(*(
-        select(
-            filed.c.id, literal(kind, String), literal(who, String), literal(before, String), literal(after, String),
-            literal(details, JSONB), literal(True, Boolean), literal(now, DateTime(timezone=True)),
-        ).select_from(filed)
-        for kind, who, before, after, details in events
-    ))
-    statement = select(filed, arrival_notice(filed)).add_cte(
-        insert(EVENTS).from_select(
-            ["submission_id", "kind", "actor", "status_before", "status_after", "details", "public", "created_at"],
-            event_rows,
-        ).cte("events")
-    )
-    if contact:
-        statement = statement.add_cte(
-            insert(CONTACTS).from_select(
-                ["submission_id", *contact],
-                select(filed.c.id, *(literal(value, CONTACTS.c[name].type) for name, value in contact.items()))
-                .select_from(filed),
-            ).cte("contact")
-        )
-    stored = (await session.exec(statement)).first()
+    contact = contact or {}
+    stored = (await session.exec(FILE, params={
+        **{name: _json(row.get(name)) if name in JSON_COLUMNS else row.get(name) for name in FILED_COLUMNS},
+        **{f"contact_{name}": contact.get(name) for name in CONTACT_COLUMNS},
+        "contact_phone_verified": bool(contact.get("phone_verified")), "has_contact": bool(contact),
+        "kinds": [e[0] for e in events], "actors": [e[1] for e in events], "befores": [e[2] for e in events],
+        "afters": [e[3] for e in events], "details": [json.dumps(e[4]) for e in events], "at": now,
+    })).first()
     if stored is None:
         return None
     submission = Submission.model_validate({name: stored._mapping[name] for name in COLUMN_NAMES})
