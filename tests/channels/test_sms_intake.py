@@ -4,16 +4,20 @@ off and end as dead letters that triage admins see (the phone masked)."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
+import httpx
 from sqlalchemy import func, text
 from sqlmodel import select
 
+from suara.app import create_app
 from suara.channels.sms.intake import BACKOFF, MAX_ATTEMPTS, describe, drain_sms, mask_phone
 from suara.db.columns import utcnow
 from suara.db.engine import transaction
 from suara.submissions.models import Submission
 from suara.submissions.sms_models import SmsInbound, SmsThread
+from tests import conftest
 from tests.channels.test_sms_webhook import Phone, drain
 from tests.factories import make_staff
 from tests.triage.staff_clients import cheap_hashing, staff_client  # noqa: F401 — fixture
@@ -190,3 +194,21 @@ async def test_while_a_worker_holds_a_phones_message_no_other_takes_that_phones_
     await drain(app_state)
     replies = [m.body for m in await phone.outbox()]
     assert [next(code for code in codes if code in body) for body in replies] == codes
+
+
+async def test_the_servers_lifespan_runs_the_intake_worker(database_url, tmp_path):
+    """What `suara serve` does with jobs on: the webhook answers and the server's own worker replies."""
+    settings = conftest.test_settings(database_url, suara_jobs_interval_seconds=3600, suara_home=tmp_path,
+                                      suara_model_path=tmp_path / "no-model.skops")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://suara.test") as client:
+        phone = Phone(client, app.state.suara)
+        message_id = uuid.uuid4().hex
+        assert (await phone.post("CEK 222222222", message_id=message_id)).json() == {"status": "queued"}
+        deadline = time.monotonic() + 20
+        while (await inbound(app.state.suara, message_id)).state == "queued":
+            assert time.monotonic() < deadline, "the lifespan's worker did not drain"
+            await asyncio.sleep(0.05)
+        assert (await inbound(app.state.suara, message_id)).command == "check_unknown"
+        assert "tidak ditemukan" in await phone.last_reply()
