@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections import Counter
@@ -24,11 +25,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from suara.agencies.models import Agency
+from suara.config import Settings
 from suara.db.columns import utcnow
 from suara.db.embedded import data_folder
 from suara.db.engine import make_engine, make_session_factory, transaction
 from suara.jobs import claim
 from suara.provision import migrate_and_seed
+from suara.state import load_or_create_secret_key
 from suara.submissions.models import Submission, SubmissionEvent
 from suara.submissions.outbox_models import OutboxMessage
 from suara.triage.models import StaffDigestRun
@@ -87,6 +90,24 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=60)
 
 
+def test_processes_starting_at_once_on_one_home_share_one_server_key(tmp_path):
+    for attempt in range(10):  # the race is short: run it on ten fresh homes
+        home = tmp_path / f"home-{attempt}"
+        settings = Settings(suara_home=home, suara_secret_key=None)
+        start = threading.Barrier(20)
+
+        def one_process(_, settings=settings, start=start) -> bytes:
+            start.wait()
+            return load_or_create_secret_key(settings)
+
+        with ThreadPoolExecutor(20) as pool:
+            keys = set(pool.map(one_process, range(20)))
+        key_file = home / "secret_key"
+        assert keys == {key_file.read_text().strip().encode()} and len(next(iter(keys))) == 64
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        assert [path.name for path in home.iterdir()] == ["secret_key"]  # no drafts left
+
+
 async def test_a_transaction_holding_a_job_keeps_others_from_it_until_it_ends(engine):
     sessions = make_session_factory(engine)
     async with transaction(sessions) as first:
@@ -107,7 +128,7 @@ async def test_two_servers_on_one_database_run_each_unit_of_work_once(mailbox, t
                               SUARA_SECRET_KEY="multiprocess-test-key")
     ports = [servers.free_port(), servers.free_port()]
     logs = [tmp_path / f"server-{n}.log" for n in (1, 2)]
-    processes = [servers.start_suara(port, env, output=log.open("w")) for port, log in zip(ports, logs, strict=True)]
+    processes = [servers.start_suara(port, env, log=log) for port, log in zip(ports, logs, strict=True)]
     engine = make_engine(url, pool_size=2)
     try:
         for process, port in zip(processes, ports, strict=True):
@@ -209,7 +230,7 @@ def home(tmp_path):
 def test_two_workers_answer_on_one_port_with_one_embedded_postgresql(home, tmp_path):
     port = servers.free_port()
     server = servers.start_suara(port, environment(tmp_path, SUARA_JOBS_INTERVAL_SECONDS="0"),
-                                 "--workers", "2", output=(tmp_path / "serve.log").open("w"))
+                                 "--workers", "2", log=tmp_path / "serve.log")
     try:
         servers.wait_until_healthy(server, port)
         parent = psutil.Process(server.pid)

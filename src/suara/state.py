@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,14 +24,24 @@ from suara.routing.router import Router
 
 
 def load_or_create_secret_key(settings: Settings) -> bytes:
-    """The server key for derived secrets: SUARA_SECRET_KEY, else a file made once under SUARA_HOME."""
+    """The server key for derived secrets: SUARA_SECRET_KEY, else a file made once under SUARA_HOME.
+
+    Several processes may start at once on one SUARA_HOME: the file appears whole or not at all (a
+    hard link of a finished temporary file), and a process that loses the race reads the winner's key."""
     if settings.suara_secret_key:
         return settings.suara_secret_key.encode()
     path: Path = settings.resolved_home() / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        handle, draft = tempfile.mkstemp(prefix=".secret_key-", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(secrets.token_hex(32))
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(draft)
     return path.read_text().strip().encode()
 
 
