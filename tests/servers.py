@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -18,13 +19,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_suara(port: int, env: dict[str, str], *extra: str, output=subprocess.PIPE) -> subprocess.Popen:
-    """`suara serve` on ``port`` with ``env`` as its whole environment; its log goes to ``output`` (a
-    file for servers that log much: nobody empties a pipe while the test runs)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-        env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
-    )
+def start_suara(port: int, env: dict[str, str], *extra: str, log: Path | None = None) -> subprocess.Popen:
+    """`suara serve` on ``port`` with ``env`` as its whole environment; its output is piped, or written
+    to ``log`` for servers that log much (nobody empties a pipe while the test runs)."""
+    command = [sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra]
+    if log is None:
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with log.open("w") as output:  # the child keeps its own copy of the file
+        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
 
 
 def environment(**settings: str) -> dict[str, str]:
