@@ -25,6 +25,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from suara.agencies.models import Agency
+from suara.cli import CONNECTIONS_KEPT_FREE, _pool_size_within
 from suara.config import Settings
 from suara.db.columns import utcnow
 from suara.db.embedded import data_folder
@@ -88,6 +89,15 @@ def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
+
+
+def test_the_pools_of_all_workers_fit_in_the_databases_connections():
+    assert [_pool_size_within(100, workers, 20) for workers in (1, 2, 3, 4)] == [20, 20, 14, 10]
+    for max_connections in (100, 300):
+        for workers in range(1, 16):  # beyond, 2 per process is the floor: the database needs more
+            pool = _pool_size_within(max_connections, workers, 20)
+            assert workers * (2 * pool + 2) <= max_connections - CONNECTIONS_KEPT_FREE
+    assert _pool_size_within(1000, 4, 20) == 20, "a pool that fits is kept"
 
 
 def test_processes_starting_at_once_on_one_home_share_one_server_key(tmp_path):

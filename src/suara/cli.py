@@ -64,6 +64,7 @@ def serve(
     import os
 
     import uvicorn
+    from sqlalchemy import text
 
     from suara.agencies import service as agencies
     from suara.db.embedded import data_folder
@@ -90,8 +91,16 @@ def serve(
         if seed and not await catalogue.search_services(session, limit=1):
             loaded = await catalogue.load_catalogue(session)
             console.print(f"Loaded {loaded.added} public services.")
+        return int((await session.exec(text("SHOW max_connections"))).scalar_one())
 
-    asyncio.run(_with_session(prepare, url))
+    max_connections = asyncio.run(_with_session(prepare, url))
+    pool_size = _pool_size_within(max_connections, workers, settings.suara_db_pool_size)
+    if pool_size != settings.suara_db_pool_size:
+        console.print(f"[yellow]{workers} processes × 2 × SUARA_DB_POOL_SIZE={settings.suara_db_pool_size} "
+                      f"connections would pass the database's max_connections={max_connections}: "
+                      f"each process pools {pool_size}.[/yellow]")
+        overrides["suara_db_pool_size"] = pool_size
+        settings = settings.model_copy(update={"suara_db_pool_size": pool_size})
     load_or_create_secret_key(settings)  # made once here, not raced by the workers
     where = f"embedded PostgreSQL in {data_folder(settings.resolved_home())}" if embedded else "DATABASE_URL"
     processes = f", {workers} workers" if workers > 1 else ""
@@ -113,6 +122,17 @@ def serve(
     # On SIGTERM uvicorn's supervisor stops the workers and returns; this process then exits normally,
     # and the embedded PostgreSQL stops with it.
     uvicorn.run("suara.app:create_app_from_environment", factory=True, workers=workers, **options)
+
+
+CONNECTIONS_KEPT_FREE = 10
+"""For PostgreSQL's superuser slots, an administrator's psql and `suara jobs run`."""
+
+
+def _pool_size_within(max_connections: int, processes: int, pool_size: int) -> int:
+    """The pool size per process under which all processes (pool + as many overflow + LISTEN and
+    spare connection each) stay within the database's max_connections."""
+    fitting = (max_connections - CONNECTIONS_KEPT_FREE) // processes // 2 - 1
+    return max(2, min(pool_size, fitting))
 
 
 def _exit_normally(signum, frame) -> None:
