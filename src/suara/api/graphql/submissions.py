@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -254,11 +255,32 @@ class SubmissionReceipt:
     tracking_code: str
     citizen_secret: str
     replayed: bool = strawberry.field(description="True when this is the receipt of a retry.")
-    submission: Submission
+    filed: strawberry.Private[service.Receipt]
+    views: strawberry.Private[asyncio.Future | None] = None
+
+    async def _views(self, info: Info) -> list:
+        """The public views of the item and its possible duplicates, read once, only when asked for
+        (a client that keeps only the tracking code costs no read)."""
+        if self.views is None:
+            self.views = asyncio.ensure_future(self._read_views(info))
+        return await asyncio.shield(self.views)
+
+    async def _read_views(self, info: Info) -> list:
+        async with info.context.state.reading() as session:
+            return await public_views(
+                session, [self.filed.submission, *(d.submission for d in self.filed.possible_duplicates)])
+
+    @strawberry.field
+    async def submission(self, info: Info) -> Submission:
+        return Submission(view=(await self._views(info))[0])
+
     routing: RoutingOutcome
-    possible_duplicates: list[PossibleDuplicate] = strawberry.field(
-        description="Open submissions about the same thing; you can support one of them instead."
-    )
+
+    @strawberry.field(description="Open submissions about the same thing; you can support one of them instead.")
+    async def possible_duplicates(self, info: Info) -> list[PossibleDuplicate]:
+        views = (await self._views(info))[1:]
+        return [PossibleDuplicate(similarity=d.similarity, submission=Submission(view=view))
+                for d, view in zip(self.filed.possible_duplicates, views)]
 
 
 SubmitResult = Annotated[SubmissionReceipt | ValidationError | Conflict | RateLimited, strawberry.union("SubmitResult")]
@@ -325,19 +347,12 @@ class SubmissionMutation:
         except IdempotencyKeyReused as error:
             return key_reused(error)
         submission = receipt.submission
-        async with state.reading() as session:
-            view, *duplicate_views = await public_views(
-                session, [submission, *(d.submission for d in receipt.possible_duplicates)])
         return SubmissionReceipt(
             tracking_code=codes.format_tracking_code(submission.tracking_code),
             citizen_secret=receipt.citizen_secret,
             replayed=receipt.replayed,
-            submission=Submission(view=view),
+            filed=receipt,
             routing=await routing_outcome(info, submission.status, receipt.routing),
-            possible_duplicates=[
-                PossibleDuplicate(similarity=d.similarity, submission=Submission(view=duplicate_view))
-                for d, duplicate_view in zip(receipt.possible_duplicates, duplicate_views)
-            ],
         )
 
     @strawberry.mutation(description="Add your support to an open submission instead of filing a duplicate.")
