@@ -3,6 +3,7 @@ event log, the counters and the outbox agree; and filing notifies exactly as a l
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections import Counter
@@ -306,3 +307,24 @@ def test_no_module_but_the_workflow_writes_submission_events():
     )
     assert writers == ["submissions/workflow.py"]
 
+
+
+async def test_twenty_concurrent_supports_count_twenty_and_each_event_holds_its_own_count(engine):
+    from suara.db.engine import make_session_factory, transaction
+
+    sessions = make_session_factory(engine)
+    async with transaction(sessions) as session:
+        item = await file(session, routing="auto", reporter="anonymous")
+
+    async def support() -> None:
+        async with transaction(sessions) as session:
+            await service.support(session, item.tracking_code, channel="web")
+
+    await asyncio.gather(*(support() for _ in range(20)))
+    async with sessions() as session:
+        counted = (await session.get(Submission, item.id)).support_count
+        recorded = sorted(event.details["support_count"] for event in await session.exec(
+            select(SubmissionEvent).where(SubmissionEvent.submission_id == item.id,
+                                          SubmissionEvent.kind == "supported")))
+    assert counted == 20
+    assert recorded == list(range(1, 21))

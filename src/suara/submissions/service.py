@@ -327,5 +327,5 @@ async def support(
     return await workflow.record(
         session, submission, Action.SUPPORT, f"citizen:{channel}",
         changes={"support_count": SUBMISSIONS.c.support_count + 1},
-        details={"support_count": submission.support_count + 1},
+        details=lambda supported: {"support_count": supported.support_count},
     )

@@ -17,6 +17,7 @@ Nothing else writes ``submission_events``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -250,12 +251,13 @@ async def record(
     action: Action,
     actor: Actor | str,
     *,
-    details: dict[str, Any] | None = None,
+    details: dict[str, Any] | Callable[[Submission], dict[str, Any]] | None = None,
     changes: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Submission:
     """Append the event of an action that changes no status; ``changes`` (a support count) are set
-    without touching ``version``. Returns the row as it is now."""
+    without touching ``version``; ``details`` may be made from the updated row (the count after this
+    support, also under concurrent supports). Returns the row as it is now."""
     allowed = NO_STATUS_CHANGE.get(action)
     if allowed is None:
         raise ValueError(f"{action} changes a status: use transition()")
@@ -269,7 +271,7 @@ async def record(
             update(SUBMISSIONS).where(SUBMISSIONS.c.id == submission.id).values(**changes).returning(SUBMISSIONS)
         )).first()
         updated = Submission.model_validate(dict(row._mapping))
-    details = details or {}
+    details = (details(updated) if callable(details) else details) or {}
     await _append(session, _event(submission.id, action, label, updated.status, updated.status, details, now))
     kind = EVENT_KINDS[action]
     # No clock: an action that changes no status neither starts, answers nor ends the agency's clock.
