@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from suara.submissions.counter_models import PLATFORM, SLOTS
 from suara.submissions.counting import (
     apply,
     counting_day,
+    fold_slots,
     rebuild,
     recount,
     rollups_match_days,
@@ -124,6 +126,61 @@ async def test_one_transaction_keeps_to_its_slot_across_several_writes(spread_da
                                params={"metric": metric})
 
 
+async def test_folding_puts_ended_days_and_months_back_in_one_row_and_never_waits(spread_database):
+    _, engine = spread_database
+    sessions = make_session_factory(engine)
+    async with transaction(sessions) as session:
+        agency = Agency(slug=f"dinas-lipat-{uuid.uuid4().hex[:6]}", name="Dinas Lipat", short_name="Lipat")
+        session.add(agency)
+    today = counting_day(utcnow())
+    ended = today - timedelta(days=40)  # a day of an ended month
+    together = asyncio.Barrier(6)
+
+    async def writer() -> None:
+        async with transaction(sessions) as session:
+            await apply(session, [((agency.id, ended, "resolved"), 1), ((agency.id, today, "resolved"), 1)])
+            await asyncio.wait_for(together.wait(), timeout=20)
+
+    async def rows() -> dict[tuple[str, str], list[int]]:
+        async with sessions() as session:
+            found = (await session.exec(text(
+                "SELECT span, day, array_agg(value ORDER BY slot) FROM agency_daily_counts "
+                "WHERE agency_id = :agency GROUP BY span, day"), params={"agency": agency.id})).all()
+        return {(span, "ended" if day < today.replace(day=1) else "now"): values for span, day, values in found}
+
+    async def figures() -> list:
+        async with sessions() as session:
+            return [await queries.figures(session, period=period, agency_id=agency.id) for period in queries.Period]
+
+    try:
+        await asyncio.gather(*(writer() for _ in range(6)))
+        assert await rows() == {key: [1] * 6 for key in (("day", "ended"), ("month", "ended"), ("day", "now"),
+                                                          ("month", "now"))} | {("all", "ended"): [2] * 6}
+
+        async with transaction(sessions) as holder:  # a writer holds slot 0: folding skips this round, unblocked
+            await apply(holder, [((agency.id, ended, "resolved"), 1)])
+            async with transaction(sessions) as session:
+                await session.exec(text("SET LOCAL lock_timeout = '2s'"))
+                assert await fold_slots(session) == 0
+        assert (await rows())[("day", "ended")] == [2, 1, 1, 1, 1, 1]
+
+        unfolded = await figures()
+        async with transaction(sessions) as session:
+            assert await fold_slots(session) >= 2
+        assert await rows() == {("day", "ended"): [7], ("month", "ended"): [7], ("day", "now"): [1] * 6,
+                                ("month", "now"): [1] * 6, ("all", "ended"): [3] + [2] * 5}
+        assert await figures() == unfolded
+        assert [period.count("resolved") for period in unfolded[-1]] == [13]  # Period.ALL
+        async with transaction(sessions) as session:
+            assert await fold_slots(session) == 0  # nothing left to fold
+        async with sessions() as session:
+            assert await rollups_match_days(session)
+    finally:
+        async with transaction(sessions) as session:
+            await session.exec(text("DELETE FROM agency_daily_counts WHERE agency_id = :agency"),
+                               params={"agency": agency.id})
+
+
 @dataclass
 class History:
     agencies: list[Agency]
@@ -171,8 +228,8 @@ async def concurrent_history(spread_database) -> History:
                 case "forward":
                     await triage.forward(session, officer, submission_id, other.slug, "Kewenangan dinas lain.")
                 case "reject":
-                    await triage.reject(session, officer, submission_id, sorted(triage.REJECTION_REASONS)[index // 4 % 2],
-                                        "Laporan kurang lengkap.")
+                    reason = sorted(triage.REJECTION_REASONS)[index // 4 % 2]
+                    await triage.reject(session, officer, submission_id, reason, "Laporan kurang lengkap.")
                 case "resolve":
                     await triage.resolve(session, officer, submission_id, "Sudah diperbaiki.")
         done[kind] += 1
@@ -216,7 +273,8 @@ async def test_public_figures_are_exact_right_after_concurrent_writers(spread_da
     assert sum(row["forwarded"] for row in ours) == WRITERS // 4
     assert sum(row["firstResponse"]["count"] for row in ours) == WRITERS // 2 + WRITERS // 4  # acks and rejections
     assert sum(row["resolution"]["count"] for row in ours) == WRITERS // 2
-    backlog = {row["agency"]["slug"]: row["openNow"] for row in (await gql("{ backlog { openNow agency { slug } } }"))["backlog"]}
+    backlog = {row["agency"]["slug"]: row["openNow"]
+               for row in (await gql("{ backlog { openNow agency { slug } } }"))["backlog"]}
     # Open: the forwarded items, now with the agency they were forwarded to.
     assert sum(backlog[agency.slug] for agency in history.agencies) == WRITERS // 4
     [total] = (await gql("{ transparency(period: ALL, groupBy: TOTAL) { received resolved } }"))["transparency"]
@@ -241,7 +299,8 @@ async def test_spreading_leaves_every_public_figure_unchanged(spread_database, c
         return {"graphql": await gql(EVERY_VIEW, views), **domain}
 
     as_written = await everything()
-    assert {row["agency"]["slug"] for row in as_written["graphql"]["all"]} >= {a.slug for a in concurrent_history.agencies}
+    shown = {row["agency"]["slug"] for row in as_written["graphql"]["all"]}
+    assert shown >= {agency.slug for agency in concurrent_history.agencies}
 
     async with transaction(sessions) as session:
         await rebuild(session)

@@ -339,6 +339,38 @@ async def rollups_match_days(session: AsyncSession) -> bool:
     return stored == expected
 
 
+FOLD = text(f"""
+    WITH target AS MATERIALIZED (
+        SELECT pg_try_advisory_xact_lock({SLOT_LOCKS}, 0) AS free
+    ), held AS MATERIALIZED (
+        SELECT slot FROM target, generate_series(1, {SLOTS - 1}) AS slot
+        WHERE CASE WHEN target.free THEN pg_try_advisory_xact_lock({SLOT_LOCKS}, slot) ELSE false END
+    ), moved AS (
+        DELETE FROM agency_daily_counts AS counter USING held
+        WHERE counter.slot = held.slot AND ((counter.span = '{DAY}' AND counter.day < :today)
+                                            OR (counter.span = '{MONTH}' AND counter.day < :this_month))
+        RETURNING counter.agency_id, counter.span, counter.day, counter.metric, counter.value
+    )
+    INSERT INTO agency_daily_counts (agency_id, span, day, metric, slot, value)
+    SELECT agency_id, span, day, metric, 0, sum(value) FROM moved
+    GROUP BY agency_id, span, day, metric ORDER BY agency_id, span, day, metric
+    ON CONFLICT (agency_id, span, day, metric, slot) DO UPDATE SET value = agency_daily_counts.value + excluded.value
+""")
+
+
+async def fold_slots(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """Fold the slot rows of ended days and months into slot 0, so reading history adds up one row per counter
+    again; today's, this month's and the all-time rows stay spread (writers still add to them). Returns how
+    many counters it folded. Meant for a periodic job, in a transaction of its own that commits at once.
+
+    It takes the advisory locks of slot 0 and of every other slot no open transaction holds, and folds only
+    those slots, so it never waits for a writer; while a writer holds slot 0 it folds nothing (next time).
+    """
+    today = counting_day(now or datetime.now(COUNTING_ZONE))
+    result = await session.exec(FOLD, params={"today": today, "this_month": today.replace(day=1)})
+    return result.rowcount
+
+
 async def rebuild(session: AsyncSession) -> int:
     """Replace every counter by its recount from the event log (`suara stats rebuild`), each in one row (slot 0)."""
     await session.exec(text("LOCK TABLE agency_daily_counts IN EXCLUSIVE MODE"))
