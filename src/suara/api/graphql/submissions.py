@@ -336,11 +336,12 @@ class SubmissionMutation:
             await state.limits.hit(state.limits.submit, client_network(info.context.request))
         except DomainRateLimited as error:
             return RateLimited.from_domain(error)
+        directory = await state.directory()  # before the transaction: a refresh must not hold two connections
         try:
             async with state.transaction() as session:
                 receipt = await service.submit(
                     session, input.to_draft(), router=state.router, secret_key=state.secret_key,
-                    directory=await state.directory(),
+                    directory=directory,
                 )
         except ValidationFailed as error:
             return ValidationError.from_problems(error.problems)
