@@ -72,6 +72,10 @@ def serve(
     from suara.services import catalogue
     from suara.state import load_or_create_secret_key
 
+    # SIGTERM while migrating, or after uvicorn's graceful shutdown (it re-raises the signal), exits
+    # normally, so that the embedded PostgreSQL is stopped by its exit handler. With several workers
+    # uvicorn's supervisor takes SIGTERM over: it stops the workers, then returns.
+    signal.signal(signal.SIGTERM, _exit_normally)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     workers = workers or settings.suara_workers
@@ -111,16 +115,11 @@ def serve(
     if workers == 1:
         from suara.app import create_app
 
-        # Uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting normally instead lets
-        # the embedded PostgreSQL be stopped by its exit handler.
-        signal.signal(signal.SIGTERM, _exit_normally)
         uvicorn.run(create_app(settings), **options)
         return
     # Workers are fresh interpreters (spawned) that read their settings from the environment: give
     # them this process's choices, the embedded server's URL first, so none starts a server of its own.
     os.environ.update({name.upper(): str(value) for name, value in overrides.items()})
-    # On SIGTERM uvicorn's supervisor stops the workers and returns; this process then exits normally,
-    # and the embedded PostgreSQL stops with it.
     uvicorn.run("suara.app:create_app_from_environment", factory=True, workers=workers, **options)
 
 
