@@ -28,6 +28,7 @@ from common import HOST, REPO, fresh_database, serving
 from loadgen import raw_post, run_load
 from submit import TEXTS, graphql_ok, graphql_request
 
+from suara.channels.sms.intake import SmsIntake
 from suara.channels.sms.signature import suara_signature
 
 SECRET = b"bench-webhook-secret"
@@ -43,11 +44,11 @@ from suara.state import load_or_create_secret_key
 
 async def main():
     settings = get_settings()  # as a server's lifespan builds its worker
-    engine = make_engine(resolve_database_url(settings), pool_size=4)
+    engine = make_engine(resolve_database_url(settings), pool_size=int(sys.argv[1]) + 2)
     key = load_or_create_secret_key(settings)
     intake = SmsIntake(load_router(settings), key, RateLimits(engine, key, settings))
     print("ready", flush=True)
-    await intake.run(make_session_factory(engine))
+    await intake.run(make_session_factory(engine), concurrency=int(sys.argv[1]))
 
 asyncio.run(main())
 """
@@ -70,6 +71,17 @@ def sms_ok(status: int, body: bytes) -> bool:
     return status == 200 and body == b'{"status":"queued"}'
 
 
+async def own_database() -> str:
+    from suara.db.admin import recreate_database
+    from suara.db.embedded import start_embedded_server
+    from suara.provision import migrate_and_seed
+
+    url = await recreate_database(start_embedded_server(REPO / ".suara" / "bench-sms", database="postgres"),
+                                  "suara_bench_sms")
+    await migrate_and_seed(url)
+    return url
+
+
 async def queue_counts(url: str) -> dict[str, int]:
     from sqlalchemy import text
 
@@ -84,11 +96,11 @@ async def queue_counts(url: str) -> dict[str, int]:
         await engine.dispose()
 
 
-def drain(url: str, processes: int, total: int) -> float:
+def drain(url: str, processes: int, concurrency: int, total: int) -> float:
     """Seconds from the workers being ready until nothing is queued."""
     env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(REPO / ".suara" / "bench"), SUARA_RATE_LIMITS="off",
                SUARA_SMS_WEBHOOK_SECRET=SECRET.decode())
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER], env=env, stdout=subprocess.PIPE, text=True)
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(concurrency)], env=env, stdout=subprocess.PIPE, text=True)
                for _ in range(processes)]
     try:
         for worker in workers:
@@ -122,13 +134,21 @@ def main() -> None:
     parser.add_argument("--submits", type=int, default=2000, help="GraphQL submits of the yardstick.")
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--drain-processes", type=int, default=1, help="Worker processes draining the burst.")
+    parser.add_argument("--drain-concurrency", type=int, default=SmsIntake.concurrency,
+                        help="Claimers per worker process (the server's default).")
+    parser.add_argument("--own-server", action="store_true",
+                        help="An embedded PostgreSQL of its own under .suara/bench-sms (stopped at the end), "
+                             "not the one other benchmarks share.")
     args = parser.parse_args()
-    url = asyncio.run(fresh_database("suara_bench_sms"))  # a clean history every run, so runs compare
+    if args.own_server:
+        url = asyncio.run(own_database())
+    else:
+        url = asyncio.run(fresh_database("suara_bench_sms"))  # a clean history every run, so runs compare
     port = 18083
     with serving(url, port, SUARA_SMS_WEBHOOK_SECRET=SECRET.decode()):
         sms, graphql = asyncio.run(measure(port, args))
     total = args.messages + args.warmup
-    drain_seconds = drain(url, args.drain_processes, total)
+    drain_seconds = drain(url, args.drain_processes, args.drain_concurrency, total)
     counts = asyncio.run(queue_counts(url))
     drain_rate = total / drain_seconds
     print(f"\ninbound SMS benchmark: a burst of {args.messages} messages, {args.concurrency} gateway connections")
@@ -141,7 +161,7 @@ def main() -> None:
         "accepted_per_s": round(sms.throughput, 1), "accepted_p50_ms": round(sms.percentile(50), 2),
         "accepted_p99_ms": round(sms.percentile(99), 2), "accept_errors": sms.errors,
         "drain_per_s": round(drain_rate, 1), "drain_seconds": round(drain_seconds, 2),
-        "drain_processes": args.drain_processes, "graphql_submit_rps": round(graphql.throughput, 1),
+        "drain_processes": args.drain_processes, "drain_concurrency": args.drain_concurrency, "graphql_submit_rps": round(graphql.throughput, 1),
         "drain_over_submit": round(drain_rate / graphql.throughput, 2), "messages": args.messages,
         "concurrency": args.concurrency,
     }))

@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -120,14 +121,32 @@ def describe(error: BaseException) -> str:
     return _LONG_NUMBER.sub("…", f"{type(error).__name__}: {first_line}")[:ERROR_CHARS]
 
 
+class _MessageFailed(Exception):
+    """A message's conversation raised while the batch ran without savepoints."""
+
+
 async def drain_sms(
     sessions: SessionFactory, *, router: Router, secret_key: bytes, limits: RateLimits | None = None,
     batch: int = 20, now: datetime | None = None,
 ) -> DrainReport:
     """Claim up to ``batch`` messages (each the oldest queued one of its phone) and process them in
-    one transaction; a failing message rolls back alone and waits (backoff), or becomes dead."""
+    one transaction; a failing message rolls back alone and waits (backoff), or becomes dead.
+
+    The batch first runs without a savepoint per message (two round trips fewer each); when a
+    message fails, that transaction rolls back whole and a fresh claim runs with savepoints, so the
+    failure is recorded on its message and the others commit. (A rate-limit hit counted in the
+    rolled-back run stays counted: limits count attempts.)"""
     now = now or utcnow()
-    done = retried = dead = 0
+    try:
+        return await _drain_batch(sessions, router, secret_key, limits, batch, now, careful=False)
+    except _MessageFailed:
+        return await _drain_batch(sessions, router, secret_key, limits, batch, now, careful=True)
+
+
+async def _drain_batch(sessions: SessionFactory, router: Router, secret_key: bytes, limits: RateLimits | None,
+                       batch: int, now: datetime, *, careful: bool) -> DrainReport:
+    done: list[dict] = []
+    retried = dead = 0
     async with transaction(sessions) as session:
         claimed = (await session.exec(_CLAIM.bindparams(now=now, batch=batch))).all()
         for row in claimed:
@@ -135,6 +154,13 @@ async def drain_sms(
                 message_id=row.gateway_message_id, phone=row.phone, text=row.text or "",
                 part=(row.part_reference, row.part_number, row.part_total) if row.part_reference else None,
             )
+            if not careful:
+                try:
+                    outcome = await converse(session, sms, router=router, secret_key=secret_key, limits=limits)
+                except Exception as error:
+                    raise _MessageFailed from error
+                done.append({"id": row.id, "command": outcome.status, "submission_id": outcome.submission_id})
+                continue
             try:
                 async with session.begin_nested():
                     outcome = await converse(session, sms, router=router, secret_key=secret_key, limits=limits)
@@ -148,10 +174,12 @@ async def drain_sms(
                     next=now + BACKOFF[min(attempts, len(BACKOFF)) - 1], now=now))
                 dead, retried = dead + final, retried + (not final)
                 continue
-            await session.exec(_DONE.bindparams(
-                id=row.id, command=outcome.status, submission_id=outcome.submission_id, now=now))
-            done += 1
-    return DrainReport(done, retried, dead)
+            done.append({"id": row.id, "command": outcome.status, "submission_id": outcome.submission_id})
+        if done:
+            await session.flush()
+            connection = await session.connection()
+            await connection.execute(_DONE, [{**values, "now": now} for values in done])  # one executemany
+    return DrainReport(len(done), retried, dead)
 
 
 async def drain_all(sessions: SessionFactory, *, router: Router, secret_key: bytes,
@@ -193,14 +221,17 @@ class SmsIntake:
     secret_key: bytes
     limits: RateLimits | None = None
     batch: int = 20
+    concurrency: ClassVar[int] = 4
+    """Claimers per process: each waits on the database most of the time, so a few overlap well."""
 
     async def drain(self, sessions: SessionFactory, *, now: datetime | None = None) -> DrainReport:
         return await drain_all(sessions, router=self.router, secret_key=self.secret_key, limits=self.limits,
                                batch=self.batch, now=now)
 
-    async def run(self, sessions: SessionFactory, *, concurrency: int = 2, idle_seconds: float = 0.25) -> None:
+    async def run(self, sessions: SessionFactory, *, concurrency: int | None = None,
+                  idle_seconds: float = 0.25) -> None:
         await run_sms_worker(sessions, router=self.router, secret_key=self.secret_key, limits=self.limits,
-                             batch=self.batch, concurrency=concurrency, idle_seconds=idle_seconds)
+                             batch=self.batch, concurrency=concurrency or self.concurrency, idle_seconds=idle_seconds)
 
 
 # --- dead letters, for triage admins ----------------------------------------------------------------
