@@ -33,6 +33,7 @@ from suara.db.engine import make_engine, make_session_factory, transaction
 from suara.jobs import claim
 from suara.provision import migrate_and_seed
 from suara.state import load_or_create_secret_key
+from suara.submissions.counter_models import DAY, AgencyDailyCount
 from suara.submissions.models import Submission, SubmissionEvent
 from suara.submissions.outbox_models import OutboxMessage
 from suara.triage.models import StaffDigestRun
@@ -158,6 +159,11 @@ async def test_two_servers_on_one_database_run_each_unit_of_work_once(mailbox, t
             resolved = [await make_item(session, agency_slug=agency.slug, status="resolved",
                                         now=now - timedelta(days=90), first_responded_at=now - timedelta(days=89),
                                         resolved_at=now - timedelta(days=30)) for _ in range(RESOLVED_ITEMS)]
+            # A counter of an ended day spread over four slots: the jobs fold it into one row, once.
+            past_day = (now - timedelta(days=3)).date()
+            for slot in range(4):
+                session.add(AgencyDailyCount(agency_id=agency.id, span=DAY, day=past_day, metric="received",
+                                             slot=slot, value=slot + 1))
             queued = [f"warga-{n}-{uuid.uuid4().hex[:6]}@contoh.id" for n in range(QUEUED_MAILS)]
             for recipient in queued:
                 session.add(OutboxMessage(channel="email", recipient=recipient, subject="Kabar laporan",
@@ -191,6 +197,8 @@ async def test_two_servers_on_one_database_run_each_unit_of_work_once(mailbox, t
                                                 .where(StaffDigestRun.staff_id.in_([s.id for s in staff])))).one()
             unsent = (await session.exec(select(func.count()).select_from(OutboxMessage)
                                          .where(OutboxMessage.state != "sent"))).one()
+            folded = list(await session.exec(select(AgencyDailyCount.slot, AgencyDailyCount.value).where(
+                AgencyDailyCount.agency_id == agency.id, AgencyDailyCount.day == past_day)))
     finally:
         for process in processes:
             stop(process)
@@ -203,6 +211,7 @@ async def test_two_servers_on_one_database_run_each_unit_of_work_once(mailbox, t
     closings = Counter(submission_id for submission_id, kind, _ in events if kind == "closed")
     assert closings == Counter({item: 1 for item in resolved_ids})
     assert unsent == 0
+    assert folded == [(0, 1 + 2 + 3 + 4)]
     assert [box.recipients[recipient] for recipient in queued] == [1] * QUEUED_MAILS
     for member in staff:
         subjects = [subject for recipient, subject in box.subjects if recipient == member.email]

@@ -22,6 +22,7 @@ from suara.ratelimits.service import RateLimits
 from suara.ratelimits.service import prune as prune_rate_limits
 from suara.routing.loading import load_router
 from suara.state import load_or_create_secret_key
+from suara.submissions.counting import fold_slots
 from suara.triage import service
 
 # Several servers (or `suara serve --workers N`) run these rounds side by side on one database. Each
@@ -32,8 +33,9 @@ from suara.triage import service
 # - the job itself finds only what is still to do, re-checked under row locks (escalation and
 #   auto-close lock their rows FOR UPDATE SKIP LOCKED and change the status or the escalated_at
 #   column that selects them; expiry and pruning are UPDATE/DELETE that PostgreSQL re-checks after a
-#   concurrent writer; digests claim each officer's day in staff_digest_runs), so a process that runs
-#   the job just after another finished finds nothing left;
+#   concurrent writer; digests claim each officer's day in staff_digest_runs; folding the counter
+#   slots of ended days takes the slots' own locks), so a process that runs the job just after
+#   another finished finds nothing left;
 # - the outbox is sent by every process in parallel, each locking its own batch FOR UPDATE SKIP LOCKED.
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
     pruned = await run_claimed(sessions, "prune_rate_limits", prune_rate_limits)
     digests = await run_claimed(sessions, "staff_digests", lambda session: queue_daily_digests(
         session, now=now, public_url=public_url))
+    folded = await run_claimed(sessions, "fold_counter_slots", lambda session: fold_slots(session, now=now))
     sent = retried = failed = 0
     for _ in range(OUTBOX_BATCHES_PER_ROUND):
         report = await send_due(sessions, sender, now=now, batch=OUTBOX_BATCH)
@@ -84,7 +87,7 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
             break
     return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "staff_digests": digests,
             "sent": sent, "retried": retried, "failed": failed, "rate_limit_buckets_pruned": pruned,
-            "sms_processed": sms_processed}
+            "counters_folded": folded, "sms_processed": sms_processed}
 
 
 async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None) -> None:
