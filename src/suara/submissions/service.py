@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, true
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -255,39 +255,41 @@ async def find_possible_duplicates(
     )
 
 
+NEAR_IDENTICAL = sql_text(f"""
+    SELECT * FROM submissions
+    WHERE duplicate_bands && CAST(:bands AS bigint[])
+      AND id <> coalesce(CAST(:exclude_id AS bigint), 0)
+      AND created_at > :since
+      AND status = ANY(CAST(:statuses AS varchar[]))
+      AND NOT confidential
+      AND ((CAST(:category AS varchar) IS NULL AND CAST(:agency_id AS integer) IS NULL)
+           OR status = '{Status.IN_TRIAGE.value}' OR category_slug = :category OR agency_id = :agency_id)
+    LIMIT 20
+""")
+"""Candidates sharing a MinHash band, on topic: an item in triage, or of the predicted category or the agency
+(any topic when neither is known). No ORDER BY: the scan stops at 20 however many texts share a band. Of
+fixed shape, so it is prepared once; the whole rows come back, so the kept ones need no second read."""
+
+
 async def _near_identical(
     session: AsyncSession, text: str, bands: list[int] | None, *, exclude_id: int | None,
     agency_id: int | None, predicted_category: str | None,
 ) -> list[PossibleDuplicate]:
     if not bands:
         return []
-    topic = [Submission.status == Status.IN_TRIAGE]
-    if predicted_category:
-        topic.append(Submission.category_slug == predicted_category)
-    if agency_id:
-        topic.append(Submission.agency_id == agency_id)
-    candidates = await session.exec(
-        select(Submission.id, Submission.text)
-        .where(
-            Submission.duplicate_bands.overlap(bands),
-            Submission.id != exclude_id if exclude_id is not None else true(),
-            Submission.created_at > utcnow() - timedelta(days=DUPLICATE_WINDOW_DAYS),
-            Submission.status.in_(unfinished_statuses()),
-            Submission.confidential.is_(False),
-            or_(*topic) if predicted_category or agency_id else true(),
-        )
-        .limit(20)  # no ORDER BY: the scan stops at 20 candidates however many texts share a band
-    )
+    candidates = list(await session.exec(NEAR_IDENTICAL, params={
+        "bands": bands, "exclude_id": exclude_id, "since": utcnow() - timedelta(days=DUPLICATE_WINDOW_DAYS),
+        "statuses": unfinished_statuses(), "category": predicted_category or None, "agency_id": agency_id or None,
+    }))
     own_shingles = shingles(text)
     scored = sorted(
-        ((round(similarity(own_shingles, other), 3), candidate_id) for candidate_id, other in candidates),
-        reverse=True,
+        ((round(similarity(own_shingles, row.text), 3), index) for index, row in enumerate(candidates)),
+        key=lambda pair: (pair[0], candidates[pair[1]].id), reverse=True,
     )
-    kept = [(score, candidate_id) for score, candidate_id in scored if score >= SIMILARITY_THRESHOLD][:MAX_DUPLICATES]
-    if not kept:
-        return []
-    rows = {row.id: row for row in await session.exec(select(Submission).where(Submission.id.in_([i for _, i in kept])))}
-    return [PossibleDuplicate(rows[candidate_id], score) for score, candidate_id in kept]
+    return [
+        PossibleDuplicate(Submission.model_validate(dict(candidates[index]._mapping)), score)
+        for score, index in scored[:MAX_DUPLICATES] if score >= SIMILARITY_THRESHOLD
+    ]
 
 
 async def similar_open_submissions(session: AsyncSession, text: str, *, router: Router) -> list[PossibleDuplicate]:
