@@ -25,7 +25,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.channels.sms.conversation import InboundSms, converse
 from suara.common.actors import Actor, Role
 from suara.common.errors import NotAllowed
-from suara.db.columns import utcnow
 from suara.db.engine import SessionFactory, transaction
 from suara.ratelimits.service import RateLimits
 from suara.routing.router import Router
@@ -54,7 +53,7 @@ _CLAIM = text("""
 SELECT message.id, message.gateway_message_id, message.phone, message.text, message.part_reference,
        message.part_number, message.part_total, message.attempts
 FROM sms_inbound AS message
-WHERE message.state = 'queued' AND message.next_attempt_at <= :now
+WHERE message.state = 'queued' AND message.next_attempt_at <= coalesce(CAST(:now AS timestamptz), now())
   AND NOT EXISTS (SELECT 1 FROM sms_inbound AS earlier
                   WHERE earlier.state = 'queued' AND earlier.phone = message.phone AND earlier.id < message.id)
 ORDER BY message.id
@@ -64,13 +63,14 @@ FOR UPDATE OF message SKIP LOCKED
 
 _DONE = text("""
 UPDATE sms_inbound SET state = 'done', command = :command, submission_id = :submission_id, text = NULL,
-       attempts = attempts + 1, last_error = NULL, processed_at = :now
+       attempts = attempts + 1, last_error = NULL, processed_at = coalesce(CAST(:now AS timestamptz), now())
 WHERE id = :id
 """)
 
 _FAILED = text("""
-UPDATE sms_inbound SET state = :state, attempts = :attempts, last_error = :error, next_attempt_at = :next,
-       processed_at = CASE WHEN :state = 'dead' THEN CAST(:now AS timestamptz) END
+UPDATE sms_inbound SET state = :state, attempts = :attempts, last_error = :error,
+       next_attempt_at = coalesce(CAST(:now AS timestamptz), now()) + CAST(:delay AS interval),
+       processed_at = CASE WHEN :state = 'dead' THEN coalesce(CAST(:now AS timestamptz), now()) END
 WHERE id = :id
 """)
 
@@ -138,13 +138,13 @@ async def drain_sms(
     batch: int = 20, now: datetime | None = None,
 ) -> DrainReport:
     """Claim up to ``batch`` messages (each the oldest queued one of its phone) and process them in
-    one transaction; a failing message rolls back alone and waits (backoff), or becomes dead.
+    one transaction; a failing message rolls back alone and waits (backoff), or becomes dead. Times
+    are the database's clock (the webhook's too), unless ``now`` freezes it for tests.
 
     The batch first runs without a savepoint per message (two round trips fewer each); when a
     message fails, that transaction rolls back whole and a fresh claim runs with savepoints, so the
     failure is recorded on its message and the others commit. (A rate-limit hit counted in the
     rolled-back run stays counted: limits count attempts.)"""
-    now = now or utcnow()
     try:
         return await _drain_batch(sessions, router, secret_key, limits, batch, now, careful=False)
     except _MessageFailed:
@@ -152,7 +152,7 @@ async def drain_sms(
 
 
 async def _drain_batch(sessions: SessionFactory, router: Router, secret_key: bytes, limits: RateLimits | None,
-                       batch: int, now: datetime, *, careful: bool) -> DrainReport:
+                       batch: int, now: datetime | None, *, careful: bool) -> DrainReport:
     done: list[dict] = []
     retried = dead = 0
     async with transaction(sessions) as session:
@@ -179,7 +179,7 @@ async def _drain_batch(sessions: SessionFactory, router: Router, secret_key: byt
                             ", dead letter" if final else "", describe(error))
                 await session.exec(_FAILED.bindparams(
                     id=row.id, state="dead" if final else "queued", attempts=attempts, error=describe(error),
-                    next=now + BACKOFF[min(attempts, len(BACKOFF)) - 1], now=now))
+                    delay=BACKOFF[min(attempts, len(BACKOFF)) - 1], now=now))
                 dead, retried = dead + final, retried + (not final)
                 continue
             done.append({"id": row.id, "command": outcome.status, "submission_id": outcome.submission_id})
