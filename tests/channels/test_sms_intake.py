@@ -9,12 +9,22 @@ import uuid
 
 import httpx
 from sqlalchemy import func, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.app import create_app
-from suara.channels.sms.intake import BACKOFF, MAX_ATTEMPTS, describe, drain_sms, mask_phone
+from suara.channels.sms.conversation import InboundSms
+from suara.channels.sms.intake import (
+    BACKOFF,
+    MAX_ATTEMPTS,
+    describe,
+    drain_sms,
+    mask_phone,
+    store_once,
+)
 from suara.db.columns import utcnow
-from suara.db.engine import transaction
+from suara.db.engine import make_session_factory, transaction
 from suara.submissions.models import Submission
 from suara.submissions.sms_models import SmsInbound, SmsThread
 from tests import conftest
@@ -165,6 +175,21 @@ async def test_a_failing_message_backs_off_holds_its_phone_then_becomes_a_dead_l
         refused = await stranger.raw(DEAD_LETTERS)
         assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "triage_admin_only"
         assert marker not in str(refused)
+
+
+async def test_store_once_through_a_callers_connection_rolls_back_with_it(engine):
+    """Where the session factory is bound to one connection (tests that roll back), the webhook's
+    insert goes through a session on it instead of autocommitting on the pool."""
+    sms = InboundSms(message_id=uuid.uuid4().hex, phone="+6281234567890", text="CEK 222222222")
+    async with engine.connect() as connection:
+        outer = await connection.begin()
+        sessions = async_sessionmaker(bind=connection, class_=AsyncSession, expire_on_commit=False,
+                                      join_transaction_mode="create_savepoint")
+        assert await store_once(sessions, sms) is True and await store_once(sessions, sms) is False
+        await outer.rollback()
+    async with make_session_factory(engine)() as session:
+        assert (await session.exec(select(SmsInbound).where(
+            SmsInbound.gateway_message_id == sms.message_id))).first() is None
 
 
 def test_a_failure_is_described_without_sql_details_or_numbers():

@@ -3,9 +3,9 @@
 A burst is absorbed by one insert per message and drained by workers in any number of processes.
 Order per phone comes from the claim itself: only a phone's oldest queued message can be claimed
 (``FOR UPDATE SKIP LOCKED``), so its next message waits until the previous one is done or dead,
-whichever process holds it. A message is processed in the claim's transaction (each in a savepoint):
-its new state, the submission and the replies in the outbox commit together, so a worker killed
-mid-way leaves its messages queued for another, and none is processed twice.
+whichever process holds it. A message is processed in the claim's transaction: its new state, the
+submission and the replies in the outbox commit together, so a worker killed mid-way leaves its
+messages queued for another, and none is processed twice.
 """
 
 from __future__ import annotations
