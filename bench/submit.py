@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -41,6 +42,12 @@ TEXTS = [
     "Lampu PJU di jalan utama mati semua sehingga rawan kecelakaan pada malam hari.",
     "Pupuk subsidi langka di kios resmi, petani kesulitan menanam padi musim ini.",
 ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
 
 
 def graphql_request(port: int, *, one_address: bool = False):
@@ -73,18 +80,26 @@ def main() -> None:
     parser.add_argument("--one-client-requests", type=int, default=None,
                         help="Requests of the one-client run (default: a quarter of --requests).")
     parser.add_argument("--workers", type=int, default=1, help="suara serve --workers N.")
+    parser.add_argument("--own-server", type=Path, default=None, metavar="HOME",
+                        help="Run an embedded PostgreSQL of its own under HOME, apart from other benchmarks' load.")
+    parser.add_argument("--database", default="suara_bench_submit",
+                        help="Database to (re)create: give two runs at the same time different names.")
     parser.add_argument("--rate-limits", action="store_true", help="Run suara serve with its rate limits on.")
     args = parser.parse_args()
 
     home = REPO / ".suara" / "bench"
-    url = asyncio.run(fresh_database("suara_bench_submit"))  # a clean history every run, so runs compare
+    if args.own_server:
+        from suara.db.embedded import start_embedded_server
+
+        os.environ["DATABASE_URL"] = start_embedded_server(args.own_server.resolve())  # stops when this exits
+    url = asyncio.run(fresh_database(args.database))  # a clean history every run, so runs compare
     parsed = make_url(url)
     dsn = f"postgresql://{parsed.username}@/{parsed.database}?host={parsed.query['host']}&port={parsed.port or 5432}" \
         if "host" in parsed.query else url.replace("postgresql+asyncpg://", "postgresql://")
     env = dict(os.environ, DATABASE_URL=url, SUARA_HOME=str(home),
                SUARA_RATE_LIMITS="on" if args.rate_limits else "off", SUARA_FORWARDED_ALLOW_IPS="127.0.0.1")
     workers = ["--workers", str(args.workers)] if args.workers != 1 else []
-    graphql_port, bare_port = 18081, 18082
+    graphql_port, bare_port = free_port(), free_port()  # never another run's server
     servers = [
         subprocess.Popen(
             [sys.executable, "-m", "suara.cli", "serve", "--host", HOST, "--port", str(graphql_port), "--no-jobs", *workers],
