@@ -24,6 +24,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import psutil
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -116,7 +117,7 @@ def main() -> None:
             )
         )
         wait_ready(f"http://{HOST}:{bare_port}/", servers[1])
-        results = asyncio.run(measure(graphql_port, bare_port, args))
+        results = asyncio.run(measure(graphql_port, bare_port, args, servers[0].pid))
     finally:
         for server in servers:
             server.terminate()
@@ -127,7 +128,7 @@ def main() -> None:
     limits = "on" if args.rate_limits else "off"
     print(f"\nsubmit benchmark: {args.requests} requests, {args.concurrency} concurrent clients, "
           f"{args.workers} worker(s), rate limits {limits}, run {uuid.uuid4().hex[:6]}")
-    print(f"  GraphQL submit (suara serve) {graphql.summary()}")
+    print(f"  GraphQL submit (suara serve) {graphql.summary()}   server CPU {graphql.cpu_ms_per_request:.2f} ms/request")
     print(f"  GraphQL submit, 1 client     {one_client.summary()}")
     print(f"  bare Starlette + asyncpg     {bare.summary()}")
     print(f"  ratio GraphQL/bare throughput: {graphql.throughput / bare.throughput:.2f}")
@@ -141,16 +142,24 @@ def main() -> None:
         "ratio": round(graphql.throughput / bare.throughput, 3),
         "graphql_p50_ms": round(graphql.percentile(50), 2), "graphql_p99_ms": round(graphql.percentile(99), 2),
         "bare_p50_ms": round(bare.percentile(50), 2), "bare_p99_ms": round(bare.percentile(99), 2),
-        "graphql_errors": graphql.errors, "clients": args.concurrency, "workers": args.workers,
+        "graphql_cpu_ms_per_request": round(graphql.cpu_ms_per_request, 2), "graphql_errors": graphql.errors, "clients": args.concurrency, "workers": args.workers,
         "rate_limits": limits,
     }))
 
 
-async def measure(graphql_port: int, bare_port: int, args):
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a server and its worker processes: per request, a figure other load on the machine barely moves."""
+    root = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+
+
+async def measure(graphql_port: int, bare_port: int, args, graphql_pid: int):
     await run_load(HOST, graphql_port, graphql_request(graphql_port), args.warmup, args.concurrency, graphql_ok)
     await run_load(HOST, bare_port, bare_request(bare_port), args.warmup, args.concurrency)
+    cpu_before = cpu_seconds(graphql_pid)
     graphql = await run_load(HOST, graphql_port, _offset(graphql_request(graphql_port), args.warmup), args.requests,
                              args.concurrency, graphql_ok)
+    graphql.cpu_ms_per_request = (cpu_seconds(graphql_pid) - cpu_before) * 1000 / args.requests
     one_client_requests = args.one_client_requests or max(args.requests // 4, 100)
     one_client = await run_load(HOST, graphql_port, _offset(graphql_request(graphql_port), args.warmup + args.requests),
                                 one_client_requests, 1, graphql_ok)

@@ -277,19 +277,17 @@ async def _near_identical(
 ) -> list[PossibleDuplicate]:
     if not bands:
         return []
-    candidates = list(await session.exec(NEAR_IDENTICAL, params={
+    candidates = list((await session.exec(select(Submission).from_statement(NEAR_IDENTICAL), params={
         "bands": bands, "exclude_id": exclude_id, "since": utcnow() - timedelta(days=DUPLICATE_WINDOW_DAYS),
         "statuses": unfinished_statuses(), "category": predicted_category or None, "agency_id": agency_id or None,
-    }))
+    })).scalars())  # ORM rows: far cheaper than validating each through the model
     own_shingles = shingles(text)
     scored = sorted(
         ((round(similarity(own_shingles, row.text), 3), index) for index, row in enumerate(candidates)),
         key=lambda pair: (pair[0], candidates[pair[1]].id), reverse=True,
     )
-    return [
-        PossibleDuplicate(Submission.model_validate(dict(candidates[index]._mapping)), score)
-        for score, index in scored[:MAX_DUPLICATES] if score >= SIMILARITY_THRESHOLD
-    ]
+    return [PossibleDuplicate(candidates[index], score)
+            for score, index in scored[:MAX_DUPLICATES] if score >= SIMILARITY_THRESHOLD]
 
 
 async def similar_open_submissions(session: AsyncSession, text: str, *, router: Router) -> list[PossibleDuplicate]:

@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -188,7 +188,6 @@ def next_status(status: str, action: Action) -> Status:
 EVENTS = SubmissionEvent.__table__
 SUBMISSIONS = Submission.__table__
 CONTACTS = ReporterContact.__table__
-COLUMN_NAMES = [column.key for column in SUBMISSIONS.c]
 
 
 def _event(
@@ -285,6 +284,7 @@ async def record(
 FILED_COLUMNS = [column.key for column in SUBMISSIONS.c if column.key != "id"]
 JSON_COLUMNS = {column.key for column in SUBMISSIONS.c if isinstance(column.type, JSONB)}
 CONTACT_COLUMNS = ("name", "phone", "email", "nik")
+FILED = select(Submission)
 
 
 def _json(value: Any) -> str | None:
@@ -356,16 +356,15 @@ async def file(
     if route is not None:
         events.append((EVENT_KINDS[route.action], route.actor, Status.RECEIVED.value, status.value, route.details))
     contact = contact or {}
-    stored = (await session.exec(FILE, params={
+    submission = (await session.exec(FILED.from_statement(FILE), params={
         **{name: _json(row.get(name)) if name in JSON_COLUMNS else row.get(name) for name in FILED_COLUMNS},
         **{f"contact_{name}": contact.get(name) for name in CONTACT_COLUMNS},
         "contact_phone_verified": bool(contact.get("phone_verified")), "has_contact": bool(contact),
         "kinds": [e[0] for e in events], "actors": [e[1] for e in events], "befores": [e[2] for e in events],
         "afters": [e[3] for e in events], "details": [json.dumps(e[4]) for e in events], "at": now,
-    })).first()
-    if stored is None:
+    })).scalars().first()  # an ORM row, in the session's identity map: cheaper than validating the model
+    if submission is None:
         return None
-    submission = Submission.model_validate({name: stored._mapping[name] for name in COLUMN_NAMES})
     facets = Facets(submission.channel, submission.region_code, submission.category_slug)
     async with counted_together(session):  # both first events' counter changes in one write
         await count_event(session, "received", actor, None, None, now, None, facets, received_details)
