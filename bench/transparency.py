@@ -1,6 +1,7 @@
 """Transparency read cost at 10,000 and at 1,000,000 submissions: the figures must not slow down with history.
 
 Usage: python bench/transparency.py [--small 10000] [--large 1000000] [--runs 200] [--spread 8]
+                                   [--writers 50] [--hold-ms 5]
 Seeds demo history (`suara seed --demo`), then times the `transparency` GraphQL query (all agencies all
 time with their backlog, one agency month by month, all agencies month by month) and
 GET /open-data/agency-stats.csv through the real app in-process, at both sizes.
@@ -9,6 +10,10 @@ Counters written by concurrent transactions are spread over slot rows that reads
 one row per counter (a rebuild), so each size is timed twice: as seeded, and with every counter spread
 over ``--spread`` slots (the whole history as if it had always been written by that many transactions
 at once; 0 skips it). The values are split so that the figures stay the same.
+
+First, the write side: ``--writers`` connections each add a filing's counter changes and keep their
+transaction open ``--hold-ms`` (the rest of a request) before committing, with the counters in slots
+and, for comparison, with every writer in one row per counter (the layout before slots); 0 skips it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import argparse
 import asyncio
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -31,6 +36,7 @@ from suara.config import Settings
 from suara.db.engine import make_engine, make_session_factory, transaction
 from suara.routing.router import NoRouter
 from suara.state import AppState
+from suara.submissions import counting
 from suara.submissions.counter_models import SLOTS
 from suara.transparency.demo import seed_demo
 
@@ -92,16 +98,57 @@ async def spread(engine, slots: int) -> int:
         return (await connection.execute(text("SELECT count(*) FROM agency_daily_counts"))).scalar_one()
 
 
+ONE_ROW = text("""
+    INSERT INTO agency_daily_counts (agency_id, span, day, metric, slot, value)
+    SELECT agency_id, span, day, metric, 0, value
+    FROM unnest(CAST(:agency_ids AS integer[]), CAST(:spans AS varchar[]), CAST(:days AS date[]),
+                CAST(:metrics AS varchar[]), CAST(:values AS bigint[])) AS change(agency_id, span, day, metric, value)
+    ON CONFLICT (agency_id, span, day, metric, slot) DO UPDATE SET value = agency_daily_counts.value + excluded.value
+""")
+"""`counting.UPSERT` as it was before slots: every transaction adds to the same row of each counter."""
+
+
+async def counter_writes(sessions, writers: int, per_writer: int, hold_ms: float) -> None:
+    """Counter transactions per second with ``writers`` concurrent writers, in slots and in one row each."""
+    now = datetime.now(UTC)
+    changes = counting.increments_for_event("received", "citizen:web", None, None, now) + \
+        counting.increments_for_event("routed", "model:bench", None, 1, now,
+                                      facets=counting.Facets("web", "33.74.01", "infrastruktur"))
+    slotted = counting.UPSERT
+    for layout, statement in (("in slots", slotted), ("one row per counter", ONE_ROW)):
+        counting.UPSERT = statement  # apply() runs this statement: the same call, the other layout
+        latencies: list[float] = []
+
+        async def writer(latencies: list[float]) -> None:
+            for _ in range(per_writer):
+                started = time.perf_counter()
+                async with transaction(sessions) as session:
+                    await counting.apply(session, changes)
+                    await asyncio.sleep(hold_ms / 1000)
+                latencies.append((time.perf_counter() - started) * 1000)
+
+        try:
+            with Timer() as run:
+                await asyncio.gather(*(writer(latencies) for _ in range(writers)))
+        finally:
+            counting.UPSERT = slotted
+        p50, p99 = quantiles(latencies)
+        print(f"counter writes, {writers} writers holding {hold_ms:g} ms, {layout:20} "
+              f"{len(latencies) / run.seconds:8.1f} transactions/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms", flush=True)
+
+
 async def vacuum(engine) -> None:
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text("VACUUM ANALYZE agency_daily_counts"))
 
 
-async def main(small: int, large: int, runs: int, slots: int) -> None:
+async def main(small: int, large: int, runs: int, slots: int, writers: int, hold_ms: float) -> None:
     url = await fresh_database("suara_bench_transparency")
-    engine = make_engine(url, pool_size=5)
+    engine = make_engine(url, pool_size=max(5, writers))
     sessions = make_session_factory(engine)
+    if writers:
+        await counter_writes(sessions, writers, 40, hold_ms)  # the demo seed below rebuilds every counter
     state = AppState(settings=Settings(database_url=url), engine=engine, sessions=sessions, router=NoRouter(),
                      secret_key=b"bench")
     app = create_app(state.settings, state=state)
@@ -140,5 +187,7 @@ if __name__ == "__main__":
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--spread", type=int, default=8, choices=range(SLOTS + 1), metavar=f"0..{SLOTS}")
+    parser.add_argument("--writers", type=int, default=50)
+    parser.add_argument("--hold-ms", type=float, default=5)
     args = parser.parse_args()
-    asyncio.run(main(args.small, args.large, args.runs, args.spread))
+    asyncio.run(main(args.small, args.large, args.runs, args.spread, args.writers, args.hold_ms))
