@@ -41,6 +41,8 @@ def sender_phone(raw: str) -> str | None:
     return _cached_phone(raw) if len(raw) <= 32 else normalise_phone(raw)
 
 
+QUEUED, DUPLICATE = b'{"status":"queued"}', b'{"status":"duplicate"}'
+"""The two answers a stored message gets, encoded once."""
 TWIML_EMPTY = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
 
 
@@ -99,7 +101,7 @@ async def sms_inbound(request: Request) -> Response:
     queued = await store_once(state.sessions, sms)
     if "x-twilio-signature" in request.headers:
         return Response(TWIML_EMPTY, media_type="text/xml")
-    return JSONResponse({"status": "queued" if queued else "duplicate"})
+    return Response(QUEUED if queued else DUPLICATE, media_type="application/json")
 
 
 routes = [Route("/sms/inbound", sms_inbound, methods=["POST"])]
