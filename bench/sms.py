@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--drain-processes", type=int, default=1, help="Worker processes draining the burst.")
     parser.add_argument("--drain-concurrency", type=int, default=SmsIntake.concurrency,
                         help="Claimers per worker process (the server's default).")
+    parser.add_argument("--skip-drain", action="store_true", help="Only the accepted rate (drain_per_s is null).")
     parser.add_argument("--own-server", action="store_true",
                         help="An embedded PostgreSQL of its own under .suara/bench-sms (stopped at the end), "
                              "not the one other benchmarks share.")
@@ -148,22 +149,24 @@ def main() -> None:
     with serving(url, port, SUARA_SMS_WEBHOOK_SECRET=SECRET.decode()):
         sms, graphql = asyncio.run(measure(port, args))
     total = args.messages + args.warmup
-    drain_seconds = drain(url, args.drain_processes, args.drain_concurrency, total)
-    counts = asyncio.run(queue_counts(url))
-    drain_rate = total / drain_seconds
+    drain_seconds = None if args.skip_drain else drain(url, args.drain_processes, args.drain_concurrency, total)
+    drain_rate = total / drain_seconds if drain_seconds else None
     print(f"\ninbound SMS benchmark: a burst of {args.messages} messages, {args.concurrency} gateway connections")
     print(f"  webhook accepts (signed, 80% LAPOR / 20% CEK) {sms.summary()}")
     print(f"  GraphQL submit (yardstick, same server)      {graphql.summary()}")
-    print(f"  drain of {total} queued messages by {args.drain_processes} worker process(es): "
-          f"{drain_seconds:.1f} s, {drain_rate:.1f} messages/s ({counts})")
-    print(f"  drain rate over GraphQL submit rate: {drain_rate / graphql.throughput:.2f}")
+    if drain_rate:
+        print(f"  drain of {total} queued messages by {args.drain_processes} worker process(es): "
+              f"{drain_seconds:.1f} s, {drain_rate:.1f} messages/s ({asyncio.run(queue_counts(url))})")
+        print(f"  drain rate over GraphQL submit rate: {drain_rate / graphql.throughput:.2f}")
     print(json.dumps({
         "accepted_per_s": round(sms.throughput, 1), "accepted_p50_ms": round(sms.percentile(50), 2),
         "accepted_p99_ms": round(sms.percentile(99), 2), "accept_errors": sms.errors,
-        "drain_per_s": round(drain_rate, 1), "drain_seconds": round(drain_seconds, 2),
-        "drain_processes": args.drain_processes, "drain_concurrency": args.drain_concurrency, "graphql_submit_rps": round(graphql.throughput, 1),
-        "drain_over_submit": round(drain_rate / graphql.throughput, 2), "messages": args.messages,
-        "concurrency": args.concurrency,
+        "drain_per_s": round(drain_rate, 1) if drain_rate else None,
+        "drain_seconds": round(drain_seconds, 2) if drain_seconds else None,
+        "drain_processes": args.drain_processes, "drain_concurrency": args.drain_concurrency,
+        "graphql_submit_rps": round(graphql.throughput, 1),
+        "drain_over_submit": round(drain_rate / graphql.throughput, 2) if drain_rate else None,
+        "messages": args.messages, "concurrency": args.concurrency,
     }))
 
 
