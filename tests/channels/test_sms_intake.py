@@ -17,12 +17,14 @@ from suara.app import create_app
 from suara.channels.sms.conversation import InboundSms
 from suara.channels.sms.intake import (
     BACKOFF,
+    GAVE_UP,
     MAX_ATTEMPTS,
     describe,
     drain_sms,
     mask_phone,
     store_once,
 )
+from suara.common.gsm import segments
 from suara.db.columns import utcnow
 from suara.db.engine import make_session_factory, transaction
 from suara.submissions.models import Submission
@@ -150,7 +152,9 @@ async def test_a_failing_message_backs_off_holds_its_phone_then_becomes_a_dead_l
         assert (await inbound(app_state, elsewhere)).command == "complaint", "other phones are never held"
         await drain(app_state)
         assert (await inbound(app_state, later)).command == "check_unknown"
-        assert [m.body for m in await phone.outbox()][-1].startswith("Suara: kode K7M2QX9PA tidak ditemukan")
+        gave_up, answered = [m.body for m in await phone.outbox()]
+        assert gave_up == GAVE_UP and len(segments(gave_up)) == 1, "the sender learns it failed, once"
+        assert answered.startswith("Suara: kode K7M2QX9PA tidak ditemukan")
         assert await count(app_state, Submission, Submission.text.contains(marker)) == 0
     finally:
         async with transaction(app_state.sessions) as session:

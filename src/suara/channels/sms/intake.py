@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from suara.channels.sms.conversation import InboundSms, converse
+from suara.channels.sms.conversation import InboundSms, converse, queue_reply
 from suara.common.actors import Actor, Role
 from suara.common.errors import NotAllowed
 from suara.db.engine import SessionFactory, transaction
@@ -37,6 +37,9 @@ MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(seconds=2), timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5))
 """Wait before the next attempt, after the first, second, … failure."""
 ERROR_CHARS = 500
+GAVE_UP = ("Suara: maaf, pesan Anda tidak dapat diproses. Silakan kirim ulang nanti. "
+           "Sorry, your message could not be processed; please send it again later.")
+"""The one answer to a message that became a dead letter (one GSM-7 message)."""
 
 _STORE_ORDER = ("message_id", "phone", "text", "reference", "number", "total")
 _STORE_SQL = """
@@ -180,6 +183,8 @@ async def _drain_batch(sessions: SessionFactory, router: Router, secret_key: byt
                 await session.exec(_FAILED.bindparams(
                     id=row.id, state="dead" if final else "queued", attempts=attempts, error=describe(error),
                     delay=BACKOFF[min(attempts, len(BACKOFF)) - 1], now=now))
+                if final:  # the sender would otherwise wait for an answer that never comes
+                    queue_reply(session, row.phone, GAVE_UP)
                 dead, retried = dead + final, retried + (not final)
                 continue
             done.append({"id": row.id, "command": outcome.status, "submission_id": outcome.submission_id})
