@@ -11,7 +11,8 @@ import re
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, cast, func, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -350,28 +351,30 @@ class CommentPageRequest(NamedTuple):
 
 async def comment_pages(session: AsyncSession, requests: list[CommentPageRequest]) -> list[Page[Comment]]:
     """Pages of comments (newest first) of several consultations: two queries per distinct filter,
-    however many consultations ask, with a window per consultation."""
+    however many consultations ask."""
     pages: dict[CommentPageRequest, Page[Comment]] = {}
     groups: dict[tuple, list[int]] = {}
     for request in requests:
         groups.setdefault((request.section_id, page_size(request.first), request.before_id), []).append(
             request.consultation_id)
     for (section_id, first, before_id), consultation_ids in groups.items():
-        matching = [Comment.consultation_id.in_(consultation_ids)]
+        matching = []
         if section_id is not None:
             matching.append(Comment.section_id == section_id)
         totals = dict((await session.exec(
-            select(Comment.consultation_id, func.count()).where(*matching).group_by(Comment.consultation_id)
+            select(Comment.consultation_id, func.count())
+            .where(Comment.consultation_id.in_(consultation_ids), *matching).group_by(Comment.consultation_id)
         )).all())
         if before_id is not None:
             matching.append(Comment.id < before_id)
-        ranked = select(Comment, func.row_number().over(
-            partition_by=Comment.consultation_id, order_by=Comment.id.desc()).label("rank")
-        ).where(*matching).subquery()
-        row = aliased(Comment, ranked)
+        # Each consultation's newest comments by its index, however many it has: a lateral LIMIT.
+        asked = select(func.unnest(cast(consultation_ids, ARRAY(Integer))).label("id")).subquery()
+        newest = (select(Comment).where(Comment.consultation_id == asked.c.id, *matching)
+                  .order_by(Comment.id.desc()).limit(first + 1).lateral())
+        row = aliased(Comment, newest)
         found: dict[int, list[Comment]] = {}
         for comment_row in (await session.exec(
-            select(row).where(ranked.c.rank <= first + 1).order_by(ranked.c.consultation_id, ranked.c.id.desc())
+            select(row).select_from(asked).join(newest, true()).order_by(newest.c.consultation_id, newest.c.id.desc())
         )).scalars():
             found.setdefault(comment_row.consultation_id, []).append(comment_row)
         for consultation_id in consultation_ids:
