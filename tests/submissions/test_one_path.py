@@ -328,3 +328,40 @@ async def test_twenty_concurrent_supports_count_twenty_and_each_event_holds_its_
                                           SubmissionEvent.kind == "supported")))
     assert counted == 20
     assert recorded == list(range(1, 21))
+
+
+class CountingRouter(FixedRouter):
+    def __init__(self):
+        super().__init__(automatic=True)
+        self.calls = 0
+
+    def decide(self, text: str) -> RoutingDecision:
+        self.calls += 1
+        return super().decide(text)
+
+
+async def test_a_lean_submit_classifies_once_and_takes_three_statements(db_session, app_state):
+    """Filing (submission, contact, events, announcement), counters, possible duplicates: no read of the
+    agency (the cached directory), no idempotency read before the insert, no second classification."""
+    from sqlalchemy import event
+
+    directory = await app_state.directory()
+    router = CountingRouter()
+    statements: list[str] = []
+    connection = await db_session.connection()
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0] + " " + " ".join(statement.split()[1:4]))
+
+    event.listen(connection.sync_connection, "before_cursor_execute", seen)
+    try:
+        receipt = await service.submit(
+            db_session, draft(reporter_email="warga@example.id", idempotency_key=f"lean-{uuid.uuid4()}"),
+            router=router, secret_key=KEY, directory=directory)
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", seen)
+    assert receipt.submission.status == "routed" and router.calls == 1
+    own = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    # the filing, the counter changes, the duplicates query, and the routed e-mail's outbox row
+    assert len(own) == 4, statements
+    assert own[0].startswith("WITH filed AS")
