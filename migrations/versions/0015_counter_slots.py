@@ -2,7 +2,7 @@
 
 Every counter row gets a ``slot`` in its key; the rows that exist become slot 0, so every figure reads
 the same as before. Writers add to a slot no other open transaction holds (`suara.submissions.counting.apply`),
-readers sum over the slots.
+readers sum over the slots, and a job folds them back into slot 0 (found by a partial index on slot > 0).
 
 Revision ID: 0015
 Revises: 0014
@@ -25,9 +25,12 @@ def upgrade() -> None:
     op.drop_constraint('agency_daily_counts_pkey', 'agency_daily_counts', type_='primary')
     op.create_primary_key('agency_daily_counts_pkey', 'agency_daily_counts',
                           ['agency_id', 'span', 'day', 'metric', 'slot'])
+    op.create_index('ix_agency_daily_counts_spread', 'agency_daily_counts', ['slot'],
+                    postgresql_where=sa.text('slot > 0'))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_agency_daily_counts_spread', table_name='agency_daily_counts')
     # Fold every counter back into one row before the slot leaves the key.
     op.execute("""
         CREATE TEMPORARY TABLE folded_counts AS

@@ -339,16 +339,20 @@ async def rollups_match_days(session: AsyncSession) -> bool:
     return stored == expected
 
 
+FOLD_AT_ONCE = 8
+"""Slots one fold takes: the others stay free for writers, which take the lowest free slot."""
+
 FOLD = text(f"""
     WITH target AS MATERIALIZED (
         SELECT pg_try_advisory_xact_lock({SLOT_LOCKS}, 0) AS free
     ), held AS MATERIALIZED (
-        SELECT slot FROM target, generate_series(1, {SLOTS - 1}) AS slot
-        WHERE CASE WHEN target.free THEN pg_try_advisory_xact_lock({SLOT_LOCKS}, slot) ELSE false END
+        SELECT spread.slot
+        FROM target, (SELECT DISTINCT slot FROM agency_daily_counts WHERE slot > 0 ORDER BY slot) AS spread
+        WHERE CASE WHEN target.free THEN pg_try_advisory_xact_lock({SLOT_LOCKS}, spread.slot) ELSE false END
+        LIMIT {FOLD_AT_ONCE}
     ), moved AS (
-        DELETE FROM agency_daily_counts AS counter USING held
-        WHERE counter.slot = held.slot AND ((counter.span = '{DAY}' AND counter.day < :today)
-                                            OR (counter.span = '{MONTH}' AND counter.day < :this_month))
+        DELETE FROM agency_daily_counts AS counter
+        WHERE counter.slot > 0 AND counter.slot IN (SELECT slot FROM held)
         RETURNING counter.agency_id, counter.span, counter.day, counter.metric, counter.value
     )
     INSERT INTO agency_daily_counts (agency_id, span, day, metric, slot, value)
@@ -359,15 +363,16 @@ FOLD = text(f"""
 
 
 async def fold_slots(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Fold the slot rows of ended days and months into slot 0, so reading history adds up one row per counter
-    again; today's, this month's and the all-time rows stay spread (writers still add to them). Returns how
-    many counters it folded. Meant for a periodic job, in a transaction of its own that commits at once.
+    """Fold the rows of up to `FOLD_AT_ONCE` slots into slot 0, so that after a burst a counter is read from
+    one row again; returns how many counters it folded. For a periodic job, in a transaction of its own that
+    commits at once. (``now`` is not needed: folding does not depend on the date.)
 
-    It takes the advisory locks of slot 0 and of every other slot no open transaction holds, and folds only
-    those slots, so it never waits for a writer; while a writer holds slot 0 it folds nothing (next time).
+    It takes the advisory locks of slot 0 and of the lowest slots that have rows and no open transaction
+    holds, and folds only those, so it never waits for a writer and no writer waits for it; while a writer
+    holds slot 0 it folds nothing (next time). The partial index on ``slot > 0`` finds the spread rows
+    without reading the rest.
     """
-    today = counting_day(now or datetime.now(COUNTING_ZONE))
-    result = await session.exec(FOLD, params={"today": today, "this_month": today.replace(day=1)})
+    result = await session.exec(FOLD)
     return result.rowcount
 
 
