@@ -9,7 +9,8 @@ GET /open-data/agency-stats.csv through the real app in-process, at both sizes.
 Counters written by concurrent transactions are spread over slot rows that reads add up; the seed writes
 one row per counter (a rebuild), so each size is timed twice: as seeded, and with every counter spread
 over ``--spread`` slots (the whole history as if it had always been written by that many transactions
-at once; 0 skips it). The values are split so that the figures stay the same.
+at once and the job that folds slots back into one row had never run: the worst case; 0 skips it). The
+values are split so that the figures stay the same.
 
 First, the write side: ``--writers`` connections each add a filing's counter changes and keep their
 transaction open ``--hold-ms`` (the rest of a request) before committing, with the counters in slots
