@@ -115,6 +115,40 @@ async def test_every_transition_not_in_the_table_is_refused_and_writes_nothing(d
     assert await event_count(db_session, item_id) == before
 
 
+RECORDED = [(s, a) for s in Status for a in (Action.ADD_NOTE, Action.SUPPORT)]
+
+
+@pytest.mark.parametrize(("status", "action"), RECORDED, ids=lambda v: str(v))
+async def test_a_no_status_change_action_appends_its_event_where_allowed_and_is_refused_elsewhere(
+    db_session, cast, status, action,
+):
+    """Notes and supports go through the workflow's recorder: one event, same status and version."""
+    from suara.common.errors import DomainError
+    from suara.submissions import service as submissions
+
+    item = await make_item(db_session, agency_slug=cast.agency_a, status=status, **item_columns(status))
+    item_id = item.id
+    before = await event_count(db_session, item_id)
+    allowed = status in NO_STATUS_CHANGE[action]
+    try:
+        if action == Action.ADD_NOTE:
+            await service.add_note(db_session, cast.officer_a, item_id, "Koordinasi dengan UPT wilayah.")
+        else:
+            await submissions.support(db_session, item.tracking_code, channel="web")
+        refused = False
+    except DomainError:
+        refused = True
+    assert refused == (not allowed)
+    db_session.expire_all()
+    after = await db_session.get(Submission, item_id)
+    assert (after.status, after.version) == (status, 1)
+    assert await event_count(db_session, item_id) == before + (1 if allowed else 0)
+    if allowed:
+        last = (await db_session.exec(select(SubmissionEvent).where(SubmissionEvent.submission_id == item_id)
+                                      .order_by(SubmissionEvent.id.desc()))).first()
+        assert (last.status_before, last.status_after) == (status, status)
+
+
 async def test_system_transitions_close_and_escalate(db_session, cast):
     long_ago = utcnow() - timedelta(days=40)
     resolved = await make_item(db_session, agency_slug=cast.agency_a, status=Status.RESOLVED,

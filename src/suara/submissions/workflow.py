@@ -57,6 +57,7 @@ class Action(StrEnum):
     ROUTE = "route"
     ACKNOWLEDGE = "acknowledge"
     RESPOND = "respond"
+    # ADD_NOTE, SUPPORT, VIEW_CONTACT and CONFIRM_ROUTING change no status: `record()`, never `transition()`.
     ADD_NOTE = "add_note"
     MARK_FIELD_CHECK = "mark_field_check"
     FORWARD = "forward"
@@ -70,7 +71,6 @@ class Action(StrEnum):
     ASSIGN = "assign"
     UNASSIGN = "unassign"
     MERGE_DUPLICATE = "merge_duplicate"
-    # Actions that change no status: `record()`, never `transition()`.
     SUPPORT = "support"
     VIEW_CONTACT = "view_contact"
     CONFIRM_ROUTING = "confirm_routing"
@@ -92,7 +92,6 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.FORWARDED, Action.ACKNOWLEDGE): S.ACKNOWLEDGED,
     (S.REOPENED, Action.ACKNOWLEDGE): S.ACKNOWLEDGED,
     **{(status, Action.RESPOND): S.IN_PROGRESS for status in ANSWERED},
-    **{(status, Action.ADD_NOTE): status for status in AGENCY_WORK},
     **{(status, Action.MARK_FIELD_CHECK): status for status in ANSWERED},
     **{(status, Action.FORWARD): S.FORWARDED for status in AGENCY_WORK},
     **{(status, Action.RESOLVE): S.RESOLVED for status in ANSWERED},
@@ -132,12 +131,16 @@ EVENT_KINDS: dict[Action, str] = {
 }
 
 NO_STATUS_CHANGE: dict[Action, frozenset[str]] = {
+    Action.ADD_NOTE: frozenset(AGENCY_WORK),
     Action.SUPPORT: frozenset(unfinished_statuses()),
     Action.VIEW_CONTACT: frozenset(Status),
     Action.CONFIRM_ROUTING: frozenset(Status),
 }
 """Actions `record()` appends, with the statuses each is allowed in. They leave ``version`` alone: a
-citizen's support or an officer reading the contact does not make a colleague's open form stale."""
+citizen's support, an internal note or an officer reading the contact does not make a colleague's
+open form stale."""
+ANNOUNCED = {Action.ADD_NOTE}
+"""No-status-change actions the agency's open inboxes are told about (a note shows in the item's history)."""
 
 PRIVATE_ACTIONS = {
     Action.ADD_NOTE, Action.ASSIGN, Action.UNASSIGN, Action.MERGE_DUPLICATE, Action.VIEW_CONTACT,
@@ -277,6 +280,8 @@ async def record(
     await count_event(session, kind, label, updated.agency_id, updated.agency_id, now, None,
                       Facets(updated.channel, updated.region_code, updated.category_slug), details)
     await notify_citizen(session, updated, kind, agency_name=None, note=details.get("public_note"))
+    if action in ANNOUNCED:
+        await announce_inbox_change(session, updated, agency_before=updated.agency_id)
     await session.flush()
     return updated
 

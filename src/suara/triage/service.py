@@ -153,7 +153,7 @@ async def add_note(session, actor: Actor, submission_id: int, note: str, *, expe
     """An internal note: never shown in public views."""
     note = _require_text("note", note)
     submission = await _load_for_action(session, actor, submission_id, expected_version)
-    return await transition(session, submission, Action.ADD_NOTE, actor, details={"note": note})
+    return await record(session, submission, Action.ADD_NOTE, actor, details={"note": note})
 
 
 async def mark_field_check(session, actor: Actor, submission_id: int, *, expected_version: int | None = None) -> Submission:
