@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -42,15 +43,12 @@ GAVE_UP = ("Suara: maaf, pesan Anda tidak dapat diproses. Silakan kirim ulang na
 """The one answer to a message that became a dead letter (one GSM-7 message)."""
 
 _STORE_ORDER = ("message_id", "phone", "text", "reference", "number", "total")
-_STORE_SQL = """
+_STORE = text("""
 INSERT INTO sms_inbound (gateway_message_id, phone, text, part_reference, part_number, part_total)
-VALUES ({})
+VALUES (:message_id, :phone, :text, :reference, :number, :total)
 ON CONFLICT (gateway_message_id) DO NOTHING
 RETURNING id
-"""
-_STORE = text(_STORE_SQL.format(", ".join(f":{name}" for name in _STORE_ORDER)))
-_STORE_POSITIONAL = _STORE_SQL.format(", ".join(f"${number}" for number in range(1, len(_STORE_ORDER) + 1)))
-"""The same statement for the driver itself (asyncpg's numbered parameters)."""
+""")
 
 _CLAIM = text("""
 SELECT message.id, message.gateway_message_id, message.phone, message.text, message.part_reference,
@@ -90,20 +88,73 @@ async def store(session: AsyncSession, sms: InboundSms) -> bool:
     return stored.scalar_one_or_none() is not None
 
 
+_STORE_MANY = """
+INSERT INTO sms_inbound (gateway_message_id, phone, text, part_reference, part_number, part_total)
+SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::integer[], $6::integer[])
+ON CONFLICT (gateway_message_id) DO NOTHING
+RETURNING gateway_message_id
+"""
+"""Many messages in one autocommitted statement; the rows go in in array order (arrival order)."""
+MAX_GROUP = 500
+
+
+class _GroupCommit:
+    """The webhook's inserts of one process and pool, written together: while one statement is in
+    flight the next requests wait and go in the following one, so a burst of 50 concurrent requests
+    costs a few statements and commits rather than 50 (and no pool overflow connections). Each
+    request still answers only after its own row is committed."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.waiting: list[tuple[dict, asyncio.Future[bool]]] = []
+        self.writer: asyncio.Task | None = None
+
+    async def store(self, sms: InboundSms) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.waiting.append((_store_values(sms), future))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self._write())
+        return await asyncio.shield(future)
+
+    async def _write(self) -> None:
+        while self.waiting:
+            group, self.waiting = self.waiting[:MAX_GROUP], self.waiting[MAX_GROUP:]
+            first: dict[str, asyncio.Future[bool]] = {}
+            for values, future in group:  # the same id twice in one group: the later one is a duplicate
+                if values["message_id"] in first:
+                    future.set_result(False)
+                else:
+                    first[values["message_id"]] = future
+            rows = [values for values, future in group if first.get(values["message_id"]) is future]
+            try:
+                async with self.engine.connect() as connection:
+                    # The driver's own connection outside a transaction autocommits: no BEGIN/COMMIT
+                    # round trips and no isolation-level switch per checkout.
+                    driver = (await connection.get_raw_connection()).driver_connection
+                    stored = {record[0] for record in await driver.fetch(
+                        _STORE_MANY, *([values[name] for values in rows] for name in _STORE_ORDER))}
+            except Exception as error:  # noqa: BLE001 — every request of the group gets it (a 500; the gateway retries)
+                for future in first.values():
+                    future.set_exception(error)
+                continue
+            for message_id, future in first.items():
+                future.set_result(message_id in stored)
+
+
+_GROUPS: weakref.WeakKeyDictionary[AsyncEngine, _GroupCommit] = weakref.WeakKeyDictionary()
+"""One group writer per pool in this process (the webhook has no other place to keep it)."""
+
+
 async def store_once(sessions: SessionFactory, sms: InboundSms) -> bool:
-    """`store` as the webhook needs it: one autocommitted statement (one round trip, no BEGIN and
-    COMMIT) when the factory owns a pool; through a session when it is bound to a caller's
+    """`store` as the webhook needs it: grouped with concurrent requests into one autocommitted
+    statement when the factory owns a pool; through a session when it is bound to a caller's
     connection (tests that roll back)."""
     bind = sessions.kw.get("bind")
     if isinstance(bind, AsyncEngine):
-        async with bind.connect() as connection:
-            # The driver's own connection outside a transaction autocommits: no BEGIN, no COMMIT and
-            # no isolation-level switch per checkout (a tenth of the webhook's time); SQLAlchemy
-            # began nothing, so returning it to the pool costs nothing either.
-            driver = (await connection.get_raw_connection()).driver_connection
-            values = _store_values(sms)
-            stored_id = await driver.fetchval(_STORE_POSITIONAL, *(values[name] for name in _STORE_ORDER))
-            return stored_id is not None
+        group = _GROUPS.get(bind)
+        if group is None:
+            group = _GROUPS[bind] = _GroupCommit(bind)
+        return await group.store(sms)
     async with transaction(sessions) as session:
         return await store(session, sms)
 
