@@ -3,7 +3,7 @@
 Only signed requests are read (see `channels.sms.signature`). A message that passes the checks
 (signature, size, encoding, fields) is stored once by its gateway message id and the gateway gets
 its answer at once; the intake workers run the conversation and reply through the outbox
-(`channels.sms.intake`), so a burst costs the gateway one insert per message.
+(`channels.sms.intake`), so a burst costs the gateway a share of one grouped insert per message.
 """
 
 from __future__ import annotations
