@@ -23,6 +23,7 @@ from suara.db.engine import transaction
 from suara.notifications.senders import ChannelSender, ConsoleSender
 from suara.notifications.service import send_due
 from suara.notifications.sms_gateways import HttpSmsGateway, TwilioSmsGateway
+from suara.submissions.codes import format_tracking_code
 from suara.submissions.models import ReporterContact, Submission
 from suara.submissions.outbox import DAILY_SMS_CAP
 from suara.submissions.outbox_models import OutboxMessage
@@ -281,3 +282,22 @@ async def test_an_empty_report_gets_an_example_back_and_files_nothing(phone, app
     assert await phone.say("LAPOR") == "invalid"
     assert "Contoh: LAPOR" in await phone.last_reply()
     assert await stored_for(app_state, phone) == []
+
+
+async def test_an_sms_routed_by_the_model_gets_one_reply_naming_the_agency_not_a_second_status_message(
+    client, app_state,
+):
+    """The filing reply says where the report went; the 'sent to' status message would only repeat it
+    and spend the citizen's daily SMS allowance."""
+    from dataclasses import replace
+
+    from suara.config import Settings
+    from suara.routing.loading import load_router
+
+    state = replace(app_state, router=load_router(Settings()))
+    phone = Phone(client, state)
+    await phone.say("LAPOR Jalan provinsi rusak parah, aspal berlubang dalam dan membahayakan pengendara motor")
+    [item] = await stored_for(state, phone)
+    assert item.status == "routed" and item.route_automatic
+    [reply] = await phone.outbox()
+    assert format_tracking_code(item.tracking_code) in reply.body

@@ -214,7 +214,7 @@ def test_suara_serve_trusts_only_the_proxies_it_is_told_and_turns_uvicorns_own_t
     served = []
 
     async def no_database(work, url=None):
-        return None
+        return 100  # what serve reads from the database: its max_connections
 
     monkeypatch.setattr(cli, "_with_session", no_database)
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append((app, options)))

@@ -42,9 +42,10 @@ LOOK_UP = object()
 
 def filing_address(channel: str, anonymous: bool, contact: dict | None) -> Address | None | object:
     """Where a new submission's reporter gets messages, from what the filing stores (the rules of
-    `_reply_address`, with no read); an SMS filing's thread is stored after filing, so it is looked up."""
+    `_reply_address`, with no read). An SMS filing gets none: the conversation's receipt reply already
+    says where the report went, and a second message would cost the citizen's daily SMS allowance."""
     if channel == "sms":
-        return LOOK_UP
+        return None
     if anonymous or not contact:
         return None
     if contact.get("phone") and contact.get("phone_verified"):

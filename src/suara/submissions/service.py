@@ -196,7 +196,10 @@ def _submission_row(clean: CleanSubmission, decision: RoutingDecision) -> dict[s
 
 
 async def _by_idempotency_key(session: AsyncSession, key: str) -> Submission | None:
-    result = await session.exec(select(Submission).where(Submission.idempotency_key == key))
+    """The row as stored now: a copy the session already holds (its own earlier filing) may be stale."""
+    result = await session.exec(
+        select(Submission).where(Submission.idempotency_key == key).execution_options(populate_existing=True)
+    )
     return result.first()
 
 
