@@ -3,9 +3,8 @@ event log, the counters and the outbox agree; and filing notifies exactly as a l
 
 from __future__ import annotations
 
-import dataclasses
-
 import asyncio
+import dataclasses
 import itertools
 import uuid
 from collections import Counter
