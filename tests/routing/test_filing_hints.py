@@ -39,8 +39,9 @@ def router() -> CountingRouter:
 
 
 def flood_story() -> str:
-    return (f"Pasar tradisional {uuid.uuid4().hex[:10]} banjir setiap hujan deras karena gorong-gorong di sisi "
-            "timur tersumbat sampah plastik, pedagang sayur merugi dan pembeli enggan datang berbelanja.")
+    """A story of its own (no other test files a text like it), so the similar reports are only this test's."""
+    return (f"Terminal bus {uuid.uuid4().hex[:10]} tergenang air setinggi betis setiap sore karena talang atap "
+            "peron selatan bocor, penumpang lansia terpeleset di lantai keramik dan loket tiket ikut terendam.")
 
 
 async def test_filing_hints_give_the_hint_and_the_similar_reports_from_one_classifier_run(gql, router):
