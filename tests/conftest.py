@@ -1,20 +1,23 @@
 """Test fixtures on a real PostgreSQL: the embedded server (or DATABASE_URL), real migrations.
 
 One database per test session, built by ``alembic upgrade head`` and seeded with the agency
-directory. ``db_session`` wraps a test in a transaction that is rolled back; API tests commit
-through the app like production does and assert only on their own rows.
+directory. Every test runs on one connection (``connection``) inside a transaction that is rolled
+back: ``db_session`` and the app's sessions (``app_state``, ``client``, ``gql``) are savepoints on it,
+so no test sees another test's rows. Tests that need real commits (concurrent transactions, LISTEN/
+NOTIFY, other processes) ask for ``committing_app_state`` / ``committing_client`` / ``committing_gql``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.app import create_app
@@ -27,6 +30,7 @@ from suara.provision import migrate_and_seed
 from suara.routing.router import NoRouter, Router
 from suara.state import AppState
 from tests.factories import default_agency_slug, make_staff
+from tests.shared_connection import SessionGate, shared_session_factory
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_SECRET_KEY = b"test-secret-key-for-derived-citizen-secrets"
@@ -60,17 +64,30 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    """A session whose every change is rolled back after the test (commits become savepoints)."""
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """The test's one connection, in an outer transaction rolled back after the test."""
     async with engine.connect() as connection:
         outer = await connection.begin()
-        factory = async_sessionmaker(
-            bind=connection, class_=AsyncSession, expire_on_commit=False,
-            join_transaction_mode="create_savepoint",
-        )
-        async with factory() as session:
-            yield session
-        await outer.rollback()
+        yield connection
+        if outer.is_active:
+            await outer.rollback()
+
+
+@pytest.fixture
+def session_gate() -> SessionGate:
+    """Lets one app session at a time use the test's connection."""
+    return SessionGate()
+
+
+@pytest.fixture
+async def db_session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """The test's own session on its connection (commits become savepoints): it sees what the app wrote."""
+    factory = async_sessionmaker(
+        bind=connection, class_=AsyncSession, expire_on_commit=False,
+        join_transaction_mode="create_savepoint",
+    )
+    async with factory() as session:
+        yield session
 
 
 @pytest.fixture
@@ -79,7 +96,23 @@ def router() -> Router:
 
 
 @pytest.fixture
-def app_state(engine: AsyncEngine, database_url: str, router: Router) -> AppState:
+def app_state(engine: AsyncEngine, connection: AsyncConnection, session_gate: SessionGate, database_url: str,
+              router: Router) -> AppState:
+    """The app's state with sessions on the test's connection: what the app writes is rolled back.
+    Rate limits and LISTEN use connections of their own (``engine``)."""
+    return AppState(
+        settings=test_settings(database_url),
+        engine=engine,
+        sessions=shared_session_factory(connection, session_gate),
+        router=router,
+        secret_key=TEST_SECRET_KEY,
+    )
+
+
+@pytest.fixture
+def committing_app_state(engine: AsyncEngine, database_url: str, router: Router) -> AppState:
+    """The app's state on the real pool: every request commits, for tests that need concurrent
+    transactions, LISTEN/NOTIFY or other processes. Assert only on the test's own rows."""
     return AppState(
         settings=test_settings(database_url),
         engine=engine,
@@ -95,11 +128,23 @@ def test_settings(database_url: str, **overrides) -> Settings:
                     **{"suara_rate_limits": False, **overrides})
 
 
-@pytest.fixture
-async def client(app_state: AppState) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(app_state.settings, state=app_state)
+@asynccontextmanager
+async def asgi_client(state: AppState) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(state.settings, state=state)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://suara.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def client(app_state: AppState) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app_state) as client:
+        yield client
+
+
+@pytest.fixture
+async def committing_client(committing_app_state: AppState) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(committing_app_state) as client:
         yield client
 
 
@@ -122,6 +167,11 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def committing_gql(committing_client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(committing_client)
 
 
 @dataclass
