@@ -30,7 +30,7 @@ from suara.provision import migrate_and_seed
 from suara.routing.router import NoRouter, Router
 from suara.state import AppState
 from tests.factories import default_agency_slug, make_staff
-from tests.shared_connection import SessionGate, shared_session_factory
+from tests.shared_connection import SessionGate, SharedDatabase, shared_session_factory
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_SECRET_KEY = b"test-secret-key-for-derived-citizen-secrets"
@@ -107,6 +107,18 @@ def app_state(engine: AsyncEngine, connection: AsyncConnection, session_gate: Se
         router=router,
         secret_key=TEST_SECRET_KEY,
     )
+
+
+@pytest.fixture
+def sessions(app_state: AppState) -> async_sessionmaker:
+    """The test's own sessions, like the app's: savepoints on the test's connection, one at a time."""
+    return app_state.sessions
+
+
+@pytest.fixture
+def database(connection: AsyncConnection, session_gate: SessionGate) -> SharedDatabase:
+    """``database.connect()`` reads (and writes) on the test's connection, where the app's rows are."""
+    return SharedDatabase(connection, session_gate)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ task started from inside it (Strawberry resolves fields in tasks of their own), 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,3 +107,20 @@ def shared_session_factory(connection: AsyncConnection, gate: SessionGate | None
         bind=connection, class_=GatedSession, expire_on_commit=False,
         join_transaction_mode="create_savepoint", gate=gate or SessionGate(),
     )
+
+
+class SharedDatabase:
+    """The test's own way to the rows the app wrote: the test's connection, through the same gate."""
+
+    def __init__(self, connection: AsyncConnection, gate: SessionGate):
+        self.connection, self.gate = connection, gate
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """Like ``engine.connect()``: a savepoint on the test's connection, rolled back if the block raises."""
+        hold = await self.gate.enter()
+        try:
+            async with self.connection.begin_nested():
+                yield self.connection
+        finally:
+            self.gate.leave(*hold)

@@ -101,17 +101,17 @@ async def test_the_receipt_says_where_it_went(gql):
     assert receipt["routing"]["suggestions"][0]["category"]["slug"] == "infrastruktur"
 
 
-async def test_suggest_routing_returns_three_agencies_and_writes_nothing(gql, engine):
+async def test_suggest_routing_returns_three_agencies_and_writes_nothing(gql, database):
     from sqlalchemy import func, text
 
-    async with engine.connect() as connection:
+    async with database.connect() as connection:
         before = (await connection.execute(text("SELECT count(*) FROM submissions"))).scalar_one()
     data = await gql('{ suggestRouting(text: "pupuk subsidi langka di kios") { confidence category { slug } agency { slug } } }')
     suggestions = data["suggestRouting"]
     assert len(suggestions) == 3
     assert suggestions[0]["category"]["slug"] == "pertanian" and suggestions[0]["agency"]["slug"] == "distanbun"
     assert suggestions[0]["confidence"] >= suggestions[1]["confidence"] >= suggestions[2]["confidence"]
-    async with engine.connect() as connection:
+    async with database.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM submissions"))).scalar_one() == before
     del func
 

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from contextlib import asynccontextmanager
 
 import httpx
 
 from suara.app import create_app
-from suara.db.engine import make_session_factory
 from suara.state import AppState
-from tests.conftest import TEST_SECRET_KEY, test_settings
+from tests.conftest import test_settings
 
 
-def limited_state(engine, database_url: str, router, **settings) -> AppState:
-    """The test app's state with rate limits on (the suite's default is off)."""
-    return AppState(
-        settings=test_settings(database_url, suara_rate_limits=True, **settings),
-        engine=engine, sessions=make_session_factory(engine), router=router, secret_key=TEST_SECRET_KEY,
-    )
+def limited_state(state: AppState, **settings) -> AppState:
+    """``state`` (the test app's) with rate limits on (the suite's default is off). The limits count in
+    their own connections, so they commit even when the app's sessions roll back."""
+    return dataclasses.replace(
+        state, settings=test_settings(state.settings.database_url, suara_rate_limits=True, **settings))
 
 
 def fresh_address() -> str:

@@ -70,7 +70,7 @@ async def test_an_unknown_service_is_null(gql):
     assert (await gql(SERVICE, {"slug": "tidak-ada"}))["service"] is None
 
 
-async def test_a_complaint_about_a_service_is_recorded_and_counted(gql, engine):
+async def test_a_complaint_about_a_service_is_recorded_and_counted(gql, database):
     before = (await gql(SERVICE, {"slug": "ktp-el"}))["service"]["complaintStats"]
 
     receipt = (await gql(SUBMIT, {"input": submit_input(
@@ -78,7 +78,7 @@ async def test_a_complaint_about_a_service_is_recorded_and_counted(gql, engine):
     )}))["submit"]
 
     assert receipt["__typename"] == "SubmissionReceipt"
-    async with engine.connect() as connection:
+    async with database.connect() as connection:
         recorded = (await connection.execute(
             select(Submission.service_slug).where(Submission.tracking_code == receipt["trackingCode"].replace("-", ""))
         )).scalar_one()
@@ -89,9 +89,9 @@ async def test_a_complaint_about_a_service_is_recorded_and_counted(gql, engine):
     assert after["resolved"] == before["resolved"]
 
 
-async def test_an_unknown_service_slug_is_refused_and_nothing_is_written(gql, engine):
+async def test_an_unknown_service_slug_is_refused_and_nothing_is_written(gql, database):
     async def submissions() -> int:
-        async with engine.connect() as connection:
+        async with database.connect() as connection:
             return (await connection.execute(select(func.count()).select_from(Submission))).scalar_one()
 
     count_before = await submissions()

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from suara.app import create_app
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.submissions.models import Status
 from suara.triage import auth
 from suara.triage.inbox import encode_cursor
@@ -30,9 +30,9 @@ class World:
 
 
 @pytest.fixture
-async def world(engine, app_state) -> World:
+async def world(sessions, app_state) -> World:
     world = World()
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         world.agency_a = await default_agency_slug(session, "infrastruktur")
         world.agency_b = await default_agency_slug(session, "permades_dan_kependudukan")
         staff_a, _ = await make_staff(session, world.agency_a)
@@ -124,8 +124,8 @@ async def test_a_garbage_cursor_is_a_validation_error(world):
     assert result["__typename"] == "ValidationError"
 
 
-async def test_revoked_api_token_no_longer_works(world, engine):
-    async with transaction(make_session_factory(engine)) as session:
+async def test_revoked_api_token_no_longer_works(world, sessions):
+    async with transaction(sessions) as session:
         actor = await auth.actor_for_api_token(session, world.token_a)
         row, token = await auth.create_api_token(session, actor.staff_id, "short-lived")
         assert await auth.revoke_api_token(session, row.id, owner_id=actor.staff_id)

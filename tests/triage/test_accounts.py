@@ -40,20 +40,20 @@ RESET = """mutation($id: ID!) { resetStaffPassword(staffId: $id) { __typename
 TOKEN = 'mutation { createApiToken(name: "integrasi") { __typename ... on ApiTokenCreated { token } } }'
 
 
-async def admin_of(engine, agency: str = AGENCY) -> Staff:
-    async with transaction(make_session_factory(engine)) as session:
+async def admin_of(sessions, agency: str = AGENCY) -> Staff:
+    async with transaction(sessions) as session:
         staff, _ = await make_staff(session, agency, role="agency_admin", password=PASSWORD)
     return staff
 
 
-async def officer_of(engine, agency: str = AGENCY) -> Staff:
-    async with transaction(make_session_factory(engine)) as session:
+async def officer_of(sessions, agency: str = AGENCY) -> Staff:
+    async with transaction(sessions) as session:
         staff, _ = await make_staff(session, agency, password=PASSWORD)
     return staff
 
 
-async def test_generated_passwords_are_one_time_and_chosen_ones_are_not(engine):
-    async with transaction(make_session_factory(engine)) as session:
+async def test_generated_passwords_are_one_time_and_chosen_ones_are_not(sessions):
+    async with transaction(sessions) as session:
         generated, _ = await auth.create_staff(session, agency_slug=AGENCY, email="otp.cli@pati.go.id", role="officer")
         chosen, _ = await make_staff(session, AGENCY)
         assert generated.must_change_password is True
@@ -61,9 +61,9 @@ async def test_generated_passwords_are_one_time_and_chosen_ones_are_not(engine):
         await session.rollback()
 
 
-async def test_a_new_account_works_only_after_changing_its_one_time_password(app_state, engine):
-    admin = await admin_of(engine)
-    async with transaction(make_session_factory(engine)) as session:
+async def test_a_new_account_works_only_after_changing_its_one_time_password(app_state, sessions):
+    admin = await admin_of(sessions)
+    async with transaction(sessions) as session:
         item = await make_item(session, agency_slug=AGENCY, status=Status.ROUTED)
     from suara.api.graphql.triage import node_id
 
@@ -105,16 +105,16 @@ async def test_a_new_account_works_only_after_changing_its_one_time_password(app
         assert (await again.login(email, one_time))["code"] == "wrong_credentials"
         assert (await again.login(email, NEW_PASSWORD))["mustChangePassword"] is False
     staff_id = created["staff"]["id"]
-    async with make_session_factory(engine)() as session:
+    async with sessions() as session:
         audited = list(await session.exec(select(StaffAuditEntry.actor, StaffAuditEntry.action).where(
             StaffAuditEntry.target == f"staff:{staff_id}").order_by(StaffAuditEntry.id)))
     assert audited == [(f"staff:{admin.id}", "staff.create"), (f"staff:{staff_id}", "staff.change_password")]
 
 
-async def test_changing_a_password_is_counted_like_a_sign_in(engine, database_url, router):
+async def test_changing_a_password_is_counted_like_a_sign_in(sessions, app_state):
     """A stolen session cannot be used to guess the account's password without limit."""
-    officer = await officer_of(engine)
-    state = limited_state(engine, database_url, router)
+    officer = await officer_of(sessions)
+    state = limited_state(app_state)
     async with client_from(state, fresh_address()) as http:
         from tests.triage.staff_clients import StaffClient
 
@@ -126,15 +126,18 @@ async def test_changing_a_password_is_counted_like_a_sign_in(engine, database_ur
     assert "RateLimited" in answers
 
 
-async def test_disabling_ends_cookie_sessions_and_api_tokens_at_once(app_state, engine):
-    admin, officer = await admin_of(engine), await officer_of(engine)
+async def test_disabling_ends_cookie_sessions_and_api_tokens_at_once(committing_app_state, engine):
+    """Commits: the notice goes out by NOTIFY, which only a committed transaction sends."""
+    sessions = make_session_factory(engine)
+    admin, officer = await admin_of(sessions), await officer_of(sessions)
     notified: list[str] = []
     async with engine.connect() as listening:
         raw = (await listening.get_raw_connection()).driver_connection
         await raw.add_listener(STAFF_CHANNEL, lambda *args: notified.append(args[-1]))
 
-        async with staff_client(app_state) as admin_browser, staff_client(app_state) as officer_browser, \
-                staff_client(app_state) as integration:
+        state = committing_app_state
+        async with staff_client(state) as admin_browser, staff_client(state) as officer_browser, \
+                staff_client(state) as integration:
             await admin_browser.login(admin.email, PASSWORD)
             await officer_browser.login(officer.email, PASSWORD)
             integration.bearer = (await officer_browser(TOKEN))["createApiToken"]["token"]
@@ -159,14 +162,14 @@ async def test_disabling_ends_cookie_sessions_and_api_tokens_at_once(app_state, 
             assert (await integration(INBOX))["inbox"]["code"] == "sign_in_required", "tokens stay revoked"
             assert (await officer_browser.login(officer.email, PASSWORD))["__typename"] == "SignedIn"
 
-    async with make_session_factory(engine)() as session:
+    async with sessions() as session:
         actions = list(await session.exec(select(StaffAuditEntry.action).where(
             StaffAuditEntry.target == f"staff:{officer.id}").order_by(StaffAuditEntry.id)))
     assert actions == ["staff.disable", "staff.enable"]
 
 
-async def test_an_admin_cannot_disable_or_demote_themself(app_state, engine):
-    admin = await admin_of(engine)
+async def test_an_admin_cannot_disable_or_demote_themself(app_state, sessions):
+    admin = await admin_of(sessions)
     async with staff_client(app_state) as browser:
         await browser.login(admin.email, PASSWORD)
         disabled = (await browser(STAFF_ACTION % "disableStaff", {"id": str(admin.id)}))["disableStaff"]
@@ -177,8 +180,8 @@ async def test_an_admin_cannot_disable_or_demote_themself(app_state, engine):
         assert (await browser(ME))["me"]["email"] == admin.email
 
 
-async def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(app_state, engine):
-    admin, officer = await admin_of(engine), await officer_of(engine)
+async def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(app_state, sessions):
+    admin, officer = await admin_of(sessions), await officer_of(sessions)
     async with staff_client(app_state) as admin_browser, staff_client(app_state) as officer_browser:
         await admin_browser.login(admin.email, PASSWORD)
         await officer_browser.login(officer.email, PASSWORD)
@@ -190,8 +193,9 @@ async def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(
 
 
 async def test_two_admins_adding_the_same_email_at_once_get_one_account_and_one_taken(engine):
-    admin = await admin_of(engine)
+    """Commits: two transactions race."""
     factory = make_session_factory(engine)
+    admin = await admin_of(factory)
     email = f"sama.{admin.id}@pati.go.id"
 
     async def add():

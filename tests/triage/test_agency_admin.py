@@ -13,7 +13,7 @@ from sqlmodel import select
 from suara.agencies.models import Agency, Category
 from suara.common.actors import Actor
 from suara.common.calendar import add_working_days
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.submissions.models import Status, Submission
 from suara.triage import service
 from tests.factories import make_item, make_staff
@@ -42,14 +42,14 @@ AUDIT = """query($first: Int, $after: String) { auditLog(first: $first, after: $
   edges { cursor node { actor action target details } } pageInfo { hasNextPage endCursor } } }"""
 
 
-async def people(engine, *specs: tuple[str, str]):
-    async with transaction(make_session_factory(engine)) as session:
+async def people(sessions, *specs: tuple[str, str]):
+    async with transaction(sessions) as session:
         return [(await make_staff(session, agency, role=role, password=PASSWORD))[0] for agency, role in specs]
 
 
-async def test_an_agency_admin_manages_only_the_own_agencys_staff(app_state, engine):
+async def test_an_agency_admin_manages_only_the_own_agencys_staff(app_state, sessions):
     admin_a, officer_a, officer_b = await people(
-        engine, (AGENCY_A, "agency_admin"), (AGENCY_A, "officer"), (AGENCY_B, "officer"))
+        sessions, (AGENCY_A, "agency_admin"), (AGENCY_A, "officer"), (AGENCY_B, "officer"))
     async with staff_client(app_state) as browser, staff_client(app_state) as officer_browser:
         await browser.login(admin_a.email, PASSWORD)
         listed = {row["email"]: row for row in (await browser(STAFF_LIST))["agencyStaff"]}
@@ -85,15 +85,14 @@ async def test_an_agency_admin_manages_only_the_own_agencys_staff(app_state, eng
         assert (await officer_browser.raw(STAFF_LIST))["errors"][0]["extensions"]["code"] == "admin_only"
 
 
-async def test_service_levels_never_looser_than_the_law_and_only_for_new_items(app_state, engine):
-    factory = make_session_factory(engine)
-    async with factory() as session:
+async def test_service_levels_never_looser_than_the_law_and_only_for_new_items(app_state, sessions):
+    async with sessions() as session:
         agency = (await session.exec(select(Agency).where(Agency.slug == LEVELS_AGENCY))).one()
         original = (agency.first_response_days, agency.information_request_days, agency.resolution_days,
                     agency.resolution_with_field_check_days)
     admin, officer, triage_admin = await people(
-        engine, (LEVELS_AGENCY, "agency_admin"), (LEVELS_AGENCY, "officer"), ("pemprov-jateng", "triage_admin"))
-    async with transaction(factory) as session:
+        sessions, (LEVELS_AGENCY, "agency_admin"), (LEVELS_AGENCY, "officer"), ("pemprov-jateng", "triage_admin"))
+    async with transaction(sessions) as session:
         before = await make_item(session, agency_slug=LEVELS_AGENCY, status=Status.ROUTED)
         waiting = await make_item(session, agency_slug=None, status=Status.IN_TRIAGE)
     try:
@@ -125,26 +124,26 @@ async def test_service_levels_never_looser_than_the_law_and_only_for_new_items(a
             assert public["serviceLevelChanges"][-1]["serviceLevels"] == {"firstResponseDays": 1, "resolutionDays": 7}
             assert "changedBy" not in str(public)
 
-        async with transaction(factory) as session:
+        async with transaction(sessions) as session:
             routed = await service.route_submission(session, Actor.of(triage_admin), waiting.id, "infrastruktur",
                                                     LEVELS_AGENCY)
         assert routed.first_response_due_at == add_working_days(routed.routed_at, 1, "Asia/Jakarta")
         assert routed.resolution_due_at == add_working_days(routed.routed_at, 7, "Asia/Jakarta")
-        async with factory() as session:
+        async with sessions() as session:
             unchanged = await session.get(Submission, before.id)
         assert unchanged.first_response_due_at == before.first_response_due_at, "existing items keep their clock"
         assert unchanged.first_response_due_at - unchanged.routed_at > timedelta(days=2)
     finally:
-        async with transaction(factory) as session:
+        async with transaction(sessions) as session:
             await session.exec(update(Agency).where(Agency.slug == LEVELS_AGENCY).values(
                 first_response_days=original[0], information_request_days=original[1],
                 resolution_days=original[2], resolution_with_field_check_days=original[3]))
         app_state.forget_directory()
 
 
-async def test_answer_templates_are_read_by_officers_and_written_by_admins(app_state, engine):
+async def test_answer_templates_are_read_by_officers_and_written_by_admins(app_state, sessions):
     admin_a, officer_a, admin_b = await people(
-        engine, (AGENCY_A, "agency_admin"), (AGENCY_A, "officer"), (AGENCY_B, "agency_admin"))
+        sessions, (AGENCY_A, "agency_admin"), (AGENCY_A, "officer"), (AGENCY_B, "agency_admin"))
     async with staff_client(app_state) as admin_browser, staff_client(app_state) as officer_browser, \
             staff_client(app_state) as other_admin:
         await admin_browser.login(admin_a.email, PASSWORD)
@@ -176,9 +175,9 @@ async def test_answer_templates_are_read_by_officers_and_written_by_admins(app_s
         assert template["id"] not in {t["id"] for t in (await officer_browser(TEMPLATES))["answerTemplates"]}
 
 
-async def test_every_admin_action_is_in_the_audit_log_newest_first(app_state, engine):
+async def test_every_admin_action_is_in_the_audit_log_newest_first(app_state, sessions):
     admin, officer, other_admin = await people(
-        engine, (AGENCY_B, "agency_admin"), (AGENCY_B, "officer"), (AGENCY_A, "agency_admin"))
+        sessions, (AGENCY_B, "agency_admin"), (AGENCY_B, "officer"), (AGENCY_A, "agency_admin"))
     async with staff_client(app_state) as browser, staff_client(app_state) as other:
         await browser.login(admin.email, PASSWORD)
         target = {"id": str(officer.id)}
@@ -207,12 +206,11 @@ async def test_every_admin_action_is_in_the_audit_log_newest_first(app_state, en
         assert f"staff:{officer.id}" not in {edge["node"]["target"] for edge in theirs}
 
 
-async def test_triage_admins_assign_categories_and_agency_admins_cannot(app_state, engine):
-    triage_admin, agency_admin = await people(engine, ("pemprov-jateng", "triage_admin"), (AGENCY_A, "agency_admin"))
+async def test_triage_admins_assign_categories_and_agency_admins_cannot(app_state, sessions):
+    triage_admin, agency_admin = await people(sessions, ("pemprov-jateng", "triage_admin"), (AGENCY_A, "agency_admin"))
     assign = """mutation($c: String!, $a: String!) { assignCategory(category: $c, agency: $a) { __typename
       ... on CategoryAssigned { category { slug defaultAgency { slug } } } ... on NotAllowed { code } ... on NotFound { code } } }"""
-    factory = make_session_factory(engine)
-    async with factory() as session:
+    async with sessions() as session:
         original = (await session.get(Category, "pariwisata_dan_budaya")).default_agency_id
     try:
         async with staff_client(app_state) as browser, staff_client(app_state) as agency_browser:
@@ -231,14 +229,14 @@ async def test_triage_admins_assign_categories_and_agency_admins_cannot(app_stat
             assert any(e["node"]["action"] == "category.assign" and e["node"]["actor"] == f"staff:{triage_admin.id}"
                        for e in log)
     finally:
-        async with transaction(factory) as session:
+        async with transaction(sessions) as session:
             await session.exec(update(Category).where(Category.slug == "pariwisata_dan_budaya")
                                .values(default_agency_id=original))
         app_state.forget_directory()
 
 
-async def test_api_tokens_lists_only_your_own(app_state, engine):
-    mine, theirs = await people(engine, (AGENCY_A, "officer"), (AGENCY_A, "officer"))
+async def test_api_tokens_lists_only_your_own(app_state, sessions):
+    mine, theirs = await people(sessions, (AGENCY_A, "officer"), (AGENCY_A, "officer"))
     token = 'mutation($n: String!) { createApiToken(name: $n) { __typename ... on ApiTokenCreated { id } } }'
     async with staff_client(app_state) as browser, staff_client(app_state) as other:
         await browser.login(mine.email, PASSWORD)
@@ -251,8 +249,8 @@ async def test_api_tokens_lists_only_your_own(app_state, engine):
     assert [(t["id"], t["name"], t["revoked"]) for t in listed] == [(gone, "uji coba", True), (kept, "sistem arsip", False)]
 
 
-async def test_a_triage_admin_manages_any_agencys_staff(app_state, engine):
-    triage_admin, officer_b = await people(engine, ("pemprov-jateng", "triage_admin"), (AGENCY_B, "officer"))
+async def test_a_triage_admin_manages_any_agencys_staff(app_state, sessions):
+    triage_admin, officer_b = await people(sessions, ("pemprov-jateng", "triage_admin"), (AGENCY_B, "officer"))
     async with staff_client(app_state) as browser:
         await browser.login(triage_admin.email, PASSWORD)
         listed = (await browser('query($a: String) { agencyStaff(agency: $a) { email } }', {"a": AGENCY_B}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.submissions.models import Status
 from suara.triage import service
 from tests.factories import SUBMIT, TRACK, submit_input
@@ -14,10 +14,10 @@ DISPUTE = """mutation($c: String!, $s: String!) { dispute(trackingCode: $c, secr
   __typename ... on CitizenActionSuccess { submission { status } } ... on InvalidTransition { code } } }"""
 
 
-async def test_citizen_sees_the_response_and_confirms_resolution(gql, engine, cast):
+async def test_citizen_sees_the_response_and_confirms_resolution(gql, sessions, cast):
     receipt = (await gql(SUBMIT, {"input": submit_input(reporterPhone="081211112222")}))["submit"]
     code, secret = receipt["trackingCode"], receipt["citizenSecret"]
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         submission = await service.find_by_tracking_code(session, code)
         await service.route_submission(session, cast.triage_admin, submission.id, "infrastruktur")
         await service.acknowledge(session, cast.officer_a, submission.id)

@@ -8,7 +8,7 @@ import io
 import httpx
 from sqlmodel import select
 
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.submissions import codes
 from suara.submissions.public_text import mask_public_text
 from suara.triage.models import StaffAuditEntry
@@ -32,9 +32,9 @@ def parse(response: httpx.Response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text[1:])))
 
 
-async def test_the_csv_has_no_contact_defuses_formulas_and_holds_only_the_agencys_items(engine, app_state):
-    desk, other = await new_desk(engine), await new_desk(engine)
-    async with transaction(make_session_factory(engine)) as session:
+async def test_the_csv_has_no_contact_defuses_formulas_and_holds_only_the_agencys_items(sessions, app_state):
+    desk, other = await new_desk(sessions), await new_desk(sessions)
+    async with transaction(sessions) as session:
         raw = "{} hubungi Budi Santoso di {} atau {}"
         own = [await make_item(session, agency_slug=desk.slug, contact=CONTACT, title=formula,
                                text=raw.format(formula, CONTACT["phone"], CONTACT["email"]),
@@ -57,14 +57,14 @@ async def test_the_csv_has_no_contact_defuses_formulas_and_holds_only_the_agency
     assert sorted(row["judul"] for row in rows) == sorted("'" + formula for formula in FORMULAS)
 
 
-async def test_each_download_is_recorded_with_who_the_filters_and_the_row_count(engine, app_state):
-    desk = await new_desk(engine)
-    async with transaction(make_session_factory(engine)) as session:
+async def test_each_download_is_recorded_with_who_the_filters_and_the_row_count(sessions, app_state):
+    desk = await new_desk(sessions)
+    async with transaction(sessions) as session:
         await make_item(session, agency_slug=desk.slug, channel="sms")
         await make_item(session, agency_slug=desk.slug, channel="web")
     response = await download(app_state, desk.token, "?channel=sms&status=routed,acknowledged&overdue=false")
     assert response.status_code == 200 and len(parse(response)) == 1
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         entries = (await session.exec(select(StaffAuditEntry).where(StaffAuditEntry.agency_id == desk.agency_id))).all()
     assert [(e.actor, e.action, e.details) for e in entries] == [(
         f"staff:{desk.officer.id}", "inbox_csv_downloaded",
@@ -72,8 +72,8 @@ async def test_each_download_is_recorded_with_who_the_filters_and_the_row_count(
     )]
 
 
-async def test_no_session_is_401_a_bad_filter_is_400_and_neither_is_recorded(engine, app_state):
-    desk = await new_desk(engine)
+async def test_no_session_is_401_a_bad_filter_is_400_and_neither_is_recorded(sessions, app_state):
+    desk = await new_desk(sessions)
     assert (await download(app_state, None)).status_code == 401
     assert (await download(app_state, "not-a-token")).status_code == 401
     for query, field in [("?status=lost", "statuses"), ("?from=kemarin", "from"), ("?overdue=maybe", "overdue"),
@@ -81,17 +81,17 @@ async def test_no_session_is_401_a_bad_filter_is_400_and_neither_is_recorded(eng
         refused = await download(app_state, desk.token, query)
         assert refused.status_code == 400 and refused.json()["field"] == field, query
         assert refused.json()["message"] and refused.json()["message_en"]
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         entries = (await session.exec(select(StaffAuditEntry).where(StaffAuditEntry.agency_id == desk.agency_id))).all()
     assert entries == []
 
 
-async def test_downloads_are_rate_limited_per_staff_member(engine, database_url, router):
+async def test_downloads_are_rate_limited_per_staff_member(sessions, app_state):
     from suara.api.workspace_export import EXPORT_LIMIT
     from tests.security.limits import limited_state
 
-    desk = await new_desk(engine)
-    state = limited_state(engine, database_url, router)
+    desk = await new_desk(sessions)
+    state = limited_state(app_state)
     statuses = [(await download(state, desk.token, "?overdue=true")).status_code for _ in range(EXPORT_LIMIT.count + 1)]
     assert statuses == [200] * EXPORT_LIMIT.count + [429]
     refused = await download(state, desk.token)
@@ -99,17 +99,17 @@ async def test_downloads_are_rate_limited_per_staff_member(engine, database_url,
     assert (await download(state, desk.colleague_token)).status_code == 200
 
 
-async def test_the_session_cookie_works_and_an_account_with_a_one_time_password_is_refused(engine, app_state):
+async def test_the_session_cookie_works_and_an_account_with_a_one_time_password_is_refused(sessions, app_state):
     from suara.triage.models import Staff
 
-    desk = await new_desk(engine)
+    desk = await new_desk(sessions)
     login = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename } }"""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app_for(app_state)), base_url="http://suara.test") as client:
         signed_in = await client.post("/graphql", json={"query": login, "variables": {
             "e": desk.officer.email, "p": "kata-sandi-rahasia-1"}})
         assert signed_in.json()["data"]["login"]["__typename"] == "SignedIn"
         assert (await client.get("/petugas/inbox.csv")).status_code == 200
-        async with transaction(make_session_factory(engine)) as session:
+        async with transaction(sessions) as session:
             staff = await session.get(Staff, desk.officer.id)
             staff.must_change_password = True
         refused = await client.get("/petugas/inbox.csv")

@@ -26,10 +26,11 @@ COUNTS = """query($filter: InboxFilter) { inboxCounts(filter: $filter) { __typen
 @pytest.fixture(scope="module")
 async def scene(engine):
     """Five items of one agency that differ in one filter each, and a look-alike in another agency
-    (read-only, so built once for the module)."""
-    desk, other = await new_desk(engine), await new_desk(engine)
+    (read-only, so built and committed once for the module, in agencies of their own)."""
+    sessions = make_session_factory(engine)
+    desk, other = await new_desk(sessions), await new_desk(sessions)
     now = utcnow()
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         def words(text):
             return {"text": text, "public_text": text}
         items = {
@@ -144,12 +145,12 @@ async def test_impossible_filter_values_are_refused_with_the_field_named(scene, 
     assert await listed(app, desk.token, {"text": "jembatan & | ! :* ("}) is not None
 
 
-async def test_the_triage_queue_shows_each_items_three_suggestions_and_the_model_version(engine, app_state):
+async def test_the_triage_queue_shows_each_items_three_suggestions_and_the_model_version(sessions, app_state):
     from suara.triage import auth
 
     suggestions = [{"category": "infrastruktur", "confidence": 0.41}, {"category": "kesehatan", "confidence": 0.33},
                    {"category": "pendidikan", "confidence": 0.12}]
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         admin, _ = await make_staff(session, "pemprov-jateng", role="triage_admin")
         _, token = await auth.create_api_token(session, admin.id, "queue")
         item = await make_item(session, agency_slug=None, status=Status.IN_TRIAGE, routing_suggestions=suggestions,

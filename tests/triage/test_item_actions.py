@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from suara.db.columns import utcnow
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.submissions import codes
 from suara.submissions.models import Status, Submission, SubmissionEvent, SubmissionSupport
 from suara.submissions.outbox_models import OutboxMessage
@@ -35,20 +35,20 @@ ITEM = """query($id: ID!) { staffSubmission(id: $id) { text version supportCount
 CONTACT = {"name": "Siti Aminah", "email": "siti.aminah@example.id", "phone": "+6281234567890", "phone_verified": False}
 
 
-async def items(engine, slug: str, count: int = 1, **columns) -> list[Submission]:
-    async with transaction(make_session_factory(engine)) as session:
+async def items(sessions, slug: str, count: int = 1, **columns) -> list[Submission]:
+    async with transaction(sessions) as session:
         return [await make_item(session, agency_slug=slug, **columns) for _ in range(count)]
 
 
-async def events_of(engine, submission_id: int) -> list[SubmissionEvent]:
-    async with transaction(make_session_factory(engine)) as session:
+async def events_of(sessions, submission_id: int) -> list[SubmissionEvent]:
+    async with transaction(sessions) as session:
         return list(await session.exec(select(SubmissionEvent).where(SubmissionEvent.submission_id == submission_id)
                                        .order_by(SubmissionEvent.id)))
 
 
-async def test_take_assign_and_unassign_are_recorded_and_a_colleague_of_another_agency_is_refused(engine, app_state):
-    desk, other = await new_desk(engine), await new_desk(engine)
-    (item,) = await items(engine, desk.slug)
+async def test_take_assign_and_unassign_are_recorded_and_a_colleague_of_another_agency_is_refused(sessions, app_state):
+    desk, other = await new_desk(sessions), await new_desk(sessions)
+    (item,) = await items(sessions, desk.slug)
     app, node = app_for(app_state), node_id(item.id)
 
     taken = (await call(app, desk.token, TAKE, {"id": node, "v": 1}))["takeSubmission"]
@@ -63,22 +63,22 @@ async def test_take_assign_and_unassign_are_recorded_and_a_colleague_of_another_
 
     cleared = (await call(app, desk.token, UNASSIGN, {"id": node}))["unassignSubmission"]
     assert cleared["submission"]["assignee"] is None and cleared["submission"]["version"] == 4
-    kinds = [(event.kind, event.public, event.actor) for event in await events_of(engine, item.id)]
+    kinds = [(event.kind, event.public, event.actor) for event in await events_of(sessions, item.id)]
     assert kinds[1:] == [("assigned", False, f"staff:{desk.officer.id}"), ("assigned", False, f"staff:{desk.officer.id}"),
                          ("unassigned", False, f"staff:{desk.officer.id}")]
 
 
-async def test_forwarding_clears_the_assignment(engine, app_state, cast):
-    (item,) = await items(engine, cast.agency_a, status=Status.ACKNOWLEDGED)
-    async with transaction(make_session_factory(engine)) as session:
+async def test_forwarding_clears_the_assignment(sessions, app_state, cast):
+    (item,) = await items(sessions, cast.agency_a, status=Status.ACKNOWLEDGED)
+    async with transaction(sessions) as session:
         await service.take(session, cast.officer_a, item.id)
         forwarded = await service.forward(session, cast.officer_a, item.id, cast.agency_b, "Kewenangan dinas lain.")
     assert forwarded.assigned_staff_id is None and forwarded.agency_id == cast.officer_b.agency_id
 
 
-async def test_a_duplicate_moves_its_supports_to_the_kept_item_and_the_citizen_is_told(engine, app_state):
-    desk, other = await new_desk(engine), await new_desk(engine)
-    async with transaction(make_session_factory(engine)) as session:
+async def test_a_duplicate_moves_its_supports_to_the_kept_item_and_the_citizen_is_told(sessions, app_state):
+    desk, other = await new_desk(sessions), await new_desk(sessions)
+    async with transaction(sessions) as session:
         kept = await make_item(session, agency_slug=desk.slug, support_count=2)
         duplicate = await make_item(session, agency_slug=desk.slug, support_count=1, contact=CONTACT,
                                     assigned_staff_id=desk.officer.id)
@@ -95,44 +95,44 @@ async def test_a_duplicate_moves_its_supports_to_the_kept_item_and_the_citizen_i
     closed = (await call(app, desk.token, DUPLICATE, {"id": node, "of": code(kept.tracking_code), "v": 1}))["markDuplicate"]
     assert closed["submission"] == {"version": 2, "status": "rejected", "supportCount": 0,
                                     "duplicateOf": code(kept.tracking_code), "assignee": None}
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         fresh = await session.get(Submission, kept.id)
         assert (fresh.support_count, fresh.version) == (2 + 1 + 1, 2)  # its support and its reporter
         moved = (await session.exec(select(SubmissionSupport).where(SubmissionSupport.submission_id == kept.id))).all()
         assert len(moved) == 1
         told = (await session.exec(select(OutboxMessage).where(OutboxMessage.submission_id == duplicate.id))).all()
         assert [m.recipient for m in told] == [CONTACT["email"]] and code(kept.tracking_code) in told[0].body
-    rejected = next(e for e in await events_of(engine, duplicate.id) if e.kind == "rejected")
+    rejected = next(e for e in await events_of(sessions, duplicate.id) if e.kind == "rejected")
     assert rejected.details["reason"] == "duplicate" and rejected.details["duplicate_of"] == code(kept.tracking_code)
-    assert [e.kind for e in await events_of(engine, kept.id)][-1] == "duplicate_merged"
+    assert [e.kind for e in await events_of(sessions, kept.id)][-1] == "duplicate_merged"
 
 
-async def test_a_stale_version_returns_conflict_with_the_fresh_item_and_writes_nothing(engine, app_state):
-    desk = await new_desk(engine)
-    (item,) = await items(engine, desk.slug)
+async def test_a_stale_version_returns_conflict_with_the_fresh_item_and_writes_nothing(sessions, app_state):
+    desk = await new_desk(sessions)
+    (item,) = await items(sessions, desk.slug)
     app, node = app_for(app_state), node_id(item.id)
     assert (await call(app, desk.colleague_token, TAKE, {"id": node, "v": 1}))["takeSubmission"]["__typename"] == \
         "StaffActionSuccess"
-    before = len(await events_of(engine, item.id))
+    before = len(await events_of(sessions, item.id))
     for query, name in [(TAKE, "takeSubmission"), (DUPLICATE, "markDuplicate")]:
         stale = (await call(app, desk.token, query, {"id": node, "v": 1, "of": "XXX-XXX-XXX"}))[name]
         assert stale == {"__typename": "Conflict", "code": "conflict",
                          "current": {"version": 2, "status": "routed", "assignee": {"email": desk.colleague.email}}}
-    assert len(await events_of(engine, item.id)) == before
+    assert len(await events_of(sessions, item.id)) == before
 
 
-async def test_reject_takes_a_reason_from_the_list(engine, app_state):
-    desk = await new_desk(engine)
-    (item,) = await items(engine, desk.slug)
+async def test_reject_takes_a_reason_from_the_list(sessions, app_state):
+    desk = await new_desk(sessions)
+    (item,) = await items(sessions, desk.slug)
     rejected = (await call(app_for(app_state), desk.token, REJECT, {"id": node_id(item.id), "r": "NOT_AUTHORITY"}))["reject"]
     assert rejected["submission"]["status"] == "rejected"
-    assert (await events_of(engine, item.id))[-1].details["reason"] == "not_our_authority"
+    assert (await events_of(sessions, item.id))[-1].details["reason"] == "not_our_authority"
 
 
-async def test_an_answer_may_name_a_template_of_the_agency_only(engine, app_state):
-    desk, other = await new_desk(engine), await new_desk(engine)
-    (item,) = await items(engine, desk.slug, status=Status.ACKNOWLEDGED)
-    async with transaction(make_session_factory(engine)) as session:
+async def test_an_answer_may_name_a_template_of_the_agency_only(sessions, app_state):
+    desk, other = await new_desk(sessions), await new_desk(sessions)
+    (item,) = await items(sessions, desk.slug, status=Status.ACKNOWLEDGED)
+    async with transaction(sessions) as session:
         own = AnswerTemplate(agency_id=desk.agency_id, title="Cek lokasi", body="Akan kami cek besok.")
         foreign = AnswerTemplate(agency_id=other.agency_id, title="Lain", body="Bukan milik Anda.")
         session.add_all([own, foreign])
@@ -141,13 +141,13 @@ async def test_an_answer_may_name_a_template_of_the_agency_only(engine, app_stat
     assert refused == {"__typename": "NotFound", "code": "answer_template_not_found"}
     answered = (await call(app, desk.token, RESPOND, {"id": node, "t": str(own.id)}))["respond"]
     assert answered["submission"]["status"] == "in_progress"
-    assert (await events_of(engine, item.id))[-1].details["template_id"] == own.id
+    assert (await events_of(sessions, item.id))[-1].details["template_id"] == own.id
 
 
-async def test_the_item_page_shows_deadlines_in_working_days_and_who_read_the_contact(engine, app_state):
-    desk, other = await new_desk(engine), await new_desk(engine)
-    (item,) = await items(engine, desk.slug, contact=CONTACT, location_text="Jl. Merdeka 5")
-    (late,) = await items(engine, desk.slug, now=utcnow() - timedelta(days=30))
+async def test_the_item_page_shows_deadlines_in_working_days_and_who_read_the_contact(sessions, app_state):
+    desk, other = await new_desk(sessions), await new_desk(sessions)
+    (item,) = await items(sessions, desk.slug, contact=CONTACT, location_text="Jl. Merdeka 5")
+    (late,) = await items(sessions, desk.slug, now=utcnow() - timedelta(days=30))
     app, node = app_for(app_state), node_id(item.id)
 
     assert (await call(app, other.token, REVEAL, {"id": node}))["revealContact"]["__typename"] == "NotFound"

@@ -36,10 +36,12 @@ PROTOCOL = "graphql-transport-ws"
 
 
 @pytest.fixture
-async def live_server(app_state) -> AsyncIterator[str]:
-    """The app on a real port in this process; returns host:port."""
+async def live_server(committing_app_state) -> AsyncIterator[str]:
+    """The app on a real port in this process; returns host:port. It commits: changes reach the sockets
+    by NOTIFY, which only a committed transaction sends."""
     port = servers.free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(app_state.settings, state=app_state), host="127.0.0.1",
+    state = committing_app_state
+    server = uvicorn.Server(uvicorn.Config(create_app(state.settings, state=state), host="127.0.0.1",
                                            port=port, log_level="warning", ws="websockets-sansio"))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -234,17 +236,17 @@ async def test_signing_out_closes_that_sessions_socket_at_once_and_no_other(live
     await integration.close()
 
 
-async def test_the_listener_reconnects_after_its_connection_is_killed(live_server, engine, cast, app_state):
+async def test_the_listener_reconnects_after_its_connection_is_killed(live_server, engine, cast, committing_app_state):
     socket = await subscribed(live_server, payload={"authorization": f"Bearer {await token_for(engine, cast.officer_a)}"})
     killed = await committed(engine, lambda s: s.exec(text(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
         "WHERE application_name = 'suara-listen' AND datname = current_database()")))
     assert killed.scalar_one() >= 1
     deadline = time.monotonic() + 2
-    while app_state.live.connected.is_set():  # the loss is noticed ...
+    while committing_app_state.live.connected.is_set():  # the loss is noticed ...
         assert time.monotonic() < deadline, "the listener did not notice its connection died"
         await asyncio.sleep(0.02)
-    await asyncio.wait_for(app_state.live.connected.wait(), 5)  # ... and the connection reopened
+    await asyncio.wait_for(committing_app_state.live.connected.wait(), 5)  # ... and the connection reopened
     item = await route_new_item(engine, cast.triage_admin, "infrastruktur")
     change = await next_change(socket)
     assert (change["change"], change["trackingCode"]) == ("ARRIVED", item.tracking_code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.submissions.models import Status
 from tests.factories import default_agency_slug, make_item, make_staff
 
@@ -14,8 +14,8 @@ ACK = "mutation($id: ID!) { acknowledge(id: $id) { __typename ... on NotAllowed 
 PASSWORD = "kata-sandi-rahasia-1"
 
 
-async def staff_and_item(engine):
-    async with transaction(make_session_factory(engine)) as session:
+async def staff_and_item(sessions):
+    async with transaction(sessions) as session:
         agency = await default_agency_slug(session, "infrastruktur")
         staff, _ = await make_staff(session, agency, password=PASSWORD)
         item = await make_item(session, agency_slug=agency, status=Status.ROUTED)
@@ -28,8 +28,8 @@ def node(item) -> str:
     return node_id(item.id)
 
 
-async def test_login_sets_an_http_only_samesite_cookie_and_me_answers(client, engine):
-    staff, _ = await staff_and_item(engine)
+async def test_login_sets_an_http_only_samesite_cookie_and_me_answers(client, sessions):
+    staff, _ = await staff_and_item(sessions)
     response = await client.post("/graphql", json={"query": LOGIN, "variables": {"e": staff.email, "p": PASSWORD}})
     assert response.json()["data"]["login"]["__typename"] == "SignedIn"
     cookie = response.headers["set-cookie"]
@@ -38,8 +38,8 @@ async def test_login_sets_an_http_only_samesite_cookie_and_me_answers(client, en
     assert me == {"email": staff.email, "role": "officer"}
 
 
-async def test_cookie_mutations_need_the_csrf_token(client, engine):
-    staff, item = await staff_and_item(engine)
+async def test_cookie_mutations_need_the_csrf_token(client, sessions):
+    staff, item = await staff_and_item(sessions)
     login = await client.post("/graphql", json={"query": LOGIN, "variables": {"e": staff.email, "p": PASSWORD}})
     csrf = login.json()["data"]["login"]["csrfToken"]
     without = (await client.post("/graphql", json={"query": ACK, "variables": {"id": node(item)}})).json()
@@ -49,17 +49,17 @@ async def test_cookie_mutations_need_the_csrf_token(client, engine):
     assert with_token["data"]["acknowledge"]["submission"]["status"] == "acknowledged"
 
 
-async def test_logout_ends_the_session(client, engine):
-    staff, _ = await staff_and_item(engine)
+async def test_logout_ends_the_session(client, sessions):
+    staff, _ = await staff_and_item(sessions)
     await client.post("/graphql", json={"query": LOGIN, "variables": {"e": staff.email, "p": PASSWORD}})
     assert (await client.post("/graphql", json={"query": "mutation { logout }"})).json()["data"]["logout"] is True
     assert (await client.post("/graphql", json={"query": "{ me { email } }"})).json()["data"]["me"] is None
 
 
-async def test_wrong_passwords_never_lock_the_account_itself(client, engine):
+async def test_wrong_passwords_never_lock_the_account_itself(client, sessions):
     """Guessing is limited per (account, address) (tests/security/test_signin_attacks.py), never by
     an account lock a stranger could set off."""
-    staff, _ = await staff_and_item(engine)
+    staff, _ = await staff_and_item(sessions)
     for _ in range(6):
         result = (await client.post("/graphql", json={"query": LOGIN, "variables": {"e": staff.email, "p": "salah"}})).json()
         assert result["data"]["login"]["code"] == "wrong_credentials"

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from suara.agencies.models import Agency
 from suara.app import create_app
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.triage import auth
 from suara.triage.models import Staff
 from tests.factories import make_staff
@@ -27,10 +27,10 @@ class Desk:
     colleague_token: str
 
 
-async def new_desk(engine) -> Desk:
-    """A new agency (so counts start at zero) with two officers, committed."""
+async def new_desk(sessions) -> Desk:
+    """A new agency (so counts start at zero) with two officers (rolled back with the test)."""
     slug = f"dinas-ws-{uuid.uuid4().hex[:8]}"
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         agency = Agency(slug=slug, name=f"Dinas Uji {slug}", short_name="Dinas Uji")
         session.add(agency)
         await session.flush()
