@@ -58,8 +58,8 @@ async def citizen(app_state):
         yield ask
 
 
-async def count(engine, sql: str, **params) -> int:
-    async with engine.connect() as connection:
+async def count(database, sql: str, **params) -> int:
+    async with database.connect() as connection:
         return (await connection.execute(text(sql), params)).scalar_one()
 
 
@@ -81,13 +81,13 @@ async def route_and_acknowledge(app_state, cast, tracking_code: str) -> Submissi
 
 
 @pytest.mark.parametrize("channel", ["SMS", "OPEN311", "PROPOSAL"])
-async def test_a_client_cannot_file_as_a_channel_it_is_not(citizen, engine, channel):
+async def test_a_client_cannot_file_as_a_channel_it_is_not(citizen, database, channel):
     marker = uuid.uuid4().hex
     refused = await citizen(SUBMIT, input=submit_input(channel=channel, text=f"Jalan rusak parah sekali {marker}"))
     assert refused["__typename"] == "ValidationError"
     assert (refused["field"], refused["code"]) == ("channel", "reserved_channel")
     assert refused["message"] and refused["messageEn"]
-    assert await count(engine, "SELECT count(*) FROM submissions WHERE text LIKE :m", m=f"%{marker}%") == 0
+    assert await count(database, "SELECT count(*) FROM submissions WHERE text LIKE :m", m=f"%{marker}%") == 0
 
 
 @pytest.mark.parametrize("channel", ["WEB", "API"])
@@ -97,11 +97,11 @@ async def test_web_and_api_clients_file_under_their_own_channel(citizen, channel
 
 
 @pytest.mark.parametrize("channel", ["SMS", "OPEN311", "PROPOSAL"])
-async def test_a_client_cannot_support_as_a_channel_it_is_not(citizen, engine, channel):
+async def test_a_client_cannot_support_as_a_channel_it_is_not(citizen, database, channel):
     code = (await citizen(SUBMIT, input=submit_input()))["trackingCode"]
     refused = await citizen(SUPPORT, code=code, channel=channel)
     assert refused == {"__typename": "ValidationError", "field": "channel", "code": "reserved_channel"}
-    assert await count(engine, "SELECT count(*) FROM submission_supports s JOIN submissions i ON i.id = s.submission_id "
+    assert await count(database, "SELECT count(*) FROM submission_supports s JOIN submissions i ON i.id = s.submission_id "
                                "WHERE i.tracking_code = :c", c=code.replace("-", "")) == 0
     assert (await citizen(SUPPORT, code=code, channel="WEB"))["submission"]["supportCount"] == 1
 

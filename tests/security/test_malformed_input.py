@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from suara.api.sms import webhook_secret
 from suara.channels.sms.signature import suara_signature
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.triage import auth
 
 WATCHED = ("submissions", "submission_events", "reporter_contacts", "sms_inbound", "sms_parts", "proposals",
@@ -22,22 +22,22 @@ WATCHED = ("submissions", "submission_events", "reporter_contacts", "sms_inbound
            "phone_verifications")
 
 
-async def row_counts(engine) -> dict[str, int]:
-    async with engine.connect() as connection:
+async def row_counts(database) -> dict[str, int]:
+    async with database.connect() as connection:
         query = " UNION ALL ".join(f"SELECT '{table}', count(*) FROM {table}" for table in WATCHED)
         return dict((await connection.execute(text(query))).all())
 
 
 @pytest.fixture
-async def staff_token(engine, cast) -> str:
-    async with transaction(make_session_factory(engine)) as session:
+async def staff_token(sessions, cast) -> str:
+    async with transaction(sessions) as session:
         _, token = await auth.create_api_token(session, cast.officer_a.staff_id, "malformed-input tests")
     return token
 
 
 @pytest.fixture
-async def admin_token(engine, cast) -> str:
-    async with transaction(make_session_factory(engine)) as session:
+async def admin_token(sessions, cast) -> str:
+    async with transaction(sessions) as session:
         _, token = await auth.create_api_token(session, cast.triage_admin.staff_id, "malformed-input tests")
     return token
 
@@ -95,12 +95,12 @@ GRAPHQL_CASES = {
 
 
 @pytest.mark.parametrize("case", list(GRAPHQL_CASES), ids=list(GRAPHQL_CASES))
-async def test_bad_graphql_input_gets_its_typed_error_and_writes_nothing(client, engine, case):
+async def test_bad_graphql_input_gets_its_typed_error_and_writes_nothing(client, database, case):
     query, variables, expected = GRAPHQL_CASES[case]
     payload = {"query": query, "variables": variables or {}}
     if case == "operation_name_not_a_string":
         payload["operationName"] = 12
-    before = await row_counts(engine)
+    before = await row_counts(database)
     response = await client.post("/graphql", json=payload)
     assert response.status_code < 500, response.text
     body = response.json() if response.status_code == 200 else None
@@ -112,18 +112,18 @@ async def test_bad_graphql_input_gets_its_typed_error_and_writes_nothing(client,
     else:
         assert "errors" not in body, body
         assert body["data"][expected[1]] == expected[2]
-    assert await row_counts(engine) == before
+    assert await row_counts(database) == before
 
 
-async def test_a_lone_surrogate_in_a_variable_is_refused_and_writes_nothing(client, engine):
-    before = await row_counts(engine)
+async def test_a_lone_surrogate_in_a_variable_is_refused_and_writes_nothing(client, database):
+    before = await row_counts(database)
     body = ('{"query": "mutation($input: SubmitInput!) { submit(input: $input) { __typename } }", '
             '"variables": {"input": {"kind": "COMPLAINT", "anonymous": true, '
             '"text": "Jalan rusak berlubang \\ud800 di desa kami"}}}')
     response = await client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 200
     assert response.json()["errors"][0]["extensions"]["code"] == "invalid_text"
-    assert await row_counts(engine) == before
+    assert await row_counts(database) == before
 
 
 @pytest.mark.parametrize("case", ["huge_node_id", "superscript_node_id", "not_base64"])
@@ -179,12 +179,12 @@ HTTP_BODIES = {
 
 
 @pytest.mark.parametrize("case", list(HTTP_BODIES), ids=list(HTTP_BODIES))
-async def test_a_body_that_is_not_one_json_object_is_a_400(client, engine, case):
-    before = await row_counts(engine)
+async def test_a_body_that_is_not_one_json_object_is_a_400(client, database, case):
+    before = await row_counts(database)
     response = await client.post("/graphql", content=HTTP_BODIES[case], headers={"Content-Type": "application/json"})
     assert response.status_code == 400, response.text
     assert "JSON" in response.text or "UTF-8" in response.text
-    assert await row_counts(engine) == before
+    assert await row_counts(database) == before
 
 
 async def test_get_variables_that_are_not_an_object_are_a_400(client):
@@ -228,16 +228,16 @@ async def api_key(app_state) -> str:
 
 
 @pytest.mark.parametrize("field", ["description", "address_string", "first_name", "email", "api_key", "service_code"])
-async def test_a_nul_in_any_open311_post_field_is_a_400_and_writes_nothing(client, engine, api_key, field):
+async def test_a_nul_in_any_open311_post_field_is_a_400_and_writes_nothing(client, database, api_key, field):
     form = {"api_key": api_key, "service_code": "infrastruktur", "lat": "-6.99", "long": "110.42",
             "description": "Jalan rusak berlubang di depan pasar sejak seminggu", "address_string": "Jl. Pemuda"}
     form[field] = (form.get(field) or "x") + "\x00"
-    before = await row_counts(engine)
+    before = await row_counts(database)
     response = await client.post(f"{OPEN311}/requests.json", content=urlencode(form),
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 400, response.text
     assert "NUL" in response.json()[0]["description"]
-    assert await row_counts(engine) == before
+    assert await row_counts(database) == before
 
 
 # --- SMS --------------------------------------------------------------------------------------------
@@ -255,20 +255,20 @@ def sms_fields(**overrides) -> dict:
 
 
 @pytest.mark.parametrize("case", ["nul_in_text", "nul_in_sender", "nul_in_message_id", "nul_in_a_field_name"])
-async def test_a_signed_sms_with_nul_is_a_400_and_writes_nothing(client, engine, app_state, case):
+async def test_a_signed_sms_with_nul_is_a_400_and_writes_nothing(client, database, app_state, case):
     fields = {"nul_in_text": sms_fields(text="LAPOR jalan\x00 rusak"), "nul_in_sender": sms_fields(**{"from": "0812\x00"}),
               "nul_in_message_id": sms_fields(message_id="m\x00"), "nul_in_a_field_name": {**sms_fields(), "x\x00": "1"}}[case]
     body, headers = signed(app_state, fields)
-    before = await row_counts(engine)
+    before = await row_counts(database)
     response = await client.post("/sms/inbound", content=body, headers=headers)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_text"
-    assert await row_counts(engine) == before
+    assert await row_counts(database) == before
 
 
 @pytest.mark.parametrize("case", ["huge_timestamp", "superscript_timestamp", "non_ascii_signature",
                                   "non_ascii_twilio_signature", "negative_timestamp"])
-async def test_a_malformed_sms_signature_is_a_403_and_writes_nothing(client, engine, app_state, case):
+async def test_a_malformed_sms_signature_is_a_403_and_writes_nothing(client, database, app_state, case):
     body, headers = signed(app_state, sms_fields())
     if case == "huge_timestamp":
         headers["X-Suara-Timestamp"] = "9" * 30
@@ -282,11 +282,11 @@ async def test_a_malformed_sms_signature_is_a_403_and_writes_nothing(client, eng
     else:
         del headers["X-Suara-Signature"]
         headers["X-Twilio-Signature"] = "ÿ".encode("latin-1") * 28
-    before = await row_counts(engine)
+    before = await row_counts(database)
     response = await client.post("/sms/inbound", content=body, headers=headers)
     assert response.status_code == 403, response.text
     assert response.json()["error"] in ("missing_timestamp", "bad_signature", "stale_timestamp")
-    assert await row_counts(engine) == before
+    assert await row_counts(database) == before
 
 
 async def test_a_signed_sms_with_invalid_utf8_is_read_with_replacement_characters(client, app_state):

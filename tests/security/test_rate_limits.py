@@ -20,7 +20,7 @@ from suara.channels.sms.intake import drain_all
 from suara.channels.sms.signature import suara_signature
 from suara.config import Settings
 from suara.db.columns import utcnow
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.ratelimits.models import RateLimitHit
 from suara.ratelimits.service import Limit, RateLimits, _verdict, network_of, prune
 from suara.submissions.models import Submission, SubmissionEvent
@@ -54,10 +54,9 @@ async def stored(state, marker: str) -> dict[str, int]:
         return dict(rows.all())
 
 
-async def test_300_concurrent_submits_from_one_address_are_limited_and_none_is_half_written(
-    engine, database_url, router
-):
-    state = limited_state(engine, database_url, router, suara_rate_limit_submit_per_minute=120)
+async def test_300_concurrent_submits_from_one_address_are_limited_and_none_is_half_written(committing_app_state):
+    """Commits: the submits race in transactions of their own."""
+    state = limited_state(committing_app_state, suara_rate_limit_submit_per_minute=120)
     marker = uuid.uuid4().hex[:12]
     async with client_from(state, fresh_address()) as flooder:
         answers = await asyncio.gather(*(submit(flooder, marker, n) for n in range(300)))
@@ -75,8 +74,8 @@ async def test_300_concurrent_submits_from_one_address_are_limited_and_none_is_h
         assert (await submit(neighbour, marker, 1000))["__typename"] == "SubmissionReceipt"
 
 
-async def test_x_forwarded_for_from_an_untrusted_client_changes_nothing(engine, database_url, router):
-    state = limited_state(engine, database_url, router, suara_rate_limit_submit_per_minute=3)
+async def test_x_forwarded_for_from_an_untrusted_client_changes_nothing(app_state):
+    state = limited_state(app_state, suara_rate_limit_submit_per_minute=3)
     marker = uuid.uuid4().hex[:12]
     async with client_from(state, fresh_address()) as spoofer:
         answers = [await submit(spoofer, marker, n, {"X-Forwarded-For": fresh_address()}) for n in range(5)]
@@ -84,9 +83,9 @@ async def test_x_forwarded_for_from_an_untrusted_client_changes_nothing(engine, 
     assert len(await stored(state, marker)) == 3
 
 
-async def test_behind_a_trusted_proxy_the_forwarded_client_is_limited_not_the_proxy(engine, database_url, router):
+async def test_behind_a_trusted_proxy_the_forwarded_client_is_limited_not_the_proxy(app_state):
     proxy = "192.0.2.10"
-    state = limited_state(engine, database_url, router, suara_rate_limit_submit_per_minute=3,
+    state = limited_state(app_state, suara_rate_limit_submit_per_minute=3,
                           suara_forwarded_allow_ips=f"{proxy}, 198.51.100.0/24")
     marker = uuid.uuid4().hex[:12]
     first, second = fresh_address(), fresh_address()
@@ -102,11 +101,11 @@ async def test_behind_a_trusted_proxy_the_forwarded_client_is_limited_not_the_pr
     assert other["__typename"] == "SubmissionReceipt", "the proxy's other clients are not limited"
 
 
-async def test_ipv6_addresses_count_per_64(engine, database_url, router):
+async def test_ipv6_addresses_count_per_64(app_state):
     assert network_of("2001:db8:1:2:aaaa::1") == network_of("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert network_of("2001:db8:1:3::1") != network_of("2001:db8:1:2::1")
     assert network_of("::ffff:203.0.113.9") == "203.0.113.9" and network_of(None) == "unknown"
-    state = limited_state(engine, database_url, router, suara_rate_limit_submit_per_minute=2)
+    state = limited_state(app_state, suara_rate_limit_submit_per_minute=2)
     prefix = f"2001:db8:{uuid.uuid4().int % 65536:x}:{uuid.uuid4().int % 65536:x}"
     marker = uuid.uuid4().hex[:12]
     kinds = []
@@ -151,9 +150,9 @@ class Phone:
 
 
 async def test_an_sms_flood_from_one_phone_is_limited_with_one_polite_reply_and_the_gateway_gets_2xx(
-    engine, database_url, router
+    app_state
 ):
-    state = limited_state(engine, database_url, router, suara_rate_limit_sms_filings_per_hour=3)
+    state = limited_state(app_state, suara_rate_limit_sms_filings_per_hour=3)
     async with client_from(state, "127.0.0.1") as gateway:
         phone = Phone(gateway, state)
         responses = [await phone.send(f"LAPOR jalan rusak berlubang di RT 0{n} mohon diperbaiki") for n in range(6)]
@@ -177,15 +176,15 @@ async def test_an_sms_flood_from_one_phone_is_limited_with_one_polite_reply_and_
 
 
 @pytest.fixture
-async def api_key(engine) -> str:
-    async with transaction(make_session_factory(engine)) as session:
+async def api_key(sessions) -> str:
+    async with transaction(sessions) as session:
         _, key = await open311.create_key(session, f"Aplikasi banjir {uuid.uuid4().hex[:6]}")
     return key
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-async def test_an_open311_flood_with_one_key_gets_429_with_retry_after(engine, database_url, router, api_key, fmt):
-    state = limited_state(engine, database_url, router, suara_rate_limit_open311_writes_per_minute=3)
+async def test_an_open311_flood_with_one_key_gets_429_with_retry_after(app_state, api_key, fmt):
+    state = limited_state(app_state, suara_rate_limit_open311_writes_per_minute=3)
     report = {"service_code": "infrastruktur", "lat": "-6.9932", "long": "110.4203", "api_key": api_key,
               "description": "Jalan berlubang besar di depan SD Negeri 3 Pedurungan, sudah dua motor jatuh."}
     async with client_from(state, fresh_address()) as app:

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from argon2 import extract_parameters
 
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.triage import auth
 from tests.factories import default_agency_slug, make_staff
 from tests.security.limits import client_from, fresh_address, limited_state
@@ -23,8 +23,8 @@ PASSWORD = "kata-sandi-rahasia-yang-benar"
 
 
 @pytest.fixture
-def state(engine, database_url, router):
-    return limited_state(engine, database_url, router)
+def state(app_state):
+    return limited_state(app_state)
 
 
 @pytest.fixture
@@ -41,8 +41,8 @@ def password_checks(monkeypatch) -> list[str]:
     return checks
 
 
-async def officer(engine) -> str:
-    async with transaction(make_session_factory(engine)) as session:
+async def officer(sessions) -> str:
+    async with transaction(sessions) as session:
         staff, _ = await make_staff(session, await default_agency_slug(session, "infrastruktur"), password=PASSWORD)
     return staff.email
 
@@ -53,9 +53,9 @@ async def login(http, email: str, password: str) -> dict:
 
 
 async def test_twenty_concurrent_wrong_guesses_cause_at_most_five_checks_and_do_not_lock_the_officer_out(
-    state, engine, password_checks
+    state, sessions, password_checks
 ):
-    email = await officer(engine)
+    email = await officer(sessions)
     address = fresh_address()
     async with client_from(state, address) as attacker:
         answers = await asyncio.gather(*(login(attacker, email, f"tebakan-{n}") for n in range(20)))
@@ -79,10 +79,10 @@ async def test_twenty_concurrent_wrong_guesses_cause_at_most_five_checks_and_do_
 
 
 async def test_an_unknown_account_gets_the_same_answers_and_the_same_work_as_a_known_one(
-    engine, database_url, router, password_checks
+    app_state, sessions, password_checks
 ):
-    state = limited_state(engine, database_url, router, suara_rate_limit_signin_attempts=2)  # fewer hashes
-    known = await officer(engine)
+    state = limited_state(app_state, suara_rate_limit_signin_attempts=2)  # fewer hashes
+    known = await officer(sessions)
     unknown = f"tidak-ada.{uuid.uuid4().hex[:8]}@infrastruktur.go.id"
     address = fresh_address()
     answers = {}
@@ -97,7 +97,7 @@ async def test_an_unknown_account_gets_the_same_answers_and_the_same_work_as_a_k
         assert first == second
     assert [answer["code"] for answer in answers[known]] == ["wrong_credentials"] * 2 + ["rate_limited"]
     # The stand-in hash costs what a real one does.
-    async with make_session_factory(engine)() as session:
+    async with sessions() as session:
         from sqlmodel import select
 
         from suara.triage.models import Staff
@@ -106,9 +106,9 @@ async def test_an_unknown_account_gets_the_same_answers_and_the_same_work_as_a_k
     assert extract_parameters(auth._DUMMY_HASH) == extract_parameters(real_hash)
 
 
-async def test_a_successful_sign_in_clears_its_address_count(engine, database_url, router, password_checks):
-    state = limited_state(engine, database_url, router, suara_rate_limit_signin_attempts=2)
-    email = await officer(engine)
+async def test_a_successful_sign_in_clears_its_address_count(app_state, sessions, password_checks):
+    state = limited_state(app_state, suara_rate_limit_signin_attempts=2)
+    email = await officer(sessions)
     async with client_from(state, fresh_address()) as office:
         assert (await login(office, email, "salah"))["code"] == "wrong_credentials"
         assert (await login(office, email, PASSWORD))["__typename"] == "SignedIn"
