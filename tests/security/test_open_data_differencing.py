@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from suara.agencies.models import Agency, Category
 from suara.db.columns import utcnow
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.submissions.counting import counting_day
 from tests.transparency.history import file_last_month, last_month
 
@@ -32,13 +32,12 @@ MONTHLY = """{ agencies { slug } perAgency: transparency(period: MONTH) { period
   total: transparency(period: MONTH, groupBy: TOTAL) { periodStart received } }"""
 
 
-async def seed(engine, cast) -> dict:
+async def seed(sessions, cast) -> dict:
     """Two fresh agencies: common regions with many items, a rare region (3 items over both agencies) and a
     rare category (1 item); returns what was seeded, to compare shown cells with the truth."""
     rng = random.Random()
     base = rng.randint(10, 89)
     common, rare = [f"{base}.{n:02d}" for n in (11, 12, 13)], f"{base}.97"
-    sessions = make_session_factory(engine)
     truth: Counter = Counter()
     async with transaction(sessions) as session:
         slugs = [row for row in (await session.exec(select(Category.slug).order_by(Category.slug))).all()][:3]
@@ -159,8 +158,8 @@ async def fetch_month(gql, month: str, slugs: list[str]) -> tuple[dict, dict, di
     return tables, totals, confidential
 
 
-async def test_no_hidden_cell_is_recovered_by_subtraction_on_graphql_or_in_open_data(gql, client, engine, cast):
-    seeded = await seed(engine, cast)
+async def test_no_hidden_cell_is_recovered_by_subtraction_on_graphql_or_in_open_data(gql, client, sessions, cast):
+    seeded = await seed(sessions, cast)
     month = seeded["month"]
     monthly = await gql(MONTHLY)
     slugs = [agency["slug"] for agency in monthly["agencies"]]
@@ -223,8 +222,8 @@ async def test_breakdowns_for_arbitrary_date_ranges_or_a_month_under_way_are_ref
     assert body.get("data") is None and "from" in body["errors"][0]["message"]
 
 
-async def test_no_per_item_row_narrows_an_item_to_fewer_than_five(client, gql, engine, cast):
-    seeded = await seed(engine, cast)
+async def test_no_per_item_row_narrows_an_item_to_fewer_than_five(client, gql, sessions, cast):
+    seeded = await seed(sessions, cast)
     month = seeded["month"]
     response = await client.get("/open-data/submissions.csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -238,7 +237,10 @@ async def test_no_per_item_row_narrows_an_item_to_fewer_than_five(client, gql, e
     mine = [row for row in rows if row["agency"] in (first, second)]
     assert len([row for row in mine if row["agency"] == second]) == 18  # the confidential one left out
     assert len(mine) >= 40 and all(row["submitted_month"] == month for row in mine)
-    assert Counter((row["agency"], row["region_code"]) for row in mine)[(first, seeded["common"][0])] == 12
+    at_common = [row for row in mine if (row["agency"], row["region_code"]) == (first, seeded["common"][0])]
+    # The 12 items filed there keep their region; the rare category's one item there joins them only if its
+    # category is blanked (which depends on what else was filed that month).
+    assert len(at_common) in (12, 13) and seeded["rare_category"] not in {row["category"] for row in at_common}
 
     # A region the monthly breakdown hides is never counted out of the rows, and a shown cell (which
     # leaves confidential items out) is never exceeded by the rows, so no difference places the confidential one.
