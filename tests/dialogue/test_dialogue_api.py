@@ -80,7 +80,8 @@ async def test_a_phone_is_verified_by_a_code_from_the_outbox_and_codes_are_rate_
     await citizen(REQUEST_CODE, phone=local)
     await citizen(REQUEST_CODE, phone=local)
     limited = await citizen(REQUEST_CODE, phone=local)
-    assert limited["__typename"] == "RateLimited" and 0 < limited["retryAfterSeconds"] <= 15 * 60
+    assert limited["__typename"] == "RateLimited" and limited["code"] == "rate_limited"
+    assert 0 < limited["retryAfterSeconds"] <= 15 * 60
     assert "Coba lagi" in limited["message"]
 
 
@@ -192,7 +193,7 @@ async def test_a_proposal_reaching_its_threshold_lands_in_the_agency_inbox_exact
     assert filed["status"] == "OPEN" and filed["supportThreshold"] == 30
     assert filed["agency"]["slug"] == cast.agency_a
     refused = await citizen(PROPOSE, t=token_for(10), input={"title": "x", "text": "pendek"})
-    assert refused["__typename"] == "ValidationError"
+    assert (refused["__typename"], refused["code"]) == ("ValidationError", "too_short")
     assert refused["problems"] == [{"field": "title", "code": "too_short"}, {"field": "text", "code": "too_short"}]
 
     # 50 people race across the threshold of 30 (two of them twice).

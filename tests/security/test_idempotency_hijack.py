@@ -65,7 +65,8 @@ async def test_the_same_key_with_the_same_text_but_another_contact_is_a_conflict
     second = await file(gql, idempotencyKey=key, text=body, reporterPhone="081298765432")
     third = await file(gql, idempotencyKey=key, text=body, reporterPhone="081234567890", kind="ASPIRATION")
     assert first["__typename"] == "SubmissionReceipt"
-    assert second["__typename"] == third["__typename"] == "Conflict"
+    assert (second["__typename"], second["code"]) == (third["__typename"], third["code"]) == (
+        "Conflict", "idempotency_key_reused")
     assert await count(database, "SELECT count(*) FROM submissions WHERE text = :t", t=body) == 1
 
 
@@ -128,6 +129,7 @@ async def test_a_proposal_whose_key_an_attacker_tried_to_claim_still_reaches_the
     answers = [await file(gql, idempotencyKey=key) for key in claims]
     assert [a["__typename"] for a in answers] == ["ValidationError", "ValidationError",
                                                  "SubmissionReceipt", "SubmissionReceipt"]
+    assert [a["code"] for a in answers[:2]] == ["invalid_idempotency_key"] * 2
     async with transaction(app_state.sessions) as session:
         for supporter in ("b" * 64, "c" * 64):
             proposal = await proposals.support(session, proposal.id, supporter, secret_key=TEST_SECRET_KEY)

@@ -134,7 +134,7 @@ async def test_a_bad_node_id_reads_as_not_found_for_staff(client, staff_token, c
         "query": "query($id: ID!) { staffSubmission(id: $id) { id } }", "variables": {"id": raw}})
     assert read.status_code == 200 and read.json() == {"data": {"staffSubmission": None}}
     act = await client.post("/graphql", headers=headers, json={"query": STAFF_ACK, "variables": {"id": raw}})
-    assert act.json()["data"]["acknowledge"]["__typename"] == "NotFound"
+    assert act.json()["data"]["acknowledge"] == {"__typename": "NotFound", "code": "submission_not_found"}
 
 
 @pytest.mark.parametrize("field", ["inbox", "triageQueue"])

@@ -80,6 +80,7 @@ async def test_x_forwarded_for_from_an_untrusted_client_changes_nothing(app_stat
     async with client_from(state, fresh_address()) as spoofer:
         answers = [await submit(spoofer, marker, n, {"X-Forwarded-For": fresh_address()}) for n in range(5)]
     assert [a["__typename"] for a in answers] == ["SubmissionReceipt"] * 3 + ["RateLimited"] * 2
+    assert [a["code"] for a in answers[3:]] == ["rate_limited"] * 2
     assert len(await stored(state, marker)) == 3
 
 
@@ -97,7 +98,8 @@ async def test_behind_a_trusted_proxy_the_forwarded_client_is_limited_not_the_pr
         chained = await submit(via_proxy, marker, 4, {"X-Forwarded-For": f"{first}, 198.51.100.7"})
         other = await submit(via_proxy, marker, 5, {"X-Forwarded-For": second})
     assert [a["__typename"] for a in answers] == ["SubmissionReceipt"] * 3
-    assert spoofed["__typename"] == chained["__typename"] == "RateLimited"
+    assert (spoofed["__typename"], spoofed["code"]) == (chained["__typename"], chained["code"]) == (
+        "RateLimited", "rate_limited")
     assert other["__typename"] == "SubmissionReceipt", "the proxy's other clients are not limited"
 
 

@@ -9,7 +9,7 @@ import uuid
 from sqlmodel import select
 
 from suara.agencies.models import Agency
-from suara.db.engine import make_session_factory, transaction
+from suara.db.engine import transaction
 from suara.routing.router import NoRouter
 from suara.submissions import codes
 from suara.submissions import service as submissions
@@ -26,9 +26,8 @@ FIGURES = """query($agency: String) { transparency(period: ALL, agency: $agency)
   resolution { count withinServiceLevel medianWorkingDays } } }"""
 
 
-async def scenario(engine, cast) -> str:
+async def scenario(sessions, cast) -> str:
     """Two items routed to a fresh agency: one acknowledged and resolved, one still open."""
-    sessions = make_session_factory(engine)
     async with transaction(sessions) as session:
         agency = Agency(slug=f"dinas-terbuka-{uuid.uuid4().hex[:6]}", name="Dinas Terbuka", short_name="Terbuka")
         session.add(agency)
@@ -44,8 +43,8 @@ async def scenario(engine, cast) -> str:
     return agency.slug
 
 
-async def test_transparency_query_shows_the_scenarios_figures(gql, engine, cast):
-    slug = await scenario(engine, cast)
+async def test_transparency_query_shows_the_scenarios_figures(gql, sessions, cast):
+    slug = await scenario(sessions, cast)
     [figures] = (await gql(FIGURES, {"agency": slug}))["transparency"]
     assert figures["agency"]["slug"] == slug
     assert (figures["received"], figures["routedByPeople"], figures["routedAutomatically"]) == (2, 2, 0)
@@ -57,8 +56,8 @@ async def test_transparency_query_shows_the_scenarios_figures(gql, engine, cast)
     assert backlog[slug] == 1
 
 
-async def test_open_data_csv_and_json_carry_the_figures_and_no_personal_data(client, engine, cast):
-    slug = await scenario(engine, cast)
+async def test_open_data_csv_and_json_carry_the_figures_and_no_personal_data(client, sessions, cast):
+    slug = await scenario(sessions, cast)
     response = await client.get("/open-data/agency-stats.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = [row for row in csv.DictReader(io.StringIO(response.text)) if row["agency"] == slug]
@@ -85,8 +84,8 @@ async def test_methodology_is_published_in_indonesian_and_english(client):
     assert "hari kerja" in page.text and "working days" in page.text
 
 
-async def test_agency_ranking_leaves_out_agencies_under_the_minimum_volume(gql, engine, cast):
-    slug = await scenario(engine, cast)
+async def test_agency_ranking_leaves_out_agencies_under_the_minimum_volume(gql, sessions, cast):
+    slug = await scenario(sessions, cast)
     query = "query($v: Int!) { agencyRanking(minimumVolume: $v) { rank share volume agency { slug } } }"
     small = {row["agency"]["slug"]: row for row in (await gql(query, {"v": 1}))["agencyRanking"]}
     assert small[slug]["share"] == 1.0 and small[slug]["volume"] == 1
@@ -95,7 +94,7 @@ async def test_agency_ranking_leaves_out_agencies_under_the_minimum_volume(gql, 
     assert slug not in {row["agency"]["slug"] for row in (await gql(query, {"v": 20}))["agencyRanking"]}
 
 
-async def test_submissions_csv_lists_public_items_by_month_without_codes_text_or_contact(client, gql, engine, app_state):
+async def test_submissions_csv_lists_public_items_by_month_without_codes_text_or_contact(client, gql, sessions, app_state):
     import re
 
     from suara.api.open_data import SUBMISSION_COLUMNS
@@ -105,7 +104,7 @@ async def test_submissions_csv_lists_public_items_by_month_without_codes_text_or
     public = (await gql(SUBMIT, {"input": submit_input(reporterEmail="rahasia.sekali@example.id")}))["submit"]
     hidden = (await gql(SUBMIT, {"input": submit_input(confidential=True)}))["submit"]
     regency = f"{uuid.uuid4().int % 80 + 10}.74"  # a region no other test uses
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         agency, other = (Agency(slug=f"dinas-daftar-{uuid.uuid4().hex[:6]}", name="Dinas Daftar", short_name="Daftar")
                          for _ in range(2))
         session.add_all([agency, other])
@@ -137,10 +136,10 @@ async def test_submissions_csv_lists_public_items_by_month_without_codes_text_or
     assert all(re.fullmatch(r"(\d{4}-\d{2})?", value) for value in months)
 
 
-async def test_small_region_and_category_cells_are_suppressed_but_channels_are_not(gql, engine):
+async def test_small_region_and_category_cells_are_suppressed_but_channels_are_not(gql, sessions):
     from tests.transparency.history import file_last_month
 
-    async with transaction(make_session_factory(engine)) as session:
+    async with transaction(sessions) as session:
         agency = Agency(slug=f"dinas-kecil-{uuid.uuid4().hex[:6]}", name="Dinas Kecil", short_name="Kecil")
         session.add(agency)
         await session.flush()
@@ -204,9 +203,9 @@ async def test_overdue_now_routing_accuracy_and_rejection_reasons_follow_a_hand_
     assert accuracy.routing_accuracy == 0.5
 
 
-async def test_rates_rejection_reasons_and_totals_through_graphql(gql, engine, cast):
-    slug = await scenario(engine, cast)
-    async with transaction(make_session_factory(engine)) as session:
+async def test_rates_rejection_reasons_and_totals_through_graphql(gql, sessions, cast):
+    slug = await scenario(sessions, cast)
+    async with transaction(sessions) as session:
         agency = (await session.exec(select(Agency).where(Agency.slug == slug))).one()
         officer = (await make_staff(session, slug))[1]
         for reason in ("duplicate", "duplicate", "spam"):

@@ -68,7 +68,7 @@ async def test_officer_of_another_agency_cannot_list_count_read_or_act(world):
     node = node_id_of(world.item.id)
     assert (await as_user(world, world.token_b, NODE, {"id": node}))["staffSubmission"] is None
     acted = (await as_user(world, world.token_b, ACK, {"id": node}))["acknowledge"]
-    assert acted["__typename"] == "NotFound"
+    assert acted == {"__typename": "NotFound", "code": "submission_not_found"}
 
     # A forged cursor pointing just before agency A's item still lists only agency B's items.
     forged = encode_cursor("due", world.item.__class__(  # a microsecond earlier: valid even when the item is row 1
@@ -121,7 +121,7 @@ async def test_unauthenticated_inbox_is_not_allowed(gql):
 
 async def test_a_garbage_cursor_is_a_validation_error(world):
     result = (await as_user(world, world.token_a, INBOX, {"after": "not-a-cursor"}))["inbox"]
-    assert result["__typename"] == "ValidationError"
+    assert result == {"__typename": "ValidationError", "code": "invalid_cursor"}
 
 
 async def test_revoked_api_token_no_longer_works(world, sessions):
@@ -130,7 +130,7 @@ async def test_revoked_api_token_no_longer_works(world, sessions):
         row, token = await auth.create_api_token(session, actor.staff_id, "short-lived")
         assert await auth.revoke_api_token(session, row.id, owner_id=actor.staff_id)
     result = (await as_user(world, token, INBOX))["inbox"]
-    assert result["__typename"] == "NotAllowed"
+    assert result == {"__typename": "NotAllowed", "code": "sign_in_required"}
 
 
 async def test_tokens_are_created_and_revoked_over_graphql_only_by_their_owner(world):
@@ -140,7 +140,7 @@ async def test_tokens_are_created_and_revoked_over_graphql_only_by_their_owner(w
     assert (await as_user(world, world.token_b, revoke, {"id": created["id"]}))["revokeApiToken"] == {"revoked": False}
     assert (await as_user(world, world.token_a, revoke, {"id": created["id"]}))["revokeApiToken"] == {"revoked": True}
     inbox = (await as_user(world, created["token"], INBOX))["inbox"]
-    assert inbox["__typename"] == "NotAllowed"
+    assert inbox == {"__typename": "NotAllowed", "code": "sign_in_required"}
 
 
 async def test_blank_token_names_are_a_validation_error(world):

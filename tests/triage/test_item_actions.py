@@ -59,7 +59,8 @@ async def test_take_assign_and_unassign_are_recorded_and_a_colleague_of_another_
     refused = (await call(app, desk.token, ASSIGN, {"id": node, "s": str(other.officer.id), "v": 3}))["assignSubmission"]
     assert refused == {"__typename": "NotAllowed", "code": "not_a_colleague"}
     # the other agency's officer cannot take it either, and learns nothing about it
-    assert (await call(app, other.token, TAKE, {"id": node}))["takeSubmission"]["__typename"] == "NotFound"
+    assert (await call(app, other.token, TAKE, {"id": node}))["takeSubmission"] == {
+        "__typename": "NotFound", "code": "submission_not_found"}
 
     cleared = (await call(app, desk.token, UNASSIGN, {"id": node}))["unassignSubmission"]
     assert cleared["submission"]["assignee"] is None and cleared["submission"]["version"] == 4
@@ -150,7 +151,8 @@ async def test_the_item_page_shows_deadlines_in_working_days_and_who_read_the_co
     (late,) = await items(sessions, desk.slug, now=utcnow() - timedelta(days=30))
     app, node = app_for(app_state), node_id(item.id)
 
-    assert (await call(app, other.token, REVEAL, {"id": node}))["revealContact"]["__typename"] == "NotFound"
+    assert (await call(app, other.token, REVEAL, {"id": node}))["revealContact"] == {
+        "__typename": "NotFound", "code": "submission_not_found"}
     revealed = (await call(app, desk.token, REVEAL, {"id": node}))["revealContact"]
     assert revealed["contact"] == {"email": CONTACT["email"], "phone": CONTACT["phone"]}
 
