@@ -208,7 +208,9 @@ def test_a_masked_phone_keeps_only_its_last_three_digits():
     assert mask_phone("1234") == "***234" and mask_phone(None) == "***"
 
 
-async def test_while_a_worker_holds_a_phones_message_no_other_takes_that_phones_next_one(client, app_state):
+async def test_while_a_worker_holds_a_phones_message_no_other_takes_that_phones_next_one(committing_client, committing_app_state):
+    """Commits: the held lock must be another transaction's."""
+    client, app_state = committing_client, committing_app_state
     phone, other = Phone(client, app_state), Phone(client, app_state)
     codes = [f"{n}22222222" for n in range(2, 6)]
     ids = [uuid.uuid4().hex for _ in codes]
