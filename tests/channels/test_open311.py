@@ -145,16 +145,19 @@ async def test_a_confidential_request_shows_only_status_and_dates(client, gql):
                            "requested_datetime", "updated_datetime", "expected_datetime"}
 
 
-async def test_an_open311_client_library_from_pypi_reads_our_endpoints(database_url, engine, tmp_path):
-    """georeport (PyPI) against `suara serve` on a real port: services, definitions and requests."""
-    from georeport import GeoReport
-
+@pytest.fixture
+async def one_open_request(engine) -> None:
+    """A committed open request: the server is another process, and the library cannot read an empty list."""
     from suara.db.engine import make_session_factory
     from tests.factories import make_item
 
-    # The server is another process: it sees only committed rows, and the library cannot read an empty list.
     async with transaction(make_session_factory(engine)) as session:
         await make_item(session, agency_slug="dpu-binamarga-cipkataru", category_slug="infrastruktur")
+
+
+def test_an_open311_client_library_from_pypi_reads_our_endpoints(database_url, one_open_request, tmp_path):
+    """georeport (PyPI) against `suara serve` on a real port: services, definitions and requests."""
+    from georeport import GeoReport
 
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, SUARA_HOME=str(tmp_path), SUARA_JOBS_INTERVAL_SECONDS="0")
