@@ -69,7 +69,10 @@ async def test_the_webhook_answers_before_the_conversation_runs(client, app_stat
     assert len(await phone.outbox()) == 1
 
 
-async def test_twenty_identical_deliveries_at_once_queue_one_message_and_file_once(client, app_state):
+async def test_twenty_identical_deliveries_at_once_queue_one_message_and_file_once(
+        committing_client, committing_app_state):
+    """Commits: the deliveries race in transactions of their own."""
+    client, app_state = committing_client, committing_app_state
     phone = Phone(client, app_state)
     message_id = uuid.uuid4().hex
     responses = await asyncio.gather(*(
@@ -208,7 +211,8 @@ def test_a_masked_phone_keeps_only_its_last_three_digits():
     assert mask_phone("1234") == "***234" and mask_phone(None) == "***"
 
 
-async def test_while_a_worker_holds_a_phones_message_no_other_takes_that_phones_next_one(committing_client, committing_app_state):
+async def test_while_a_worker_holds_a_phones_message_no_other_takes_that_phones_next_one(
+        committing_client, committing_app_state):
     """Commits: the held lock must be another transaction's."""
     client, app_state = committing_client, committing_app_state
     phone, other = Phone(client, app_state), Phone(client, app_state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import httpx
 import pytest
 
@@ -25,15 +27,28 @@ class Person:
         return next(iter(body["data"].values()))
 
 
-@pytest.fixture
-async def people(app_state, cast):
-    app = create_app(app_state.settings, state=app_state)
-    async with transaction(app_state.sessions) as session:
+@asynccontextmanager
+async def people_of(state, cast):
+    app = create_app(state.settings, state=state)
+    async with transaction(state.sessions) as session:
         _, token_a = await auth.create_api_token(session, cast.officer_a.staff_id, "dialogue")
         _, token_b = await auth.create_api_token(session, cast.officer_b.staff_id, "dialogue")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://suara.test") as client:
         yield (Person(client), Person(client, {"Authorization": f"Bearer {token_a}"}),
                Person(client, {"Authorization": f"Bearer {token_b}"}))
+
+
+@pytest.fixture
+async def people(app_state, cast):
+    async with people_of(app_state, cast) as people:
+        yield people
+
+
+@pytest.fixture
+async def committing_people(committing_app_state, cast):
+    """The same people on the committing app, for races between requests."""
+    async with people_of(committing_app_state, cast) as people:
+        yield people
 
 
 def token_for(i: int) -> str:

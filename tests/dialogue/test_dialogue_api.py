@@ -184,8 +184,11 @@ SUPPORT = """mutation($t: String!, $id: ID!) { supportProposal(voterToken: $t, p
   __typename ... on Proposal { supportCount status trackingCode } ... on DialogueError { code } } }"""
 
 
-async def test_a_proposal_reaching_its_threshold_lands_in_the_agency_inbox_exactly_once(people, app_state, cast):
-    citizen, _, _ = people
+async def test_a_proposal_reaching_its_threshold_lands_in_the_agency_inbox_exactly_once(
+        committing_people, committing_app_state, cast):
+    """Commits: the supports race in transactions of their own."""
+    citizen, _, _ = committing_people
+    app_state = committing_app_state
     app_state.settings.suara_proposal_threshold = 30
     filed = await citizen(PROPOSE, t=token_for(10), input={
         "title": "Perbaikan jalan desa Sukamaju", "category": "infrastruktur",
@@ -247,13 +250,14 @@ async def test_no_dialogue_table_holds_a_phone_and_people_appear_only_as_keyed_h
     assert ballot_voters == [voter_hash(TEST_SECRET_KEY, local)] and re.fullmatch(r"[0-9a-f]{64}", ballot_voters[0])
 
 
-async def test_the_last_support_files_a_crossing_it_did_not_see_right_after_its_commit(people, app_state, cast,
-                                                                                       monkeypatch):
+async def test_the_last_support_files_a_crossing_it_did_not_see_right_after_its_commit(
+        committing_people, committing_app_state, cast, monkeypatch):
     """Two supports cross the threshold together and each sees one short: the one answered through
     the API settles after its commit and files the proposal at once (not at the job's next round).
     One tally slot makes the API's support wait for the other's open transaction, so the API's
-    statement surely misses it."""
-    citizen, _, _ = people
+    statement surely misses it. Commits: the supports are transactions of their own."""
+    citizen, _, _ = committing_people
+    app_state = committing_app_state
     monkeypatch.setattr(proposals, "TALLY_SLOTS", 1)
     async with transaction(app_state.sessions) as session:
         proposal = await proposals.propose(

@@ -59,7 +59,9 @@ async def test_confidential_submissions_are_never_offered_as_duplicates(gql):
     assert first["trackingCode"] not in {d["submission"]["trackingCode"] for d in second["possibleDuplicates"]}
 
 
-async def test_support_counts_publicly_and_a_retried_support_counts_once(gql):
+async def test_support_counts_publicly_and_a_retried_support_counts_once(committing_gql):
+    """Commits: the retries race in transactions of their own."""
+    gql = committing_gql
     code = (await gql(SUBMIT, {"input": submit_input()}))["submit"]["trackingCode"]
     key = f"support-{uuid.uuid4()}"
     results = await asyncio.gather(*(gql(SUPPORT, {"code": code, "key": key}) for _ in range(5)))
