@@ -81,7 +81,8 @@ def session_gate() -> SessionGate:
 
 @pytest.fixture
 async def db_session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
-    """The test's own session on its connection (commits become savepoints): it sees what the app wrote."""
+    """The test's own session on its connection (commits become savepoints): it sees what the app wrote.
+    It does not take the gate: use it between requests, not while one runs."""
     factory = async_sessionmaker(
         bind=connection, class_=AsyncSession, expire_on_commit=False,
         join_transaction_mode="create_savepoint",
