@@ -311,7 +311,7 @@ def main() -> None:
         category_f1.append(f1_score(categories[test], category_pred[test], average="macro"))
         fold_of[test] = fold
         print(f"  fold {fold}: {time.perf_counter() - started:.0f} s, "
-              f"within-category agency classifiers for {sorted(model.within)}", flush=True)
+              f"within-category agency classifiers for {sorted(map(str, model.within))}", flush=True)
 
     scored = ~refused
     truth = agencies[scored]
