@@ -1,4 +1,5 @@
-"""One state-change path and a lean submit (issue 16).
+"""One state-change path and a lean submit (issue 16): no schema change was needed (the filing
+statement and the event recorder use the existing tables); kept so the revision chain stays as released.
 
 Revision ID: 0018
 Revises: 0017

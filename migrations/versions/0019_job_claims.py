@@ -1,4 +1,5 @@
-"""Background jobs run once across processes (issue 16).
+"""Background jobs run once across processes (issue 16): no table was needed (each job takes a
+transaction-scoped advisory lock); kept so the revision chain stays as released.
 
 Revision ID: 0019
 Revises: 0018
