@@ -103,6 +103,11 @@ class InboxFilter:
     created_to: date | None = None
     text: str | None = None
 
+    @property
+    def words(self) -> str:
+        """The words to search for, or "" when the filter has none."""
+        return (self.text or "").strip()
+
     def as_details(self) -> dict[str, Any]:
         """The filter as plain JSON, for the audit log of downloads."""
         values = {
@@ -190,9 +195,8 @@ async def filter_conditions(
         if inbox_filter.created_to:
             next_day = inbox_filter.created_to + timedelta(days=1)
             conditions.append(Submission.created_at < datetime.combine(next_day, time.min, zone))
-    words = (inbox_filter.text or "").strip()
-    if words:
-        conditions.append(SEARCH_DOCUMENT.op("@@")(func.plainto_tsquery(SEARCH_CONFIG, words)))
+    if inbox_filter.words:
+        conditions.append(SEARCH_DOCUMENT.op("@@")(func.plainto_tsquery(SEARCH_CONFIG, inbox_filter.words)))
     return conditions
 
 
@@ -223,9 +227,8 @@ async def inbox_page(
     now = now or utcnow()
     inbox_filter = inbox_filter or InboxFilter()
     conditions = await filter_conditions(session, actor, inbox_filter, now)
-    searching = bool((inbox_filter.text or "").strip())
-    total, exact = await _count(session, conditions, capped=searching)
-    if searching:
+    total, exact = await _count(session, conditions, capped=bool(inbox_filter.words))
+    if inbox_filter.words:
         await _plan_for_these_words(session)
 
     page_conditions = list(conditions)

@@ -428,12 +428,7 @@ class TriageQuery:
         actor = await info.context.actor()
         if submission_id is None or actor is None:
             return None
-        async with info.context.state.reading() as session:
-            try:
-                row = await service.load_for_staff(session, actor, submission_id)
-            except DomainError:
-                return None
-        return await staff_submission(info, row)
+        return await _fresh(info, actor, submission_id)
 
 
 @strawberry.type
@@ -498,7 +493,8 @@ async def _staff_action(
 
 
 async def _fresh(info: Info, actor: auth.Actor, submission_id: int) -> StaffSubmission | None:
-    """The item as it is now, so the officer sees what changed instead of overwriting it."""
+    """The item as it is now, if the actor may see it: the item page, and the fresh copy a conflict shows
+    so the officer sees what changed instead of overwriting it."""
     async with info.context.state.reading() as session:
         try:
             row = await service.load_for_staff(session, actor, submission_id)
