@@ -1,0 +1,1 @@
+"""Photos with a submission: checked, re-encoded without metadata, stored under unguessable names (issue 18)."""

@@ -1,0 +1,1 @@
+"""Prometheus metrics and JSON logs without personal data (issue 19)."""

@@ -1,0 +1,1 @@
+"""Citizens' rights under UU PDP: download, correction, erasure, retention of contact data (issue 19)."""
