@@ -3,7 +3,7 @@
 Revision ID: 0024
 Revises: 0023
 Create Date: 2026-11-30 00:30:00
-"""Live routing precision: outcomes per model version, thresholds the monitor raised (issue 17).
+"""
 from typing import Sequence, Union
 
 revision: str = '0024'
