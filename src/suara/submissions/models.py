@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, Column, Computed, ForeignKey, Index, Integer, UniqueConstraint, false, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -111,6 +111,18 @@ class Submission(SQLModel, table=True):
     location_text: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    cell_lat: int | None = Field(default=None, sa_column=Column(
+        Integer, Computed("(round(latitude::numeric, 3) * 1000)::integer", persisted=True)))
+    """The ~100 m public cell (latitude rounded to 3 decimals, in thousandths): the grid of map queries."""
+    cell_lon: int | None = Field(default=None, sa_column=Column(
+        Integer, Computed("(round(longitude::numeric, 3) * 1000)::integer", persisted=True)))
+    coarse_lat: int | None = Field(default=None, sa_column=Column(
+        Integer, Computed("(round(latitude::numeric, 2) * 100)::integer", persisted=True)))
+    """The ~1 km public cell (rounded to 2 decimals, in hundredths), shown where the ~100 m cell is sparse."""
+    coarse_lon: int | None = Field(default=None, sa_column=Column(
+        Integer, Computed("(round(longitude::numeric, 2) * 100)::integer", persisted=True)))
+    public_fine: bool = Field(default=False, sa_column=Column(Boolean, server_default=false(), nullable=False))
+    """The ~100 m cell holds at least 5 public items (see precision.py); kept by the map_cells trigger."""
     region_code: str | None = Field(default=None, max_length=13)
     anonymous: bool = False
     confidential: bool = False
@@ -143,6 +155,17 @@ class Submission(SQLModel, table=True):
     """MinHash band hashes of the text, for finding near-identical open submissions."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=created_at_column())
+
+
+class MapCell(SQLModel, table=True):
+    """How many public (non-confidential, located) items share a ~100 m cell. Written only by the
+    trigger of migration 0022, on every insert, move, confidentiality change and delete."""
+
+    __tablename__ = "map_cells"
+
+    cell_lat: int = Field(primary_key=True)
+    cell_lon: int = Field(primary_key=True)
+    public_items: int
 
 
 class ReporterContact(SQLModel, table=True):

@@ -286,7 +286,10 @@ async def record(
     return updated
 
 
-FILED_COLUMNS = [column.key for column in SUBMISSIONS.c if column.key != "id"]
+WRITTEN_BY_DATABASE = {"id", "public_fine"}
+"""The key, and the map's density flag (the map_cells trigger); generated columns are skipped too."""
+FILED_COLUMNS = [column.key for column in SUBMISSIONS.c
+                 if column.key not in WRITTEN_BY_DATABASE and column.computed is None]
 JSON_COLUMNS = {column.key for column in SUBMISSIONS.c if isinstance(column.type, JSONB)}
 CONTACT_COLUMNS = ("name", "phone", "email", "nik")
 FILED = select(Submission)
