@@ -176,7 +176,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         middleware=[
             # first: the client address and scheme from trusted proxies only (HSTS needs the scheme)
             Middleware(ForwardedClient, trusted=settings.suara_forwarded_allow_ips),
-            Middleware(SecurityHeaders),  # so 413s and 404s carry the headers too
+            Middleware(SecurityHeaders, tile_url=settings.suara_map_tiles),  # so 413s and 404s carry the headers too
             Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes),
             Middleware(GZipMiddleware, minimum_size=800),  # slow mobile links: compress pages and JSON
         ],

@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     suara_rate_limit_open311_writes_per_minute: int = 300
     """Open311 POST requests per API key (one key may serve many citizens)."""
 
+    suara_rate_limit_map_per_minute: int = 240
+    """Public map views (and Open311 radius searches) per network address: panning asks often, a flood does not."""
+
+    suara_map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    """Map tile URL template for Leaflet; the CSP's img-src allows its origin. Empty: no tiles (pins on a blank map)."""
+
+    suara_map_attribution: str = "© OpenStreetMap contributors"
+    """Shown on every map, as the tile provider requires."""
+
     suara_rate_limit_signin_attempts: int = 5
     """Sign-in attempts per (account, address) per 5 minutes; twice that per hour, four times per day."""
 

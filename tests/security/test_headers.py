@@ -6,11 +6,12 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from suara.api.security_headers import CONTENT_SECURITY_POLICY
+from suara.api.security_headers import CONTENT_SECURITY_POLICY, content_security_policy
 from suara.app import create_app
+from suara.config import Settings
 
 EXPECTED = {
-    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "content-security-policy": content_security_policy(Settings.model_fields["suara_map_tiles"].default),
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
@@ -18,7 +19,8 @@ EXPECTED = {
 
 
 def assert_protected(response: httpx.Response) -> None:
-    for name, value in EXPECTED.items():
+    expected = EXPECTED if response.status_code != 500 else {**EXPECTED, "content-security-policy": CONTENT_SECURITY_POLICY}
+    for name, value in expected.items():
         assert response.headers.get(name) == value, f"{response.request.method} {response.request.url.path}: {name}"
     assert "strict-transport-security" not in response.headers, "HSTS over plain http"
 
@@ -29,6 +31,18 @@ def test_the_policy_allows_nothing_inline_and_no_other_host():
     assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in CONTENT_SECURITY_POLICY and "http" not in CONTENT_SECURITY_POLICY
+
+
+def test_images_may_come_only_from_the_configured_tile_server():
+    def images(tile_url):
+        directives = dict(part.split(" ", 1) for part in content_security_policy(tile_url).split("; "))
+        return directives["img-src"]
+    assert images("https://tile.openstreetmap.org/{z}/{x}/{y}.png") == "'self' data: https://tile.openstreetmap.org"
+    assert images("https://{s}.tiles.example.id:8443/{z}/{x}/{y}.png") == "'self' data: https://*.tiles.example.id:8443"
+    assert images("/tiles/{z}/{x}/{y}.png") == images("") == "'self' data:"
+    for bad in ("javascript:alert(1)", "https://a.example; script-src *", "https://x.{s}.example/{z}"):
+        with pytest.raises(ValueError):
+            content_security_policy(bad)
 
 
 async def test_every_surface_and_every_error_carries_the_headers(client, app_state):

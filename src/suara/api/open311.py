@@ -16,9 +16,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from suara.agencies.models import Agency
+from suara.api.client_address import client_network
 from suara.channels.open311 import service
 from suara.common.errors import NotFound, RateLimited, ValidationFailed
 from suara.common.text import is_storable
+from suara.maps.service import NEARBY_RADIUS_M, check_point, check_radius
 from suara.submissions.models import Submission
 from suara.submissions.public import PublicSubmission, public_views
 
@@ -188,6 +190,26 @@ async def _records(request: Request, items: list[Submission]) -> list[dict]:
     return [_record(view, directory.agencies, directory.categories, notes) for view in views]
 
 
+def _number(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a decimal number") from None
+
+
+def _near(params) -> tuple[float, float, float] | None:
+    """The extension's lat, long and radius (metres, default 200, at most 5,000); checked, or a 400."""
+    latitude, longitude, radius = params.get("lat"), params.get("long"), params.get("radius")
+    if latitude is None and longitude is None:
+        if radius is not None:
+            raise Open311Error(400, "radius needs lat and long")
+        return None
+    if latitude is None or longitude is None:
+        raise Open311Error(400, "Give both lat and long")
+    point = check_point(_number("lat", latitude), _number("long", longitude))
+    return (*point, check_radius(_number("radius", radius)) if radius is not None else float(NEARBY_RADIUS_M))
+
+
 def _split(raw: str | None) -> list[str] | None:
     values = [value.strip() for value in (raw or "").split(",") if value.strip()]
     return values or None
@@ -205,9 +227,13 @@ async def list_requests(request: Request, fmt: str) -> Response:
         end = min(start + service.MAX_SPAN, datetime.now(UTC))
     if end and not start:
         start = end - service.MAX_SPAN
+    near = _near(params)
+    if near:
+        state = request.app.state.suara
+        await state.limits.hit(state.limits.map, client_network(request))
     query = service.RequestFilter(codes=_split(params.get("service_request_id")),
                                   service_codes=_split(params.get("service_code")), start=start, end=end,
-                                  statuses=statuses)
+                                  statuses=statuses, near=near)
     async with request.app.state.suara.reading() as session:
         items = await service.find_requests(session, query)
     return render(fmt, "service_requests", await _records(request, items))

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from suara.api.graphql.context import Info
+from suara.api.graphql.maps import NearbyReport, nearby_reports
 from suara.api.graphql.submissions import (
     PossibleDuplicate,
     RoutingSuggestion,
@@ -47,23 +48,30 @@ class FilingHints:
         description="Top-3 categories and agencies (none under 3 characters).")
     similar: list[PossibleDuplicate] = strawberry.field(
         description="Open submissions nearly the same, to support instead (none under 20 characters).")
+    nearby: list[NearbyReport] = strawberry.field(
+        default_factory=list, description="Open reports within 200 m of the place, by their public cells "
+                                          "(when latitude and longitude are given).")
 
 
 @strawberry.type
 class RoutingQuery:
     @strawberry.field(description="The routing hint and the similar open submissions for a text not sent yet, "
-                      "classified once (suggestRouting and similarSubmissions in one). Writes nothing.")
-    async def filing_hints(self, info: Info, text: str) -> FilingHints:
+                      "classified once (suggestRouting and similarSubmissions in one), and the open reports "
+                      "near its place when one is given. Writes nothing.")
+    async def filing_hints(self, info: Info, text: str, latitude: float | None = None,
+                           longitude: float | None = None) -> FilingHints:
         text = text.strip()[:SUGGEST_MAX_CHARS]
+        nearby = (await nearby_reports(info, latitude, longitude)
+                  if latitude is not None or longitude is not None else [])
         if len(text) < SUGGEST_MIN_CHARS:
-            return FilingHints(routing=[], similar=[])
+            return FilingHints(routing=[], similar=[], nearby=nearby)
         # The request's router classifies a text once: the similar-reports search reuses this decision.
         decision = await info.context.router.decide_async(text)
         routing = (await routing_suggestions(info, [decision.suggestions]))[0]
         async with info.context.state.reading() as session:
             found = await service.similar_open_submissions(session, text, router=info.context.router)
             views = await public_views(session, [d.submission for d in found])
-        return FilingHints(routing=routing, similar=[
+        return FilingHints(routing=routing, nearby=nearby, similar=[
             PossibleDuplicate(similarity=d.similarity, submission=Submission(view=view))
             for d, view in zip(found, views, strict=True)
         ])

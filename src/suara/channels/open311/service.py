@@ -22,6 +22,7 @@ from suara.channels.open311.models import Open311Key
 from suara.common.actors import Actor
 from suara.common.errors import NotFound
 from suara.db.columns import utcnow
+from suara.maps.service import within_radius
 from suara.routing.router import NoRouter
 from suara.submissions import codes, origins
 from suara.submissions import service as submissions
@@ -118,6 +119,8 @@ class RequestFilter:
     start: datetime | None = None
     end: datetime | None = None
     statuses: list[str] | None = None
+    near: tuple[float, float, float] | None = None
+    """(lat, long, radius in metres), checked: requests whose public cell comes that close (an extension)."""
 
 
 async def find_requests(session: AsyncSession, query: RequestFilter) -> list[Submission]:
@@ -133,6 +136,8 @@ async def find_requests(session: AsyncSession, query: RequestFilter) -> list[Sub
         statement = statement.where(Submission.created_at >= start, Submission.created_at <= end)
     if query.service_codes:
         statement = statement.where(Submission.category_slug.in_(query.service_codes))
+    if query.near:
+        statement = statement.where(within_radius(*query.near))
     if query.statuses:
         closed = [status for status, group in STATUS_GROUPS.items() if group in CLOSED_GROUPS]
         wanted_statuses = set()
