@@ -4,4 +4,10 @@ import id from "./messages/id.json";
 import en from "./messages/en.json";
 
 export { formatDate, formatNumber, lang, pick, setLang } from "./language.js";
-export const t = translator({ id, en });
+const catalogues = { id, en };
+export const t = translator(catalogues);
+
+/** Messages a lazily loaded chunk brings along (the map pages'), added to the catalogues. */
+export function addMessages(more) {
+  for (const language of Object.keys(catalogues)) Object.assign(catalogues[language], more[language]);
+}

@@ -11,6 +11,7 @@ import { Track } from "./pages/track.jsx";
 import { ServiceList, ServicePage } from "./pages/services.jsx";
 import { DialogueHome, ConsultationPage, PollPage, ProposalPage } from "./pages/dialogue.jsx";
 import { Dashboard } from "./pages/dashboard.jsx";
+import { Lazy } from "./lazy.jsx";
 
 export function currentRoute() {
   const [path, query = ""] = (location.hash.replace(/^#/, "") || "/").split("?");
@@ -31,6 +32,7 @@ function page({ parts, params }) {
       if (second === "usulan") return <ProposalPage id={third} />;
       return <DialogueHome />;
     case "transparansi": return <Dashboard agency={second} params={params} />;
+    case "peta": return <Lazy load={() => import("./pages/map.jsx")} params={params} />;
     default: return <NotFoundPage />;
   }
 }
@@ -39,7 +41,7 @@ function NotFoundPage() {
   return <section><h1>{t("notFound.title")}</h1><p><a href="#/">{t("nav.home")}</a></p></section>;
 }
 
-const NAV = [["#/lapor", "nav.report"], ["#/lacak", "nav.track"], ["#/layanan", "nav.services"],
+const NAV = [["#/lapor", "nav.report"], ["#/lacak", "nav.track"], ["#/peta", "nav.map"], ["#/layanan", "nav.services"],
   ["#/dialog", "nav.dialogue"], ["#/transparansi", "nav.transparency"]];
 
 function App() {

@@ -4,15 +4,18 @@ import { debounce, gql, NetworkError, newKey } from "../api.js";
 import { pick, t, formatNumber } from "../i18n.js";
 import { markPhoneToVerify, saveReceipt } from "../receipts.js";
 import { REGIONS } from "../regions.js";
+import { Lazy } from "../lazy.jsx";
 
 const SUBMIT = `mutation($input: SubmitInput!) { submit(input: $input) { __typename
   ... on SubmissionReceipt { trackingCode citizenSecret }
   ... on ValidationError { problems { field code message messageEn } }
   ... on Conflict { message messageEn } } }`;
 // One request and one classifier run per pause in typing: the routing hint and the similar reports together.
-const HINTS = `query($text: String!) { filingHints(text: $text) {
+// With a pin placed, the same request also brings the open reports within 200 m of it.
+const HINTS = `query($text: String!, $lat: Float, $lon: Float) { filingHints(text: $text, latitude: $lat, longitude: $lon) {
   routing { confidence category { slug label labelEn } agency { slug name shortName } }
-  similar { similarity submission { trackingCode title text status supportCount agency { shortName } } } } }`;
+  similar { similarity submission { trackingCode title text status supportCount agency { shortName } } }
+  nearby { distanceMetres submission { trackingCode title text status supportCount location { latitude longitude } } } } }`;
 const SUPPORT = `mutation($code: String!, $key: String) { support(trackingCode: $code, channel: WEB, idempotencyKey: $key) {
   __typename ... on SupportReceipt { submission { trackingCode } } ... on NotAllowed { message messageEn } } }`;
 const SERVICE = `query($slug: String!) { service(slug: $slug) { slug name nameEn costIdr free processingDays
@@ -42,6 +45,7 @@ export function Lapor({ params }) {
   const [errors, setErrors] = useState({});
   const [hint, setHint] = useState(null);
   const [similar, setSimilar] = useState([]);
+  const [nearby, setNearby] = useState([]);
   const [service, setService] = useState(null);
   const [sending, setSending] = useState(false);
   const [notice, setNotice] = useState("");
@@ -67,16 +71,20 @@ export function Lapor({ params }) {
   }, []);
 
   const asked = useRef(0);
-  const lookAhead = useMemo(() => debounce((text) => {
+  const lookAhead = useMemo(() => debounce((text, lat, lon) => {
     const turn = ++asked.current; // an answer to an older pause never replaces a newer one
-    if (text.trim().length < 20) { setHint(null); setSimilar([]); return; }
-    gql(HINTS, { text }).then(({ filingHints: hints }) => {
+    const long = text.trim().length >= 20;
+    if (!long && lat === null) { setHint(null); setSimilar([]); setNearby([]); return; }
+    const place = lat === null ? {} : { lat, lon };
+    gql(HINTS, { text: long ? text : "", ...place }).then(({ filingHints: hints }) => {
       if (turn !== asked.current) return;
       setHint(hints.routing[0] || null);
       setSimilar(hints.similar);
+      const similarCodes = new Set(hints.similar.map((d) => d.submission.trackingCode));
+      setNearby(hints.nearby.filter((n) => !similarCodes.has(n.submission.trackingCode)));
     }).catch(() => {});
   }, 500), []);
-  useEffect(() => lookAhead(form.text), [form.text]);
+  useEffect(() => lookAhead(form.text, form.latitude, form.longitude), [form.text, form.latitude, form.longitude]);
 
   function locate() {
     if (!navigator.geolocation) return;
@@ -187,8 +195,11 @@ export function Lapor({ params }) {
           <Field id="f-locationText" label={t("report.place.label")} error={err("locationText")}>
             <input id="f-locationText" value={form.locationText} onInput={set("locationText")} maxLength={300} />
           </Field>
+          <Lazy load={() => import("../map/pinpicker.jsx")} placeholder={<div class="map" />}
+            latitude={form.latitude} longitude={form.longitude} nearby={nearby} start={params.get("peta")}
+            onPick={(latitude, longitude) => setForm((f) => ({ ...f, latitude, longitude }))} onSupport={supportInstead} />
           <button type="button" class="secondary" onClick={locate}>{t("report.location.device")}</button>
-          {form.latitude !== null && <p class="meta">{t("report.location.set", { lat: form.latitude, lon: form.longitude })}</p>}
+          {form.latitude !== null && <p class="meta" data-testid="pin-set">{t("report.location.set", { lat: form.latitude, lon: form.longitude })}</p>}
         </fieldset>
         <fieldset>
           <legend>{t("report.privacy.legend")}</legend>

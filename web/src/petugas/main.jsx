@@ -14,6 +14,7 @@ import { TriageQueue } from "./triage.jsx";
 import { ChangePassword } from "./password.jsx";
 import { AgencyAdmin } from "./admin.jsx";
 import { Performance } from "./performance.jsx";
+import { Lazy } from "../lazy.jsx";
 
 export function currentRoute() {
   const [path, query = ""] = (location.hash.replace(/^#/, "") || "/").split("?");
@@ -74,11 +75,12 @@ function App() {
   else if (first === "triase") content = <TriageQueue me={me} />;
   else if (first === "admin") content = <AgencyAdmin me={me} />;
   else if (first === "kinerja" && me.agency) content = <Performance me={me} />;
+  else if (first === "peta" && me.agency) content = <Lazy load={() => import("./map.jsx")} />;
   else if (first === "kotak-masuk") content = <Inbox params={route.params} me={me} />;
   else { location.replace(home(me)); content = null; }
 
   const here = "#/" + (first || "");
-  const nav = me && !me.mustChangePassword ? [["#/kotak-masuk", "nav.inbox"], ["#/kinerja", "nav.performance"]].concat(me.role === "triage_admin" ? [["#/triase", "nav.triage"]] : [])
+  const nav = me && !me.mustChangePassword ? [["#/kotak-masuk", "nav.inbox"], ["#/peta", "nav.map"], ["#/kinerja", "nav.performance"]].concat(me.role === "triage_admin" ? [["#/triase", "nav.triage"]] : [])
     .concat(me.role === "agency_admin" || me.role === "triage_admin" ? [["#/admin", "nav.admin"]] : []) : [];
   return (
     <>
