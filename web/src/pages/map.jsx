@@ -22,11 +22,20 @@ function filterOf(params) {
   return filter;
 }
 
+/** "lat,lon,zoom" from the address (a shared view), else all of Indonesia. */
+function startView(view) {
+  const [lat, lon, zoom] = (view || "").split(",").map(Number);
+  if (Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+    return { center: [lat, lon], zoom: Number.isFinite(zoom) ? Math.min(19, Math.max(3, zoom)) : 14 };
+  }
+  return { center: [-2.5, 118], zoom: 5 };
+}
+
 export default function PublicMapPage({ params }) {
   const [categories, setCategories] = useState([]);
   const [points, setPoints] = useState([]);
   const [notice, setNotice] = useState("");
-  const [element, leaflet] = useLeaflet({ center: [-2.5, 118], zoom: 5, gql });
+  const [element, leaflet] = useLeaflet({ ...startView(params.get("di")), gql });
   const layer = useRef(null);
   const asked = useRef(0);
   const filter = JSON.stringify(filterOf(params));

@@ -1,0 +1,68 @@
+"""The maps in a real Chromium, with every request to another host (map tiles) blocked: the pin on the
+submit page finds a nearby open report, and the public map filters and opens a tracking page."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.async_api import Page, expect
+
+from tests.factories import SUBMIT, submit_input
+from tests.web.conftest import graphql
+
+
+async def only_our_server(page: Page, live_server: str) -> list[str]:
+    blocked: list[str] = []
+
+    async def route(route):
+        if route.request.url.startswith(live_server):
+            await route.continue_()
+        else:
+            blocked.append(route.request.url)
+            await route.abort()
+    await page.context.route("**/*", route)
+    return blocked
+
+
+def file_at(live_server: str, latitude: float, longitude: float, **extra) -> str:
+    text = (f"Lampu penerangan jalan di gang {uuid.uuid4().hex[:8]} mati total sejak seminggu, "
+            "warga takut lewat malam hari karena gelap sekali.")
+    result = graphql(live_server, SUBMIT, {"input": submit_input(text=text, channel="WEB", latitude=latitude,
+                                                                 longitude=longitude, **extra)})["submit"]
+    return result["trackingCode"]
+
+
+async def test_a_citizen_places_the_pin_and_sees_a_nearby_open_report_to_support(page: Page, live_server):
+    blocked = await only_our_server(page, live_server)
+    latitude, longitude = -7.56123 - uuid.uuid4().int % 1000 / 1e5, 110.81234
+    code = file_at(live_server, latitude, longitude)
+    await page.goto(f"/#/lapor?peta={latitude},{longitude},18")
+    pin_map = page.get_by_test_id("pin-map")
+    await expect(pin_map).to_be_visible()
+    box = await pin_map.bounding_box()
+    await pin_map.click(position={"x": box["width"] / 2 + 20, "y": box["height"] / 2 + 10})  # ~15 m away
+    await expect(page.get_by_test_id("pin-set")).to_be_visible()
+    nearby = page.get_by_role("region", name="Laporan terbuka di dekat sini")
+    await expect(nearby).to_contain_text(code)
+    await nearby.get_by_role("button", name="Dukung laporan ini").first.click()
+    await expect(page).to_have_url(f"{live_server}/#/lacak/{code}")
+    assert any("tile.openstreetmap.org" in url for url in blocked)  # tiles were asked for, and blocked
+
+
+async def test_the_public_map_filters_and_opens_a_tracking_page(page: Page, live_server):
+    await only_our_server(page, live_server)
+    latitude, longitude = -8.65123 - uuid.uuid4().int % 1000 / 1e5, 115.21234
+    code = file_at(live_server, latitude, longitude)
+    secret = file_at(live_server, latitude + 0.0001, longitude, confidential=True)
+    await page.goto(f"/#/peta?periode=7&di={latitude},{longitude},17")
+    listed = page.get_by_role("list", name="Laporan di peta ini")
+    link = listed.get_by_role("link", name=code)
+    await expect(link).to_be_visible()
+    await expect(page.get_by_test_id("public-map")).not_to_contain_text(secret)
+    assert secret not in await page.content()
+    await page.get_by_label("Status").select_option("RESOLVED")
+    await expect(page.get_by_text("Perbesar peta untuk melihat laporan satu per satu.")).to_be_visible()
+    await page.get_by_label("Status").select_option("")
+    await link.click()
+    await expect(page).to_have_url(f"{live_server}/#/lacak/{code}")
+    await expect(page.get_by_role("heading", level=1)).to_be_visible()
