@@ -87,13 +87,28 @@ def upgrade() -> None:
     # Map and radius queries: a range scan on the cell, answered from the index alone; the trigger
     # finds a cell's items through it too (so confidential ones are in it, filtered by the queries).
     op.execute("CREATE INDEX ix_submissions_map ON submissions (cell_lat, cell_lon) "
-               "INCLUDE (confidential, public_fine, coarse_lat, coarse_lon, status, category_slug, created_at) "
+               "INCLUDE (confidential, public_fine, coarse_lat, coarse_lon, status, category_slug, created_at, id) "
                "WHERE cell_lat IS NOT NULL AND cell_lon IS NOT NULL")
     # map_cells now answers "how many public items share this cell" (suara.submissions.precision).
     op.execute("DROP INDEX IF EXISTS ix_submissions_public_cell")
+    # Country and province views of the public map: public positions summed per coarse tile, rebuilt by the jobs.
+    op.create_table(
+        'map_tiles',
+        sa.Column('level', sa.Integer(), nullable=False),
+        sa.Column('tile_lat', sa.Integer(), nullable=False),
+        sa.Column('tile_lon', sa.Integer(), nullable=False),
+        sa.Column('category_slug', sa.String(), nullable=False),  # '' for an item without a category
+        sa.Column('status_group', sa.String(), nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('items', sa.Integer(), nullable=False),
+        sa.Column('sum_lat', sa.BigInteger(), nullable=False),
+        sa.Column('sum_lon', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('level', 'tile_lat', 'tile_lon', 'category_slug', 'status_group', 'month'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('map_tiles')
     op.execute("CREATE INDEX ix_submissions_public_cell ON submissions "
                "(round(latitude::numeric, 3), round(longitude::numeric, 3)) "
                "WHERE confidential = false AND latitude IS NOT NULL")

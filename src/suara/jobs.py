@@ -15,6 +15,7 @@ from suara.config import Settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
 from suara.dialogue.proposals import expire_proposals
+from suara.maps.service import refresh_tiles
 from suara.notifications.senders import sender_from_settings
 from suara.notifications.service import send_due
 from suara.notifications.staff_mail import queue_daily_digests
@@ -79,6 +80,7 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
     digests = await run_claimed(sessions, "staff_digests", lambda session: queue_daily_digests(
         session, now=now, public_url=public_url))
     folded = await run_claimed(sessions, "fold_counter_slots", lambda session: fold_slots(session, now=now))
+    map_tiles = await run_claimed(sessions, "refresh_map_tiles", refresh_tiles)
     sent = retried = failed = 0
     for _ in range(OUTBOX_BATCHES_PER_ROUND):
         report = await send_due(sessions, sender, now=now, batch=OUTBOX_BATCH)
@@ -87,7 +89,7 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
             break
     return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "staff_digests": digests,
             "sent": sent, "retried": retried, "failed": failed, "rate_limit_buckets_pruned": pruned,
-            "counters_folded": folded, "sms_processed": sms_processed}
+            "counters_folded": folded, "sms_processed": sms_processed, "map_tiles": map_tiles}
 
 
 async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None) -> None:

@@ -13,12 +13,13 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, and_, case, cast, false, func, literal
+from sqlalchemy import Date, Float, Integer, and_, case, cast, delete, false, func, insert, literal, literal_column
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.actors import Actor
 from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
+from suara.maps.models import MapTile
 from suara.submissions.models import STATUS_GROUPS, StatusGroup, Submission, unfinished_statuses
 from suara.submissions.precision import COARSE_DECIMALS, FINE_DECIMALS
 
@@ -37,6 +38,9 @@ MAX_POINTS = 300
 MAX_AGENCY_POINTS = 1_000
 MAX_ZOOM = 19
 PIXELS_PER_CLUSTER = 60
+TILE_LEVELS = (256, 2048)
+"""Sides (thousandths of a degree, ~28 km and ~230 km) of the summary tiles that views clustered on a grid
+at least that coarse read instead of the items (map_tiles)."""
 
 
 # --- the public cell, in SQL ---------------------------------------------------------------------
@@ -110,6 +114,18 @@ class MapFilter:
     categories: tuple[str, ...] = ()
     status_groups: tuple[StatusGroup, ...] = ()
     since: datetime | None = None
+    """The first instant of a UTC month (the summary tiles count by month)."""
+
+    def __post_init__(self):
+        if self.since is not None and (self.since.day, self.since.hour, self.since.minute, self.since.second,
+                                       self.since.microsecond) != (1, 0, 0, 0, 0):
+            raise ValueError("since must be the start of a month")
+
+
+def months_back(now: datetime, months: int) -> datetime:
+    """The start of the UTC month ``months - 1`` months before ``now``'s: 1 is this month."""
+    index = now.year * 12 + now.month - 1 - (months - 1)
+    return now.replace(year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 # --- distances -----------------------------------------------------------------------------------
@@ -215,15 +231,78 @@ def _status_filter(groups: tuple[StatusGroup, ...]):
     return Submission.status.in_(statuses or ["-"])
 
 
+def _status_group_of_row():
+    """SQL: the public status group of an item, from the one table of groups (STATUS_GROUPS)."""
+    return case({status: group.value for status, group in STATUS_GROUPS.items()}, value=Submission.status,
+                else_=StatusGroup.OPEN.value)
+
+
+def _month_of_row():
+    return cast(func.date_trunc("month", func.timezone("UTC", Submission.created_at)), Date)
+
+
+async def refresh_tiles(session: AsyncSession) -> int:
+    """Rebuild the summary tiles from the items (a job): one statement per level, in the caller's transaction."""
+    await session.exec(delete(MapTile))
+    plat, plon = public_cell_lat(), public_cell_lon()
+    written = 0
+    for level in TILE_LEVELS:
+        tile_lat = cast(func.floor(cast(plat, Float) / level), Integer)
+        tile_lon = cast(func.floor(cast(plon, Float) / level), Integer)
+        columns = [literal(level).label("level"), tile_lat.label("tile_lat"), tile_lon.label("tile_lon"),
+                   func.coalesce(Submission.category_slug, "").label("category_slug"),
+                   _status_group_of_row().label("status_group"), _month_of_row().label("month"),
+                   func.count().label("items"), func.sum(plat).label("sum_lat"), func.sum(plon).label("sum_lon")]
+        grouped = select(*columns).where(_public_filter()).group_by(
+            literal_column("2"), literal_column("3"), literal_column("4"), literal_column("5"), literal_column("6"))
+        result = await session.exec(insert(MapTile).from_select(
+            ["level", "tile_lat", "tile_lon", "category_slug", "status_group", "month", "items", "sum_lat", "sum_lon"],
+            grouped))
+        written += result.rowcount or 0
+    return written
+
+
+def _whole_cells(area: Area, step: int) -> tuple[int, int, int, int]:
+    """The area widened to whole grid cells (thousandths), so a cluster does not change as the view pans."""
+    return (math.floor(area.south * UNITS / step) * step, (math.floor(area.north * UNITS / step) + 1) * step,
+            math.floor(area.west * UNITS / step) * step, (math.floor(area.east * UNITS / step) + 1) * step)
+
+
+async def _public_map_from_tiles(session: AsyncSession, level: int, step: int, bounds: tuple[int, int, int, int],
+                                 wanted: MapFilter) -> PublicMap:
+    south, north, west, east = bounds
+    ratio = step // level
+    conditions = [MapTile.level == level, MapTile.tile_lat >= south // level, MapTile.tile_lat < north // level,
+                  MapTile.tile_lon >= west // level, MapTile.tile_lon < east // level]
+    if wanted.categories:
+        conditions.append(MapTile.category_slug.in_(wanted.categories))
+    if wanted.status_groups:
+        conditions.append(MapTile.status_group.in_([group.value for group in wanted.status_groups]))
+    if wanted.since is not None:
+        conditions.append(MapTile.month >= wanted.since.date())
+    items = func.sum(MapTile.items)
+    rows = await session.exec(
+        select(items, func.sum(MapTile.sum_lat), func.sum(MapTile.sum_lon)).where(*conditions)
+        .group_by(func.floor(cast(MapTile.tile_lat, Float) / ratio), func.floor(cast(MapTile.tile_lon, Float) / ratio))
+        .order_by(items.desc()).limit(MAX_GRID * MAX_GRID * 2)
+    )
+    return PublicMap(cell_degrees=step / UNITS, clusters=[
+        Cluster(latitude=round(int(sum_lat) / int(count) / UNITS, FINE_DECIMALS + 1),
+                longitude=round(int(sum_lon) / int(count) / UNITS, FINE_DECIMALS + 1), count=int(count), submission_id=None)
+        for count, sum_lat, sum_lon in rows.all()
+    ])
+
+
 async def public_map(session: AsyncSession, area: Area, zoom: int, wanted: MapFilter = MapFilter()) -> PublicMap:
-    """Non-confidential items in the area, clustered on a grid of their public positions."""
+    """Non-confidential items in the area, clustered on a grid of their public positions. Views on a grid of
+    a summary tile or coarser read the tiles (as of the last job round); closer views read the items."""
     area = area.checked()
     step = grid_step(area, zoom)
-    # Whole grid cells only, so a cluster does not change as the view pans.
-    south = math.floor(area.south * UNITS / step) * step
-    north = (math.floor(area.north * UNITS / step) + 1) * step
-    west = math.floor(area.west * UNITS / step) * step
-    east = (math.floor(area.east * UNITS / step) + 1) * step
+    bounds = _whole_cells(area, step)
+    levels = [level for level in TILE_LEVELS if level <= step]
+    if levels:
+        return await _public_map_from_tiles(session, max(levels), step, bounds, wanted)
+    south, north, west, east = bounds
     plat, plon = public_cell_lat(), public_cell_lon()
     conditions = [
         _public_filter(),
@@ -237,7 +316,7 @@ async def public_map(session: AsyncSession, area: Area, zoom: int, wanted: MapFi
         conditions.append(_status_filter(wanted.status_groups))
     if wanted.since is not None:
         conditions.append(Submission.created_at >= wanted.since)
-    row_cell, column_cell = func.floor(plat / step), func.floor(plon / step)
+    row_cell, column_cell = func.floor(cast(plat, Float) / step), func.floor(cast(plon, Float) / step)
     rows = await session.exec(
         select(func.count(), func.avg(plat), func.avg(plon), func.min(Submission.id))
         .where(*conditions).group_by(row_cell, column_cell)

@@ -11,14 +11,14 @@ const MAP = `query($area: MapArea!, $zoom: Int!, $filter: MapFilter) { publicMap
   ... on RateLimited { retryAfterSeconds } ... on ValidationError { message messageEn } } }`;
 const CATEGORIES = "{ categories { slug label labelEn } }";
 const GROUPS = ["OPEN", "IN_PROGRESS", "RESOLVED", "REJECTED"];
-const PERIODS = ["7", "30", "90", "365"];
+const PERIODS = ["1", "3", "12"];
 const COLOURS = { OPEN: "#b3261e", IN_PROGRESS: "#8a4b00", RESOLVED: "#0b5d3b", REJECTED: "#555" };
 
 function filterOf(params) {
   const filter = {};
   if (params.get("kategori")) filter.categories = [params.get("kategori")];
   if (GROUPS.includes(params.get("status"))) filter.statusGroups = [params.get("status")];
-  if (PERIODS.includes(params.get("periode"))) filter.days = Number(params.get("periode"));
+  if (PERIODS.includes(params.get("periode"))) filter.months = Number(params.get("periode"));
   return filter;
 }
 
@@ -109,7 +109,7 @@ export default function PublicMapPage({ params }) {
         <label>{t("map.period")}{" "}
           <select value={params.get("periode") || ""} onChange={choose("periode")}>
             <option value="">{t("map.allTime")}</option>
-            {PERIODS.map((days) => <option key={days} value={days}>{t("map.days", { n: days })}</option>)}
+            {PERIODS.map((n) => <option key={n} value={n}>{n === "1" ? t("map.month1") : t("map.months", { n })}</option>)}
           </select>
         </label>
       </form>

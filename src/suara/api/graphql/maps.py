@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 import strawberry
@@ -19,7 +18,7 @@ from suara.submissions import codes
 from suara.submissions.models import StatusGroup
 from suara.submissions.public import public_views, status_group
 
-PERIODS = (7, 30, 90, 365)
+PERIODS = (1, 3, 12)
 
 
 @strawberry.input(description="A map view: its south-west and north-east corners, in degrees.")
@@ -37,16 +36,17 @@ class MapArea:
 class MapFilter:
     categories: list[str] | None = None
     status_groups: list[PublicStatusGroup] | None = None
-    days: int | None = strawberry.field(default=None, description="Filed in the last 7, 30, 90 or 365 days.")
+    months: int | None = strawberry.field(default=None, description="Filed this month (1), or in this and the "
+                                          "previous 2 (3) or 11 (12) calendar months (UTC).")
 
     def to_domain(self) -> maps.MapFilter:
-        if self.days is not None and self.days not in PERIODS:
+        if self.months is not None and self.months not in PERIODS:
             raise ValidationFailed([FieldProblem(
-                "days", "invalid_period", "Periode harus 7, 30, 90 atau 365 hari.", "The period must be 7, 30, 90 or 365 days.")])
+                "months", "invalid_period", "Periode harus 1, 3 atau 12 bulan.", "The period must be 1, 3 or 12 months.")])
         return maps.MapFilter(
             categories=tuple(self.categories or ())[:50],
             status_groups=tuple(StatusGroup(group) for group in self.status_groups or ()),
-            since=utcnow() - timedelta(days=self.days) if self.days else None,
+            since=maps.months_back(utcnow(), self.months) if self.months else None,
         )
 
 
