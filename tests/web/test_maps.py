@@ -54,7 +54,7 @@ async def test_the_public_map_filters_and_opens_a_tracking_page(page: Page, live
     latitude, longitude = -8.65123 - uuid.uuid4().int % 1000 / 1e5, 115.21234
     code = file_at(live_server, latitude, longitude)
     secret = file_at(live_server, latitude + 0.0001, longitude, confidential=True)
-    await page.goto(f"/#/peta?periode=7&di={latitude},{longitude},17")
+    await page.goto(f"/#/peta?periode=1&di={latitude},{longitude},17")
     listed = page.get_by_role("list", name="Laporan di peta ini")
     link = listed.get_by_role("link", name=code)
     await expect(link).to_be_visible()

@@ -11,12 +11,16 @@ export function setLang(value) {
   document.documentElement.lang = value;
 }
 
-/** `t(key, params)` over these catalogues: the current language, else Indonesian, else the key. */
+/** `t(key, params)` over these catalogues: the current language, else Indonesian, else the key;
+ * `t.add(more)` adds a chunk's own messages. */
 export function translator(catalogues) {
-  return (key, params = {}) => {
+  const t = (key, params = {}) => {
     const text = catalogues[lang.value][key] ?? catalogues.id[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? `{${name}}`));
   };
+  /** Messages a lazily loaded chunk brings along (a map page's), added to these catalogues. */
+  t.add = (more) => { for (const language of Object.keys(catalogues)) Object.assign(catalogues[language], more[language]); };
+  return t;
 }
 
 /** Pick the server's Indonesian or English field for the current language. */

@@ -11,7 +11,7 @@ const MAP = `query($area: MapArea!, $zoom: Int!, $filter: MapFilter) { publicMap
   ... on RateLimited { retryAfterSeconds } ... on ValidationError { message messageEn } } }`;
 const CATEGORIES = "{ categories { slug label labelEn } }";
 const GROUPS = ["OPEN", "IN_PROGRESS", "RESOLVED", "REJECTED"];
-const PERIODS = ["1", "3", "12"];
+const PERIODS = ["1", "3", "12"]; // months
 const COLOURS = { OPEN: "#b3261e", IN_PROGRESS: "#8a4b00", RESOLVED: "#0b5d3b", REJECTED: "#555" };
 
 function filterOf(params) {

@@ -3,7 +3,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { gql, needsSignIn, signInRequired } from "./api.js";
 import { t } from "./i18n.js";
+import id from "../messages/petugas.map.id.json";
+import en from "../messages/petugas.map.en.json";
 import { useLeaflet } from "../map/usemap.js";
+
+t.add({ id, en }); // this page's messages travel in its chunk
 
 const AGENCY_MAP = `{ agencyMap { __typename ... on AgencyMap { items { id trackingCode status statusGroup title latitude longitude } }
   ... on NotAllowed { code message messageEn } } }`;
