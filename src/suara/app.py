@@ -26,7 +26,7 @@ from suara.api.graphql.live import SOCKET_PROTOCOLS, LiveSockets, start_live_upd
 from suara.api.graphql.schema import schema
 from suara.api.request_id import RequestId
 from suara.api.request_json import BadJson, read_json_object
-from suara.api.security_headers import SecurityHeaders, server_error
+from suara.api.security_headers import SecurityHeaders, server_error, tile_source
 from suara.channels.sms.intake import SmsIntake
 from suara.config import Settings, get_settings
 from suara.db import migrate
@@ -134,6 +134,7 @@ async def build_state(settings: Settings) -> AppState:
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> Starlette:
     """The ASGI app. Pass ``state`` to share an engine (tests); otherwise the lifespan builds one."""
     settings = settings or get_settings()
+    tile_source(settings.suara_map_tiles)  # a tile URL no CSP can express stops the start, not a request
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -43,6 +43,8 @@ def test_images_may_come_only_from_the_configured_tile_server():
     for bad in ("javascript:alert(1)", "https://a.example; script-src *", "https://x.{s}.example/{z}"):
         with pytest.raises(ValueError):
             content_security_policy(bad)
+        with pytest.raises(ValueError):  # at start, not at a request
+            create_app(Settings(database_url="postgresql://x/y", suara_map_tiles=bad))
 
 
 async def test_every_surface_and_every_error_carries_the_headers(client, app_state):

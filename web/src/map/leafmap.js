@@ -11,7 +11,8 @@ let tiles; // one mapTiles request per page load, shared by every map
 /** A map in `element`; the background tiles come from the server's SUARA_MAP_TILES. Without tiles
  * (offline, blocked, or none configured) the pins still show, on a blank background. */
 export function createMap(element, { center, zoom, gql }) {
-  const map = L.map(element, { center, zoom, minZoom: 3, maxZoom: 19 });
+  const map = L.map(element, { center, zoom, minZoom: 3, maxZoom: 19, zoomControl: false });
+  L.control.zoom({ zoomInTitle: "Perbesar / Zoom in", zoomOutTitle: "Perkecil / Zoom out" }).addTo(map);
   tiles = tiles || gql("{ mapTiles { url attribution } }").then((d) => d.mapTiles).catch(() => null);
   tiles.then((found) => {
     if (found && found.url) L.tileLayer(found.url, { maxZoom: 19, attribution: found.attribution }).addTo(map);
