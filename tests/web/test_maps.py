@@ -57,10 +57,14 @@ async def test_the_public_map_filters_and_opens_a_tracking_page(page: Page, live
     secret = file_at(live_server, latitude + 0.0001, longitude, confidential=True)
     # A lone report is shown on its ~1 km cell: the view opens there, not on the real position.
     shown = round_like_postgres(latitude, 2), round_like_postgres(longitude, 2)
-    await page.goto(f"/#/peta?periode=1&di={shown[0]},{shown[1]},17")
+    async with page.expect_response(lambda r: "publicMap" in (r.request.post_data or "")) as answer:
+        await page.goto(f"/#/peta?periode=1&di={shown[0]},{shown[1]},17")
     listed = page.get_by_role("list", name="Laporan di peta ini")
     link = listed.get_by_role("link", name=code)
     await expect(link).to_be_visible()
+    clusters = (await (await answer.value).json())["data"]["publicMap"]["clusters"]
+    [point] = [c for c in clusters if c["submission"] and c["submission"]["trackingCode"] == code]
+    assert (point["latitude"], point["longitude"]) == shown  # drawn at its rounded position, not the real one
     await expect(page.get_by_test_id("public-map")).not_to_contain_text(secret)
     assert secret not in await page.content()
     await page.get_by_label("Status").select_option("RESOLVED")
@@ -69,3 +73,27 @@ async def test_the_public_map_filters_and_opens_a_tracking_page(page: Page, live
     await link.click()
     await expect(page).to_have_url(f"{live_server}/#/lacak/{code}")
     await expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+async def test_pages_without_a_map_do_not_load_leaflet_and_keep_their_first_load(browser, live_server):
+    """The entry script and style (gzip) stay within 30 KiB (29.0 KiB on main before the maps); Leaflet's
+    chunk comes only with the pages that show a map."""
+    for path, has_map in [("/#/", False), ("/#/lacak", False), ("/#/layanan", False), ("/#/transparansi", False),
+                          ("/#/lapor", True), ("/#/peta", True)]:
+        context = await browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740})
+        page = await context.new_page()
+        await only_our_server(page, live_server)
+        cdp = await context.new_cdp_session(page)
+        await cdp.send("Network.enable")
+        await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        urls: dict[str, str] = {}
+        sizes: dict[str, int] = {}
+        cdp.on("Network.requestWillBeSent", lambda event: urls.__setitem__(event["requestId"], event["request"]["url"]))
+        cdp.on("Network.loadingFinished", lambda event: sizes.__setitem__(event["requestId"], event["encodedDataLength"]))
+        await page.goto(path, wait_until="networkidle")
+        await context.close()
+        assets = {urls[key]: size for key, size in sizes.items() if "/assets/" in urls.get(key, "")}
+        loaded_leaflet = any("/assets/leafmap-" in url for url in assets)
+        assert loaded_leaflet == has_map, (path, sorted(assets))
+        entry = sum(size for url, size in assets.items() if "/assets/index-" in url)
+        assert 20 * 1024 < entry <= 30 * 1024, (path, entry)
