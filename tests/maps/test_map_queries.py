@@ -209,3 +209,24 @@ async def test_the_agency_map_shows_its_own_items_exactly_and_never_another_agen
     from suara.common.actors import Actor
     with pytest.raises(NotAllowed):
         await maps.agency_map(db_session, Actor.citizen("web"))
+
+
+async def test_twenty_reports_filed_at_once_in_one_cell_are_all_counted(committing_app_state):
+    """Concurrent transactions each add an item to the same ~100 m cell: the trigger's upsert serialises them."""
+    import asyncio
+    import uuid
+
+    from suara.db.engine import transaction
+
+    offset = uuid.uuid4().int % 100_000 / 1e5  # a cell no other run uses
+    latitude, longitude = -4.0 - offset, 138.5001
+
+    async def file_one():
+        async with transaction(committing_app_state.sessions) as session:
+            return (await place(session, latitude, longitude)).id
+
+    ids = await asyncio.gather(*[file_one() for _ in range(20)])
+    async with transaction(committing_app_state.sessions) as session:
+        counts = await items_per_cell(session, ids)
+        fine = set((await session.exec(select(Submission.public_fine).where(Submission.id.in_(ids)))).all())
+    assert set(counts.values()) == {20} and fine == {True}
