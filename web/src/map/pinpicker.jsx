@@ -3,24 +3,14 @@ import { useEffect, useRef } from "preact/hooks";
 import { gql } from "../api.js";
 import { t } from "../i18n.js";
 import "./messages.js";
-import { useLeaflet } from "./usemap.js";
-
-const INDONESIA = [-2.5, 118];
-
-/** `start` is "lat,lon,zoom" from the address (a link from the public map), else all of Indonesia. */
-function startView(start, latitude, longitude) {
-  if (latitude !== null) return { center: [latitude, longitude], zoom: 17 };
-  const [lat, lon, zoom] = (start || "").split(",").map(Number);
-  if (Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
-    return { center: [lat, lon], zoom: Number.isFinite(zoom) ? Math.min(19, Math.max(3, zoom)) : 16 };
-  }
-  return { center: INDONESIA, zoom: 4 };
-}
+import { useLeaflet, viewFrom } from "./usemap.js";
 
 export default function PinPicker({ latitude, longitude, nearby, onPick, onSupport, start }) {
   const picked = useRef(onPick);
   picked.current = onPick;
-  const [element, leaflet] = useLeaflet({ ...startView(start, latitude, longitude), gql });
+  // The pin already placed, else the view a link asked for ("peta=lat,lon,zoom"), else all of Indonesia.
+  const view = latitude !== null ? { center: [latitude, longitude], zoom: 17 } : viewFrom(start);
+  const [element, leaflet] = useLeaflet({ ...view, gql });
   const layers = useRef(null);
 
   useEffect(() => {

@@ -16,3 +16,12 @@ export function useLeaflet(options) {
   }, []);
   return [element, leaflet];
 }
+
+export const INDONESIA = { center: [-2.5, 118], zoom: 5 };
+
+/** A view from the address ("lat,lon,zoom", as a shared link gives it), else ``fallback``. */
+export function viewFrom(text, fallback = INDONESIA, defaultZoom = 16) {
+  const [lat, lon, zoom] = (text || "").split(",").map(Number);
+  if (!(Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) return fallback;
+  return { center: [lat, lon], zoom: Number.isFinite(zoom) ? Math.min(19, Math.max(3, zoom)) : defaultZoom };
+}

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { gql } from "../api.js";
 import { pick, t } from "../i18n.js";
 import "../map/messages.js";
-import { useLeaflet } from "../map/usemap.js";
+import { useLeaflet, viewFrom } from "../map/usemap.js";
 
 const MAP = `query($area: MapArea!, $zoom: Int!, $filter: MapFilter) { publicMap(area: $area, zoom: $zoom, filter: $filter) {
   __typename ... on PublicMap { clusters { latitude longitude count submission { trackingCode title text status statusGroup } } }
@@ -22,20 +22,11 @@ function filterOf(params) {
   return filter;
 }
 
-/** "lat,lon,zoom" from the address (a shared view), else all of Indonesia. */
-function startView(view) {
-  const [lat, lon, zoom] = (view || "").split(",").map(Number);
-  if (Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
-    return { center: [lat, lon], zoom: Number.isFinite(zoom) ? Math.min(19, Math.max(3, zoom)) : 14 };
-  }
-  return { center: [-2.5, 118], zoom: 5 };
-}
-
 export default function PublicMapPage({ params }) {
   const [categories, setCategories] = useState([]);
   const [points, setPoints] = useState([]);
   const [notice, setNotice] = useState("");
-  const [element, leaflet] = useLeaflet({ ...startView(params.get("di")), gql });
+  const [element, leaflet] = useLeaflet({ ...viewFrom(params.get("di"), undefined, 14), gql });
   const layer = useRef(null);
   const asked = useRef(0);
   const filter = JSON.stringify(filterOf(params));

@@ -5,7 +5,7 @@ import { gql, needsSignIn, signInRequired } from "./api.js";
 import { t } from "./i18n.js";
 import id from "../messages/petugas.map.id.json";
 import en from "../messages/petugas.map.en.json";
-import { useLeaflet } from "../map/usemap.js";
+import { INDONESIA, useLeaflet } from "../map/usemap.js";
 
 t.add({ id, en }); // this page's messages travel in its chunk
 
@@ -13,7 +13,7 @@ const AGENCY_MAP = `{ agencyMap { __typename ... on AgencyMap { items { id track
   ... on NotAllowed { code message messageEn } } }`;
 
 export default function AgencyMapPage() {
-  const [element, leaflet] = useLeaflet({ center: [-2.5, 118], zoom: 5, gql });
+  const [element, leaflet] = useLeaflet({ ...INDONESIA, gql });
   const [items, setItems] = useState(null);
 
   useEffect(() => {
