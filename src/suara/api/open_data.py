@@ -212,9 +212,11 @@ both blank are left out. So every region × category × agency × month combinat
 5 rows. Rows are ordered by their published values, not by filing order.</li>
 <li><b>League table</b>: only agencies with at least 20 items in the period are ranked, so a tiny agency cannot
 top it by chance.</li>
-<li><b>Place and time on public pages</b> (GraphQL, Open311, the tracking page): coordinates are rounded to 3
+<li><b>Place and time on public pages</b> (GraphQL, Open311, the tracking page, the map): coordinates are rounded to 3
 decimals (a cell of about 100 m), or to 2 decimals (about 1 km) where fewer than 5 non-confidential items share that
-100 m cell. The time of each step of an item is shown as recorded, because that history is what agencies are
+100 m cell. On the map, a cluster is placed at the mean of its items' rounded positions, and the searches "in this
+area" and "within this radius" (the submit page, Open311's <code>lat</code>/<code>long</code>/<code>radius</code>)
+go by the rounded cell, never by the real position. The time of each step of an item is shown as recorded, because that history is what agencies are
 measured by. Free text (title, text, place, agency answers, dispute reasons) is shown with phone numbers, NIKs,
 e-mails and the reporter's name masked; rupiah amounts, dates, RT/RW, house numbers and the agency's official phone
 stay readable. Confidential items show only their kind, status, agency and dates.</li>
