@@ -97,3 +97,28 @@ async def test_pages_without_a_map_do_not_load_leaflet_and_keep_their_first_load
         assert loaded_leaflet == has_map, (path, sorted(assets))
         entry = sum(size for url, size in assets.items() if "/assets/index-" in url)
         assert 20 * 1024 < entry <= 30 * 1024, (path, entry)
+
+
+async def test_an_officer_sees_the_agencys_items_on_the_workspace_map_exactly_and_no_other_agencys(
+        page: Page, live_server, engine, cast):
+    from suara.db.engine import make_session_factory, transaction
+    from tests.factories import make_item, make_staff
+
+    async with transaction(make_session_factory(engine)) as session:
+        officer, _ = await make_staff(session, cast.agency_a)
+        own = await make_item(session, agency_slug=cast.agency_a, latitude=-6.123457, longitude=106.765432,
+                              title="Got mampet di peta")
+        other = await make_item(session, agency_slug=cast.agency_b, latitude=-6.123458, longitude=106.765433)
+    await only_our_server(page, live_server)
+    await page.goto("/petugas/#/peta")
+    await page.get_by_label("Email").fill(officer.email)
+    await page.get_by_label("Kata sandi").fill("kata-sandi-rahasia-1")
+    async with page.expect_response(lambda r: "agencyMap" in (r.request.post_data or "")) as answer:
+        await page.get_by_role("button", name="Masuk").click()
+        await page.get_by_role("link", name="Peta").click()
+    items = {i["trackingCode"].replace("-", ""): i for i in
+             (await (await answer.value).json())["data"]["agencyMap"]["items"]}
+    assert (items[own.tracking_code]["latitude"], items[own.tracking_code]["longitude"]) == (-6.123457, 106.765432)
+    assert other.tracking_code not in items
+    await expect(page.get_by_test_id("agency-map")).to_be_visible()
+    await expect(page.get_by_text(f"{len(items)} laporan di peta")).to_be_visible()
