@@ -20,6 +20,7 @@ HINTS = """query($text: String!, $lat: Float, $lon: Float) { filingHints(text: $
 AGENCY_MAP = """query { agencyMap { __typename ... on AgencyMap { items { id trackingCode latitude longitude } }
   ... on NotAllowed { code } } }"""
 JAKARTA = {"south": -6.4, "west": 106.6, "north": -6.0, "east": 107.0}
+"""No other test (browser tests commit theirs) files in this area."""
 
 
 async def test_the_public_map_shows_public_positions_and_nothing_confidential_or_personal(gql, db_session):

@@ -106,9 +106,9 @@ async def test_an_officer_sees_the_agencys_items_on_the_workspace_map_exactly_an
 
     async with transaction(make_session_factory(engine)) as session:
         officer, _ = await make_staff(session, cast.agency_a)
-        own = await make_item(session, agency_slug=cast.agency_a, latitude=-6.123457, longitude=106.765432,
+        own = await make_item(session, agency_slug=cast.agency_a, latitude=-5.123457, longitude=119.465432,
                               title="Got mampet di peta")
-        other = await make_item(session, agency_slug=cast.agency_b, latitude=-6.123458, longitude=106.765433)
+        other = await make_item(session, agency_slug=cast.agency_b, latitude=-5.123458, longitude=119.465433)
     await only_our_server(page, live_server)
     await page.goto("/petugas/#/peta")
     await page.get_by_label("Email").fill(officer.email)
@@ -118,7 +118,7 @@ async def test_an_officer_sees_the_agencys_items_on_the_workspace_map_exactly_an
         await page.get_by_role("link", name="Peta").click()
     items = {i["trackingCode"].replace("-", ""): i for i in
              (await (await answer.value).json())["data"]["agencyMap"]["items"]}
-    assert (items[own.tracking_code]["latitude"], items[own.tracking_code]["longitude"]) == (-6.123457, 106.765432)
+    assert (items[own.tracking_code]["latitude"], items[own.tracking_code]["longitude"]) == (-5.123457, 119.465432)
     assert other.tracking_code not in items
     await expect(page.get_by_test_id("agency-map")).to_be_visible()
     await expect(page.get_by_text(f"{len(items)} laporan di peta")).to_be_visible()
