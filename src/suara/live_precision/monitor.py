@@ -157,6 +157,13 @@ async def live_precision(session: AsyncSession, model_version: str, *, card_boun
     )
 
 
+async def summary(session: AsyncSession) -> list[LivePrecision]:
+    """Every model version with an outcome or a raised threshold (for `suara precision`)."""
+    versions = set(await session.exec(select(RoutingOutcome.model_version).distinct()))
+    versions |= set(await session.exec(select(ThresholdRaise.model_version).distinct()))
+    return [await live_precision(session, version) for version in sorted(versions)]
+
+
 def falls_short(correct: int, total: int, target: float = TARGET) -> bool:
     """The window says the promise is broken: its lower bound is below the target once it is large enough,
     or even its upper bound is before."""
