@@ -37,7 +37,7 @@ export function TriageQueue({ params }) {
   async function load() {
     const result = await gql(QUEUE, { order: ORDERS[orderName] });
     if (result.triageQueue.__typename !== "StaffSubmissionConnection") setError(message(result.triageQueue));
-    else setData(result);
+    else setData({ ...result, order: orderName }); // the summary names the order the list is in
   }
   useEffect(() => { load().catch(() => setError(t("common.error"))); }, [orderName]);
 
@@ -86,7 +86,7 @@ export function TriageQueue({ params }) {
   return (
     <section>
       <h1>{t("triage.title")}</h1>
-      <p class="meta">{t(orderName === "ketidakpastian" ? "triage.summaryUncertain" : "triage.summary", { n: data.triageQueue.totalCount, model: data.routingAccuracy ? data.routingAccuracy.modelVersion : "—" })}</p>
+      <p class="meta">{t(data.order === "ketidakpastian" ? "triage.summaryUncertain" : "triage.summary", { n: data.triageQueue.totalCount, model: data.routingAccuracy ? data.routingAccuracy.modelVersion : "—" })}</p>
       <div class="field order">
         <label for="triage-order">{t("triage.order")}</label>
         <select id="triage-order" value={orderName}
