@@ -25,6 +25,7 @@ from suara.triage import auth
 from suara.triage import service as triage
 from tests.conftest import TEST_SECRET_KEY as KEY
 from tests.factories import draft, make_item, unique_text
+from tests.triage.test_cli import run_suara
 from tests.triage.workspace import app_for, call, node_id
 
 RESULT = """__typename ... on StaffActionSuccess { submission { status agency { slug } } }
@@ -199,7 +200,7 @@ async def test_staff_of_another_agency_a_triage_admin_acting_as_the_agency_or_a_
     assert (outcome.correct, outcome.outcome, outcome.decided_by) == (True, "acknowledged", cast.officer_a.label)
 
 
-async def test_twenty_identical_concurrent_outcome_recordings_count_once(engine, cast):
+async def test_twenty_identical_concurrent_outcome_recordings_count_once(engine, cast, database_url):
     sessions = make_session_factory(engine)
     router = ScriptedRouter(f"scripted-{uuid.uuid4().hex[:8]}")
     item = await file(sessions, router, router.say(0.91))
@@ -214,6 +215,10 @@ async def test_twenty_identical_concurrent_outcome_recordings_count_once(engine,
     assert sum(result is not None for result in results) == 1
     rows = await outcomes_of(sessions, router.version)
     assert [(row.submission_id, row.correct) for row in rows] == [(item.id, True)]
+    # What an operator sees (`suara precision`), from the committed window.
+    shown = run_suara(database_url, "precision")
+    assert shown.returncode == 0, shown.stderr
+    assert f"{router.version}: 1/1 right (1.000), lower bound 0.050, raised threshold —" in shown.stdout
 
 
 async def test_a_run_of_errors_above_the_bound_raises_the_threshold_and_records_it(app_state, sessions, cast):
