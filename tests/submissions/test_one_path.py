@@ -347,7 +347,7 @@ class CountingRouter(FixedRouter):
 
 
 async def test_a_lean_submit_classifies_once_and_takes_three_statements(db_session, app_state):
-    """Filing (submission, contact, events, announcement), counters, possible duplicates: no read of the
+    """Filing (submission, contact, events, announcement), counters, outbox: no read of the
     agency (the cached directory), no idempotency read before the insert, no second classification."""
     from sqlalchemy import event
 
@@ -364,10 +364,14 @@ async def test_a_lean_submit_classifies_once_and_takes_three_statements(db_sessi
         receipt = await service.submit(
             db_session, draft(reporter_email="warga@example.id", idempotency_key=f"lean-{uuid.uuid4()}"),
             router=router, secret_key=KEY, directory=directory)
+        await db_session.flush()  # what the commit would write
     finally:
         event.remove(connection.sync_connection, "before_cursor_execute", seen)
     assert receipt.submission.status == "routed" and router.calls == 1
     own = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
-    # the filing, the counter changes, the duplicates query, and the routed e-mail's outbox row
-    assert len(own) == 4, statements
+    # the filing, the counter changes and the routed e-mail's outbox row; possible duplicates only when asked
+    assert len(own) == 3, statements
     assert own[0].startswith("WITH filed AS")
+    assert router.calls == 1
+    await receipt.possible_duplicates(db_session)
+    assert router.calls == 1, "the receipt's duplicates reuse the filing's routing"
