@@ -128,9 +128,9 @@ CONNECTIONS_KEPT_FREE = 10
 
 
 def _pool_size_within(max_connections: int, processes: int, pool_size: int) -> int:
-    """The pool size per process under which all processes (pool + LISTEN and spare connection
-    each) stay within the database's max_connections."""
-    fitting = (max_connections - CONNECTIONS_KEPT_FREE) // processes - 2
+    """The pool size per process under which all processes (pool + as many overflow + LISTEN and
+    spare connection each) stay within the database's max_connections."""
+    fitting = (max_connections - CONNECTIONS_KEPT_FREE) // processes // 2 - 1
     return max(2, min(pool_size, fitting))
 
 

@@ -30,13 +30,13 @@ def resolve_database_url(settings: Settings) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
-    """A pool of ``pool_size`` connections kept open, and no overflow: an overflow connection is
-    opened for one unit of work and closed after it, so under a burst every unit of work would pay a
-    connection's start-up, its statements' preparation and type introspection again. Work beyond the
-    pool waits for a connection (a queue in front of the database, which has only so many cores)."""
+    """Up to twice ``pool_size`` connections, all kept open once opened, none as overflow: an overflow
+    connection is opened for one unit of work and closed after it, so under a burst every unit of work
+    paid a connection's start-up, its statements' preparation and type introspection again. Work beyond
+    the pool waits for a connection (a queue in front of a database that has only so many cores)."""
     return create_async_engine(
         url,
-        pool_size=pool_size,
+        pool_size=2 * pool_size,
         max_overflow=0,
         pool_pre_ping=False,
         hide_parameters=True,  # a failed statement's values (names, phones) never reach a log
