@@ -250,6 +250,29 @@ def stats_rebuild() -> None:
     console.print(f"Rebuilt {rows} counter rows from the event log.")
 
 
+@app.command()
+def precision(
+    rebuild: bool = typer.Option(False, "--rebuild", help="First add the outcomes the event log holds and the "
+                                 "table lacks (decisions made before this version of Suara)."),
+) -> None:
+    """Live precision of each routing model version, from staff decisions, and the threshold the monitor raised."""
+    from suara.live_precision import monitor, outcomes
+
+    async def work(session):
+        added = await outcomes.rebuild(session) if rebuild else 0
+        return added, await monitor.summary(session)
+
+    added, versions = asyncio.run(_with_session(work))
+    if rebuild:
+        console.print(f"Added {added} outcomes from the event log.")
+    for live in versions:
+        bound = f"{live.window_lower_bound:.3f}" if live.window_lower_bound is not None else "—"
+        share = f"{live.precision:.3f}" if live.precision is not None else "—"
+        raised = ("stopped" if live.stopped else f"{live.raised_threshold:.3f}") if live.raised_threshold else "—"
+        typer.echo(f"{live.model_version}: {live.correct}/{live.outcomes} right ({share}), lower bound {bound}, "
+                   f"raised threshold {raised}")
+
+
 @jobs_app.command("run")
 def jobs_run(
     once: bool = typer.Option(False, help="Run each job once and exit."),

@@ -16,6 +16,7 @@ from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
 from suara.dialogue.proposals import expire_proposals
 from suara.maps.service import refresh_tiles
+from suara.live_precision.monitor import ModelFacts, check_all
 from suara.notifications.senders import sender_from_settings
 from suara.notifications.service import send_due
 from suara.notifications.staff_mail import queue_daily_digests
@@ -37,6 +38,8 @@ from suara.triage import service
 #   concurrent writer; digests claim each officer's day in staff_digest_runs; folding the counter
 #   slots of ended days takes the slots' own locks), so a process that runs the job just after
 #   another finished finds nothing left;
+# - the live precision check takes one advisory lock per model version and appends a raise only above the
+#   highest one recorded, so a second check right after finds nothing to raise;
 # - the outbox is sent by every process in parallel, each locking its own batch FOR UPDATE SKIP LOCKED.
 
 log = logging.getLogger(__name__)
@@ -68,9 +71,10 @@ async def run_claimed(sessions, job: str, work) -> int:
 
 
 async def run_round(sessions, sender, *, public_url: str | None = None, now: datetime | None = None,
-                    sms_intake: SmsIntake | None = None) -> dict[str, int]:
+                    sms_intake: SmsIntake | None = None, router=None) -> dict[str, int]:
     """One round; ``public_url`` is where staff mail links point, ``now`` a frozen clock for tests,
-    ``sms_intake`` drains queued inbound SMS first (where no server's worker does)."""
+    ``sms_intake`` drains queued inbound SMS first (where no server's worker does), ``router`` the
+    process's router, whose model's own threshold and card bound the live precision check starts from."""
     sms_processed = (await sms_intake.drain(sessions, now=now)).claimed if sms_intake else 0
     escalated = await run_claimed(sessions, "escalate_overdue", lambda session: service.escalate_overdue(
         session, now=now, public_url=public_url))
@@ -81,6 +85,10 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
         session, now=now, public_url=public_url))
     folded = await run_claimed(sessions, "fold_counter_slots", lambda session: fold_slots(session, now=now))
     map_tiles = await run_claimed(sessions, "refresh_map_tiles", refresh_tiles)
+    model = getattr(router if router is not None else getattr(sms_intake, "router", None), "model", None)
+    loaded = [facts] if (facts := ModelFacts.of(model)) else []
+    thresholds_raised = await run_claimed(sessions, "live_precision", lambda session: check_all(
+        session, loaded, public_url=public_url, now=now))
     sent = retried = failed = 0
     for _ in range(OUTBOX_BATCHES_PER_ROUND):
         report = await send_due(sessions, sender, now=now, batch=OUTBOX_BATCH)
@@ -89,14 +97,15 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
             break
     return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "staff_digests": digests,
             "sent": sent, "retried": retried, "failed": failed, "rate_limit_buckets_pruned": pruned,
-            "counters_folded": folded, "sms_processed": sms_processed, "map_tiles": map_tiles}
+            "counters_folded": folded, "sms_processed": sms_processed, "map_tiles": map_tiles,
+            "thresholds_raised": thresholds_raised}
 
 
-async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None) -> None:
+async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None, router=None) -> None:
     """Rounds until cancelled; a failing round is logged and retried at the next interval."""
     while True:
         try:
-            report = await run_round(sessions, sender, public_url=public_url)
+            report = await run_round(sessions, sender, public_url=public_url, router=router)
             if any(report.values()):
                 log.info("jobs: %s", " ".join(f"{name}={count}" for name, count in report.items()))
         except Exception:

@@ -181,7 +181,11 @@ response 3 working days, information requests 5, resolution 14, or 60 with a fie
 deadline (flagged by the check that runs every minute) and not yet resolved, rejected or handed on.</li>
 <li><b>Routing accuracy</b>: of the items the model routed automatically in the period, the share staff did not
 move (re-routed by a triage admin, or forwarded by the agency to another). A change is counted on the day of the
-route it undoes.</li>
+route it undoes. The routing model's own live precision (<code>routingAccuracy.live</code>) is stricter about
+what counts: of its last 500 automatic routes that staff settled, the share its agency acknowledged, answered or
+resolved rather than moved to another agency (re-routed, forwarded as "wrong agency", rejected as not its
+authority), with a one-sided 95 % Clopper–Pearson lower bound (the model card's bound until 100 are settled).
+When that bound falls below 95 %, Suara raises the model's threshold or stops routing automatically.</li>
 <li><b>Rejected by reason</b>: not the agency's authority, incomplete, spam, or duplicate.</li>
 <li><b>Dispute, reopen and confirmation rates</b>: disputes, reopenings and citizens' confirmations divided by
 the items resolved in the same period.</li>

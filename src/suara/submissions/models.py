@@ -75,6 +75,13 @@ SEARCH_DOCUMENT_SQL = "to_tsvector('simple', coalesce(title, '') || ' ' || \"tex
 """Words of an item for the inbox's text filter (language-neutral: reports mix Indonesian, regional languages and
 English). Queries must use this exact expression so the GIN index serves them."""
 
+ROUTING_MARGIN_SQL = (
+    "(coalesce(CAST(routing_suggestions->0->>'confidence' AS double precision), routing_confidence)"
+    " - coalesce(CAST(routing_suggestions->1->>'confidence' AS double precision), 0))"
+)
+"""How far the model's best suggestion is ahead of its second: the smaller, the more a person's choice
+teaches it (the triage queue's uncertainty order). Queries must use this exact expression (its index)."""
+
 
 class Submission(SQLModel, table=True):
     __tablename__ = "submissions"
@@ -87,6 +94,10 @@ class Submission(SQLModel, table=True):
         Index("ix_submissions_text_search", text(SEARCH_DOCUMENT_SQL), postgresql_using="gin"),
         Index(
             "ix_submissions_triage_queue", "created_at", "id",
+            postgresql_where=text("status IN ('received', 'in_triage')"),
+        ),
+        Index(
+            "ix_submissions_triage_uncertainty", text(ROUTING_MARGIN_SQL), "id",
             postgresql_where=text("status IN ('received', 'in_triage')"),
         ),
     )

@@ -18,6 +18,7 @@ from suara.agencies.service import Directory, default_agency
 from suara.common.errors import DomainError, NotFound, ValidationFailed
 from suara.db.columns import utcnow
 from suara.routing import offload
+from suara.routing.raised_thresholds import apply_raised_threshold
 from suara.routing.router import Router, RoutingDecision
 from suara.submissions import codes, workflow
 from suara.submissions.deadlines import deadline_details, routing_changes
@@ -100,7 +101,7 @@ async def submit(
     key = origin.scoped(clean.idempotency_key)
     fingerprint = clean.fingerprint()
 
-    decision = await _route(router, clean.text)
+    decision = await apply_raised_threshold(session, await _route(router, clean.text))
     agency = await _agency_for(session, decision.category, directory) if decision.category else None
     now = utcnow()
     route = _first_route(decision, agency, clean, now)

@@ -25,7 +25,14 @@ from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
 from suara.common.text import MAX_ROW_ID
 from suara.db.columns import utcnow
-from suara.submissions.models import SEARCH_DOCUMENT_SQL, Channel, Kind, Status, Submission
+from suara.submissions.models import (
+    ROUTING_MARGIN_SQL,
+    SEARCH_DOCUMENT_SQL,
+    Channel,
+    Kind,
+    Status,
+    Submission,
+)
 
 MAX_PAGE = 100
 TRIAGE_STATUSES = (Status.RECEIVED, Status.IN_TRIAGE)
@@ -44,20 +51,40 @@ class Page:
         return encode_cursor(sort, submission)
 
 
+def routing_margin(submission: Submission) -> float | None:
+    """`ROUTING_MARGIN_SQL` computed on a loaded row (for the cursor)."""
+    suggestions = submission.routing_suggestions or []
+    first = suggestions[0].get("confidence") if suggestions else None
+    first = first if first is not None else submission.routing_confidence
+    if first is None:
+        return None
+    second = suggestions[1].get("confidence") if len(suggestions) > 1 else None
+    return float(first) - float(second or 0.0)
+
+
 def encode_cursor(sort: str, submission: Submission) -> str:
-    key = submission.due_at if sort == "due" else submission.created_at
-    payload = {"s": sort, "k": key.isoformat() if key else None, "id": submission.id}
+    if sort == "margin":
+        payload = {"s": sort, "m": routing_margin(submission), "id": submission.id}
+    else:
+        key = submission.due_at if sort == "due" else submission.created_at
+        payload = {"s": sort, "k": key.isoformat() if key else None, "id": submission.id}
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
 
 
-def _decode_cursor(cursor: str, sort: str) -> tuple[datetime | None, int]:
+def _decode_cursor(cursor: str, sort: str) -> tuple[datetime | float | None, int]:
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if payload["s"] != sort:
             raise ValueError("cursor of another list")
-        key = datetime.fromisoformat(payload["k"]) if payload["k"] else None
-        if key is not None and key.tzinfo is None:
-            raise ValueError("cursor time without a time zone")
+        if sort == "margin":
+            key = payload["m"]
+            if key is not None and (type(key) not in (int, float) or not -1.0 <= key <= 2.0):
+                raise ValueError("cursor margin out of range")
+            key = float(key) if key is not None else None
+        else:
+            key = datetime.fromisoformat(payload["k"]) if payload["k"] else None
+            if key is not None and key.tzinfo is None:
+                raise ValueError("cursor time without a time zone")
         row_id = payload["id"]
         if type(row_id) is not int or not 1 <= row_id <= MAX_ROW_ID:
             raise ValueError("cursor id out of range")
@@ -306,23 +333,51 @@ async def export_rows(
     ))
 
 
+class TriageOrder(StrEnum):
+    DEADLINE = "deadline"
+    """Oldest first: the verification deadline runs from arrival (the default)."""
+    UNCERTAINTY = "uncertainty"
+    """Smallest margin between the model's two best suggestions first: each correction teaches it most
+    (uncertainty sampling); items the model did not classify come last."""
+
+
+TRIAGE_SORTS = {TriageOrder.DEADLINE: "created", TriageOrder.UNCERTAINTY: "margin"}
+"""The cursor's sort name of each order: a cursor of one order is refused by the other."""
+ROUTING_MARGIN = literal_column(ROUTING_MARGIN_SQL)
+"""Written as the index expression (ix_submissions_triage_uncertainty) so the planner can use it."""
+
+
 async def triage_queue_page(
-    session: AsyncSession, actor: Actor, *, first: int = 50, after: str | None = None
+    session: AsyncSession, actor: Actor, *, first: int = 50, after: str | None = None,
+    order: TriageOrder = TriageOrder.DEADLINE,
 ) -> Page:
-    """Items routing was unsure about (or could not route), oldest first. Triage admins only."""
+    """Items routing was unsure about (or could not route), oldest first or most uncertain first. Triage
+    admins only."""
     _require_staff(actor)
     if actor.role != Role.TRIAGE_ADMIN:
         raise NotAllowed("triage_admin_only", "Hanya untuk admin triase.", "For triage admins only.")
     first = _page_size(first)
+    order = TriageOrder(order)
     conditions = [IN_TRIAGE_QUEUE]
     total = (await session.exec(select(func.count()).select_from(Submission).where(*conditions))).one()
     page_conditions = list(conditions)
-    if after:
-        key, last_id = _decode_cursor(after, "created")
-        page_conditions.append(or_(
-            Submission.created_at > key, and_(Submission.created_at == key, Submission.id > last_id)
-        ))
-    rows = list(await session.exec(
-        select(Submission).where(*page_conditions).order_by(Submission.created_at, Submission.id).limit(first + 1)
-    ))
+    if order == TriageOrder.UNCERTAINTY:
+        if after:
+            page_conditions.append(_after_margin(*_decode_cursor(after, "margin")))
+        ordering = (ROUTING_MARGIN.asc().nulls_last(), Submission.id)
+    else:
+        if after:
+            key, last_id = _decode_cursor(after, "created")
+            page_conditions.append(or_(
+                Submission.created_at > key, and_(Submission.created_at == key, Submission.id > last_id)
+            ))
+        ordering = (Submission.created_at, Submission.id)
+    rows = list(await session.exec(select(Submission).where(*page_conditions).order_by(*ordering).limit(first + 1)))
     return Page(items=rows[:first], has_next_page=len(rows) > first, total_count=total)
+
+
+def _after_margin(key: float | None, last_id: int):
+    """Rows after the cursor in (margin NULLS LAST, id) order."""
+    if key is None:
+        return and_(ROUTING_MARGIN.is_(None), Submission.id > last_id)
+    return or_(ROUTING_MARGIN > key, and_(ROUTING_MARGIN == key, Submission.id > last_id), ROUTING_MARGIN.is_(None))

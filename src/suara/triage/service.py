@@ -50,6 +50,10 @@ REJECTION_REASONS = {
     "duplicate": ("Sudah dilaporkan sebelumnya", "Already reported"),
 }
 
+WRONG_AGENCY = "wrong_agency"
+"""The ``reason`` of a forward the agency marks as "not ours, wrong agency": it counts against the model's
+live precision when the model had routed the item (`suara.live_precision`)."""
+
 MIN_CALENDAR_DAYS_TO_CLOSE = timedelta(days=12)
 """Ten working days never take fewer calendar days than this: a cheap pre-filter."""
 
@@ -172,9 +176,10 @@ async def mark_field_check(session, actor: Actor, submission_id: int, *, expecte
 
 async def forward(
     session, actor: Actor, submission_id: int, to_agency_slug: str, reason: str,
-    *, expected_version: int | None = None,
+    *, expected_version: int | None = None, wrong_agency: bool = False,
 ) -> Submission:
-    """G2G forwarding: the new agency gets the item and its own, fresh clock."""
+    """G2G forwarding: the new agency gets the item and its own, fresh clock. ``wrong_agency``: the item was
+    never this agency's (a wrong route), as opposed to handing on work another agency must share."""
     reason = _require_text("reason", reason)
     submission = await _load_for_action(session, actor, submission_id, expected_version)
     target = (await session.exec(select(Agency).where(Agency.slug == to_agency_slug))).first()
@@ -189,7 +194,7 @@ async def forward(
     return await transition(
         session, submission, Action.FORWARD, actor, changes={**changes, "assigned_staff_id": None},
         details={"from_agency_id": submission.agency_id, "agency_id": target.id, "public_note": reason,
-                 **deadline_details(changes)},
+                 **({"reason": WRONG_AGENCY} if wrong_agency else {}), **deadline_details(changes)},
         agency_name=target.short_name, now=now,
     )
 

@@ -31,7 +31,7 @@ const ACTIONS = {
   unassign: `mutation($id: ID!, $v: Int) { result: unassignSubmission(id: $id, expectedVersion: $v) { ${RESULT} } }`,
   duplicate: `mutation($id: ID!, $v: Int, $of: String!) { result: markDuplicate(id: $id, duplicateOf: $of, expectedVersion: $v) { ${RESULT} } }`,
   note: `mutation($id: ID!, $v: Int, $text: String!) { result: addNote(id: $id, note: $text, expectedVersion: $v) { ${RESULT} } }`,
-  forward: `mutation($id: ID!, $v: Int, $to: String!, $text: String!) { result: forward(id: $id, toAgency: $to, reason: $text, expectedVersion: $v) { ${RESULT} } }`,
+  forward: `mutation($id: ID!, $v: Int, $to: String!, $text: String!, $wrong: Boolean!) { result: forward(id: $id, toAgency: $to, reason: $text, expectedVersion: $v, wrongAgency: $wrong) { ${RESULT} } }`,
   fieldCheck: `mutation($id: ID!, $v: Int) { result: markFieldCheck(id: $id, expectedVersion: $v) { ${RESULT} } }`,
   resolve: `mutation($id: ID!, $v: Int, $text: String!) { result: resolve(id: $id, text: $text, expectedVersion: $v) { ${RESULT} } }`,
   reject: `mutation($id: ID!, $v: Int, $reason: RejectReason!, $text: String!) { result: reject(id: $id, reason: $reason, note: $text, expectedVersion: $v) { ${RESULT} } }`,
@@ -235,7 +235,7 @@ export function Item({ id, me }) {
           </form>
           <details>
             <summary>{t("action.forward")}</summary>
-            <form onSubmit={submitWith("forward", (f) => ({ to: f.get("to"), text: f.get("text") }))}>
+            <form onSubmit={submitWith("forward", (f) => ({ to: f.get("to"), text: f.get("text"), wrong: f.get("wrong") === "on" }))}>
               <div class="field">
                 <label for="forward-to">{t("action.forwardTo")}</label>
                 <select id="forward-to" name="to" required>
@@ -245,6 +245,13 @@ export function Item({ id, me }) {
               <div class="field">
                 <label for="forward-reason">{t("action.reason")}</label>
                 <textarea id="forward-reason" name="text" rows={2} required />
+              </div>
+              <div class="field">
+                <label class="choice">
+                  <input type="checkbox" name="wrong" aria-describedby="forward-wrong-hint" />
+                  <span>{t("action.wrongAgency")}</span>
+                </label>
+                <p id="forward-wrong-hint" class="hint">{t("action.wrongAgencyHint")}</p>
               </div>
               <button type="submit" class="secondary" disabled={busy}>{t("action.forward")}</button>
             </form>

@@ -72,7 +72,7 @@ function App() {
   else if (!me) content = <SignIn back={location.hash.replace(/^#/, "")} onSignedIn={signedIn} />;
   else if (me.mustChangePassword) content = <ChangePassword onChanged={(who) => setMe(who)} />;
   else if (first === "item") content = <Item id={second} me={me} />;
-  else if (first === "triase") content = <TriageQueue me={me} />;
+  else if (first === "triase") content = <TriageQueue me={me} params={route.params} />;
   else if (first === "admin") content = <AgencyAdmin me={me} />;
   else if (first === "kinerja" && me.agency) content = <Performance me={me} />;
   else if (first === "peta" && me.agency) content = <Lazy load={() => import("./map.jsx")} />;

@@ -4,8 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 import { gql } from "./api.js";
 import { formatDate, message, pick, t } from "./i18n.js";
 
-const QUEUE = `query Queue {
-  triageQueue(first: 50) {
+const QUEUE = `query Queue($order: TriageOrder!) {
+  triageQueue(first: 50, order: $order) {
     __typename
     ... on StaffSubmissionConnection { totalCount edges { node {
       id trackingCode version kind status title text createdAt routingConfidence routingModelVersion
@@ -18,11 +18,15 @@ const QUEUE = `query Queue {
   categories { slug label labelEn defaultAgency { slug shortName } }
 }`;
 
+/** The queue's order, kept in the URL (#/triase?urutan=ketidakpastian) so a link or a reload keeps it. */
+const ORDERS = { tenggat: "DEADLINE", ketidakpastian: "UNCERTAINTY" };
+
 function percent(value) {
   return Math.round(value * 100) + "%";
 }
 
-export function TriageQueue() {
+export function TriageQueue({ params }) {
+  const orderName = ORDERS[params && params.get("urutan")] ? params.get("urutan") : "tenggat";
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
   const [selected, setSelected] = useState(new Set());
@@ -31,11 +35,11 @@ export function TriageQueue() {
   const [bulkCategory, setBulkCategory] = useState("");
 
   async function load() {
-    const result = await gql(QUEUE);
+    const result = await gql(QUEUE, { order: ORDERS[orderName] });
     if (result.triageQueue.__typename !== "StaffSubmissionConnection") setError(message(result.triageQueue));
-    else setData(result);
+    else setData({ ...result, order: orderName }); // the summary names the order the list is in
   }
-  useEffect(() => { load().catch(() => setError(t("common.error"))); }, []);
+  useEffect(() => { load().catch(() => setError(t("common.error"))); }, [orderName]);
 
   /** Route items in one request: each mutation is its own transaction, so one conflict undoes nothing else. */
   async function route(choices) {
@@ -82,7 +86,15 @@ export function TriageQueue() {
   return (
     <section>
       <h1>{t("triage.title")}</h1>
-      <p class="meta">{t("triage.summary", { n: data.triageQueue.totalCount, model: data.routingAccuracy ? data.routingAccuracy.modelVersion : "—" })}</p>
+      <p class="meta">{t(data.order === "ketidakpastian" ? "triage.summaryUncertain" : "triage.summary", { n: data.triageQueue.totalCount, model: data.routingAccuracy ? data.routingAccuracy.modelVersion : "—" })}</p>
+      <div class="field order">
+        <label for="triage-order">{t("triage.order")}</label>
+        <select id="triage-order" value={orderName}
+          onChange={(e) => { location.hash = "#/triase" + (e.currentTarget.value === "tenggat" ? "" : "?urutan=" + e.currentTarget.value); }}>
+          <option value="tenggat">{t("triage.orderDeadline")}</option>
+          <option value="ketidakpastian">{t("triage.orderUncertainty")}</option>
+        </select>
+      </div>
       <p class="hint">{t("triage.labels")}</p>
       <div role="status" aria-live="polite" data-testid="triage-results">
         {done.length > 0 && <ul class="results">{done.map(([id, r]) => <li key={id} class={r.ok ? "ok" : "error"}>{r.text}</li>)}</ul>}

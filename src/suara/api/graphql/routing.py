@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -13,6 +15,7 @@ from suara.api.graphql.submissions import (
     Submission,
     routing_suggestions,
 )
+from suara.live_precision import monitor
 from suara.submissions import service
 from suara.submissions.public import public_views
 
@@ -28,11 +31,37 @@ class ClassMetrics:
     support: int
 
 
-@strawberry.type(description="How well the current model routes, measured by cross-validation.")
+@strawberry.enum(description="Where a published precision bound comes from.")
+class PrecisionSource(Enum):
+    LIVE = "live"
+    """The window of staff decisions on this model's automatic routes (at least 100 of them)."""
+    MODEL_CARD = "model_card"
+    """The model card's bound, while fewer than 100 automatic routes have an outcome."""
+
+
+@strawberry.type(description="How often this model's automatic routes reached the right agency, as staff "
+                             "decisions show: moved to another agency (re-routed, forwarded as wrong agency, "
+                             "rejected as not its authority) is wrong; acknowledged, answered or resolved is right.")
+class LivePrecision:
+    outcomes: int = strawberry.field(description="Automatic routes with an outcome in the window (the last 500).")
+    correct: int
+    precision: float | None = strawberry.field(description="correct / outcomes (null without outcomes).")
+    lower_bound: float | None = strawberry.field(description=(
+        "One-sided 95 % Clopper–Pearson lower bound of the window's precision; the model card's bound while "
+        "fewer than 100 outcomes."))
+    source: PrecisionSource
+    target: float = strawberry.field(description="The promise: automatic routes at least this precise.")
+    auto_routing_stopped: bool = strawberry.field(description="The monitor stopped automatic routing with this model.")
+
+
+@strawberry.type(description="How well the current model routes: measured by cross-validation, and live.")
 class RoutingAccuracy:
     model_version: str
     trained_at: str
-    threshold: float = strawberry.field(description="Items at or above this confidence route automatically.")
+    threshold: float = strawberry.field(description=(
+        "Items at or above this confidence route automatically: the model's own threshold, or the higher one the "
+        "live precision monitor set (1 or more: nothing routes automatically)."))
+    model_threshold: float = strawberry.field(description="The threshold the model file states.")
     macro_f1: float
     accuracy: float
     top3_accuracy: float
@@ -40,6 +69,7 @@ class RoutingAccuracy:
     auto_route_precision: float = strawberry.field(description="Share of automatic routes that were right.")
     per_class: list[ClassMetrics]
     training_summary: JSON
+    live: LivePrecision
 
 
 @strawberry.type(description="What the submit page shows while a citizen types, from one classifier run.")
@@ -84,16 +114,23 @@ class RoutingQuery:
         decision = await info.context.router.decide_async(text)
         return (await routing_suggestions(info, [decision.suggestions]))[0]
 
-    @strawberry.field(description="The current routing model's version, date and evaluation.")
-    def routing_accuracy(self, info: Info) -> RoutingAccuracy | None:
+    @strawberry.field(description="The current routing model's version, date, evaluation and live precision.")
+    async def routing_accuracy(self, info: Info) -> RoutingAccuracy | None:
         model = getattr(info.context.state.router, "model", None)
         if model is None:
             return None
         metrics = model.cv_metrics
+        async with info.context.state.reading() as session:
+            live = await monitor.live_precision(session, model.version, card_bound=monitor.card_lower_bound(model))
         return RoutingAccuracy(
             model_version=model.version,
             trained_at=model.trained_at,
-            threshold=model.threshold,
+            threshold=max(model.threshold, live.raised_threshold or 0.0),
+            model_threshold=model.threshold,
+            live=LivePrecision(
+                outcomes=live.outcomes, correct=live.correct, precision=live.precision, lower_bound=live.lower_bound,
+                source=PrecisionSource(live.source), target=monitor.TARGET, auto_routing_stopped=live.stopped,
+            ),
             macro_f1=metrics["macro_f1"],
             accuracy=metrics["accuracy"],
             top3_accuracy=metrics["top3_accuracy"],

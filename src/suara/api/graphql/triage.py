@@ -36,6 +36,8 @@ from suara.common.errors import NotAllowed as DomainNotAllowed
 from suara.common.errors import RateLimited as DomainRateLimited
 from suara.common.text import parse_row_id
 from suara.db.columns import utcnow
+from suara.live_precision import monitor as live_precision_monitor
+from suara.live_precision.outcomes import record_outcome
 from suara.submissions import codes
 from suara.submissions.models import Kind, Status, SubmissionEvent
 from suara.submissions.models import Submission as SubmissionRow
@@ -61,6 +63,15 @@ class RejectReason(Enum):
     INSUFFICIENT_INFORMATION = "incomplete"
     SPAM = "spam"
     DUPLICATE = "duplicate"
+
+
+@strawberry.enum(description="The triage queue's order.")
+class TriageOrder(Enum):
+    DEADLINE = "deadline"
+    """Oldest first: the verification deadline runs from arrival (the default)."""
+    UNCERTAINTY = "uncertainty"
+    """Items the model was least sure between its two best suggestions first (uncertainty sampling: each
+    correction teaches the next model most); items it did not classify last."""
 
 
 @strawberry.input(description="Narrows the inbox; every condition given must hold. Dates are the agency's "
@@ -412,15 +423,19 @@ class TriageQuery:
             by_status=[StatusCount(status=Status(status), count=count) for status, count in sorted(counts.by_status.items())],
         )
 
-    @strawberry.field(description="Items routing was unsure about, oldest first (triage admins).")
-    async def triage_queue(self, info: Info, first: int = 50, after: str | None = None) -> ConnectionResult:
+    @strawberry.field(description="Items routing was unsure about (triage admins): oldest first, or with "
+                                  "order UNCERTAINTY the ones whose correction teaches the model most first.")
+    async def triage_queue(
+        self, info: Info, first: int = 50, after: str | None = None, order: TriageOrder = TriageOrder.DEADLINE,
+    ) -> ConnectionResult:
+        domain_order = inbox.TriageOrder(order.value)
         try:
             actor = await info.context.staff()
             async with info.context.state.reading() as session:
-                page = await inbox.triage_queue_page(session, actor, first=first, after=after)
+                page = await inbox.triage_queue_page(session, actor, first=first, after=after, order=domain_order)
         except DomainError as error:
             return error_result(error)
-        return await connection(info, page, "created")
+        return await connection(info, page, inbox.TRIAGE_SORTS[domain_order])
 
     @strawberry.field(description="One item by its node id, if you may see it.")
     async def staff_submission(self, info: Info, id: strawberry.ID) -> StaffSubmission | None:
@@ -483,12 +498,19 @@ async def _staff_action(
             raise service.HIDDEN
         async with info.context.state.transaction() as session:
             row = await operation(session, actor, submission_id, *args, **kwargs)
+            # A decision that settles whether the model's route was right counts for its version, with it.
+            outcome = await record_outcome(session, row)
     except DomainConflict as error:
         conflict = error_result(error)
         conflict.current = await _fresh(info, actor, submission_id)
         return conflict
     except DomainError as error:
         return error_result(error)
+    if outcome is not None and not outcome.correct:
+        state = info.context.state
+        await live_precision_monitor.check_after_error(
+            state.sessions, outcome.model_version, getattr(state.router, "model", None),
+            public_url=state.settings.suara_public_url)
     return StaffActionSuccess(submission=await staff_submission(info, row))
 
 
@@ -596,11 +618,14 @@ class TriageMutation:
     async def add_note(self, info: Info, id: strawberry.ID, note: str, expected_version: int | None = None) -> StaffActionResult:
         return await _staff_action(info, id, service.add_note, note, expected_version=expected_version)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Hand the item to another agency. wrongAgency: it was never yours (a wrong "
+                                     "route; counts against the routing model's live precision).")
     async def forward(
-        self, info: Info, id: strawberry.ID, to_agency: str, reason: str, expected_version: int | None = None
+        self, info: Info, id: strawberry.ID, to_agency: str, reason: str, expected_version: int | None = None,
+        wrong_agency: bool = False,
     ) -> StaffActionResult:
-        return await _staff_action(info, id, service.forward, to_agency, reason, expected_version=expected_version)
+        return await _staff_action(info, id, service.forward, to_agency, reason, expected_version=expected_version,
+                                   wrong_agency=wrong_agency)
 
     @strawberry.mutation
     async def resolve(self, info: Info, id: strawberry.ID, text: str, expected_version: int | None = None) -> StaffActionResult:
