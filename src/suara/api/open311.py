@@ -11,14 +11,19 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from suara.agencies.models import Agency
+from suara.api.media import media_url
 from suara.channels.open311 import service
 from suara.common.errors import NotFound, RateLimited, ValidationFailed
 from suara.common.text import is_storable
+from suara.media import service as media
+from suara.media.images import PhotoRefused, too_large
 from suara.submissions.models import Submission
 from suara.submissions.public import PublicSubmission, public_views
 
@@ -152,7 +157,8 @@ def _parse_date(name: str, raw: str | None) -> datetime | None:
     return value
 
 
-def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dict, notes: dict[int, str]) -> dict:
+def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dict, notes: dict[int, str],
+            media_urls: dict[int, str]) -> dict:
     """One request as Open311 shows it: the public view, masked; a confidential one only its status
     and dates (no notes: they hold the citizen's and the agency's words)."""
     agency = agencies.get(item.agency_id)
@@ -176,16 +182,22 @@ def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dic
         "address": item.location_text,
         "lat": item.latitude,
         "long": item.longitude,
+        "media_url": media_urls.get(item.submission_id),
     }
 
 
 async def _records(request: Request, items: list[Submission]) -> list[dict]:
     state = request.app.state.suara
     directory = await state.directory()
+    public = [item.id for item in items if not item.confidential]
     async with state.reading() as session:
         views = await public_views(session, items)
-        notes = await service.latest_public_notes(session, [item.id for item in items if not item.confidential])
-    return [_record(view, directory.agencies, directory.categories, notes) for view in views]
+        notes = await service.latest_public_notes(session, public)
+        photos = await media.public_photos_of(session, public)
+    public_url = state.settings.suara_public_url
+    media_urls = {submission_id: media_url(request, public_url, found[0].file_name)
+                  for submission_id, found in photos.items() if found}  # approved photos only; the first one
+    return [_record(view, directory.agencies, directory.categories, notes, media_urls) for view in views]
 
 
 def _split(raw: str | None) -> list[str] | None:
@@ -213,11 +225,50 @@ async def list_requests(request: Request, fmt: str) -> Response:
     return render(fmt, "service_requests", await _records(request, items))
 
 
+async def _multipart(request: Request) -> tuple[list[tuple[str, str]], UploadFile | None]:
+    """The fields of a multipart POST and its one `media` file part (our extension to GeoReport v2)."""
+    try:
+        form = await request.form(max_files=1, max_fields=50, max_part_size=64 * 1024)
+    except HTTPException as error:
+        raise Open311Error(400, f"Malformed multipart body: {error.detail}") from None
+    pairs: list[tuple[str, str]] = []
+    upload = None
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if name != "media":
+                raise Open311Error(400, "The only file part accepted is 'media'")
+            upload = value
+        else:
+            pairs.append((name, value))
+    return pairs, upload
+
+
+async def _media_photo(request: Request, upload: UploadFile):
+    """The `media` part checked and re-encoded like any photo (before the filing transaction)."""
+    state = request.app.state.suara
+    limit = state.settings.suara_photo_max_bytes
+    data = await upload.read(limit + 1)
+    try:
+        if len(data) > limit:
+            raise too_large(limit)
+        return (await state.photos.clean_all([data], "media"))[0]
+    except PhotoRefused as error:
+        raise Open311Error(400, f"media: {error.message_en}") from None
+    except ValidationFailed as error:
+        raise Open311Error(400, f"media: {error.problems[0].message_en}") from None
+
+
 async def create_request(request: Request, fmt: str) -> Response:
     state = request.app.state.suara
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        raise Open311Error(400, "Send the request as application/x-www-form-urlencoded")
-    pairs = parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+    content_type = request.headers.get("content-type", "")
+    upload = None
+    if content_type.startswith("multipart/form-data"):
+        pairs, upload = await _multipart(request)
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        pairs = parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+    else:
+        raise Open311Error(400, "Send the request as application/x-www-form-urlencoded "
+                                "(or multipart/form-data with a 'media' photo)")
     _refuse_unstorable(pairs)
     form = dict(pairs)
     async with state.transaction() as session:
@@ -240,8 +291,17 @@ async def create_request(request: Request, fmt: str) -> Response:
         first_name=form.get("first_name") or None, last_name=form.get("last_name") or None,
         media_url=form.get("media_url") or None,
     )
-    async with state.transaction() as session:
-        item = await service.file_request(session, new, secret_key=state.secret_key)
+    photo = await _media_photo(request, upload) if upload is not None else None  # the key and limit came first
+    stored = await state.photos.store([photo]) if photo is not None else []
+    attached = False
+    try:
+        async with state.transaction() as session:
+            item = await service.file_request(session, new, secret_key=state.secret_key)
+            await media.attach(session, item, stored, added_by="citizen:open311")
+        attached = True
+    finally:
+        if stored and not attached:
+            await state.photos.discard(stored)
     return render(fmt, "service_requests", [{
         "service_request_id": item.tracking_code, "token": item.tracking_code,
         "service_notice": "Lacak dengan kode ini di Suara atau SMS: CEK " + item.tracking_code,

@@ -12,6 +12,7 @@ from suara.api.graphql.dialogue import DialogueMutation, DialogueQuery
 from suara.api.graphql.error_log import is_unexpected, log_errors
 from suara.api.graphql.limits import RequestLimits
 from suara.api.graphql.live import SocketOperations, Subscription
+from suara.api.graphql.photos import PhotoMutation
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.services import ServiceQuery
 from suara.api.graphql.sms_admin import SmsAdminQuery
@@ -30,7 +31,7 @@ class Query(
 
 
 @strawberry.type
-class Mutation(SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation):
+class Mutation(SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation, PhotoMutation):
     pass
 
 

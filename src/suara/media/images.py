@@ -1,0 +1,171 @@
+"""Turning an uploaded file into a photo Suara can keep: checked from its bytes, re-encoded without metadata.
+
+A phone writes where it stood into every picture (EXIF GPS), editors add XMP and comments, and an
+attacker can append a script to a valid image (a polyglot) or send a small file that decodes to
+gigabytes (a decompression bomb). So: the type comes from the first bytes (JPEG, PNG, WebP only),
+the size and the pixel count are checked before any pixel is decoded, and what is kept is a new
+JPEG drawn from the decoded pixels alone, turned upright, with nothing of the original file in it.
+Decoding runs in worker threads, a few at a time (`Decoder`), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from suara.common.errors import DomainError
+
+MAX_SIDE = 2048
+"""The kept photo's longest side: enough to read a plate or a sign, and a JPEG decodes at this scale."""
+THUMBNAIL_SIDE = 480
+QUALITY = 85
+THUMBNAIL_QUALITY = 80
+CONTENT_TYPE = "image/jpeg"
+
+SIGNATURES = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    """The format the bytes are (JPEG, PNG or WebP), whatever the file was called; else None."""
+    for signature, name in SIGNATURES:
+        if data.startswith(signature):
+            return name
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+class PhotoRefused(DomainError):
+    """A file that is not a photo Suara keeps; nothing was stored."""
+
+    def __init__(self, code: str, message_id: str, message_en: str):
+        super().__init__(code)
+        self.code = code
+        self.message_id = message_id
+        self.message_en = message_en
+
+
+def not_an_image() -> PhotoRefused:
+    return PhotoRefused("not_an_image", "Berkas itu bukan foto JPEG, PNG atau WebP.",
+                        "The file is not a JPEG, PNG or WebP photo.")
+
+
+def too_large(max_bytes: int) -> PhotoRefused:
+    megabytes = max_bytes // (1024 * 1024)
+    return PhotoRefused("photo_too_large", f"Foto paling besar {megabytes} MB.", f"A photo may be at most {megabytes} MB.")
+
+
+def too_many_pixels(max_pixels: int) -> PhotoRefused:
+    megapixels = max_pixels // 1_000_000
+    return PhotoRefused("photo_too_many_pixels", f"Foto paling banyak {megapixels} megapiksel.",
+                        f"A photo may have at most {megapixels} megapixels.")
+
+
+def unreadable() -> PhotoRefused:
+    return PhotoRefused("photo_unreadable", "Foto itu rusak atau tidak dapat dibaca.",
+                        "The photo is damaged or cannot be read.")
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    max_bytes: int = 8 * 1024 * 1024
+    max_pixels: int = 25_000_000
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    """A photo as Suara keeps it: a new JPEG and its thumbnail, no byte of the upload in either."""
+
+    data: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    source_digest: str
+    """SHA-256 of the upload: the same photo sent again (an idempotent retry) is recognised."""
+    content_type: str = CONTENT_TYPE
+
+
+def _upright_rgb(image: Image.Image) -> Image.Image:
+    """The decoded pixels turned as the camera meant (EXIF orientation), transparency over white."""
+    image = ImageOps.exif_transpose(image) or image
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _encode(image: Image.Image, quality: int) -> bytes:
+    """A JPEG of these pixels only. The pixels are copied into a new image first, so no EXIF, XMP, ICC
+    profile or comment of the upload can ride along in ``info``."""
+    fresh = Image.new("RGB", image.size)
+    fresh.paste(image)
+    out = io.BytesIO()
+    fresh.save(out, format="JPEG", quality=quality, optimize=False, progressive=True)
+    return out.getvalue()
+
+
+def clean_photo(data: bytes, limits: PhotoLimits) -> CleanPhoto:
+    """Check and re-encode one upload (blocking: call it through a `Decoder`). Raises PhotoRefused."""
+    if len(data) > limits.max_bytes:
+        raise too_large(limits.max_bytes)
+    kind = sniff(data)
+    if kind is None:
+        raise not_an_image()
+    try:
+        image = Image.open(io.BytesIO(data), formats=[kind])  # reads the header only
+    except Image.DecompressionBombError:
+        raise too_many_pixels(limits.max_pixels) from None
+    except Exception:  # noqa: BLE001 — any parser failure on hostile bytes is the same refusal
+        raise unreadable() from None
+    with image:
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise unreadable()
+        if width * height > limits.max_pixels:
+            raise too_many_pixels(limits.max_pixels)  # before a single pixel is decoded
+        try:
+            if kind == "JPEG":
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # libjpeg decodes at 1/2, 1/4 or 1/8 scale
+            image.load()
+            upright = _upright_rgb(image)
+        except Image.DecompressionBombError:
+            raise too_many_pixels(limits.max_pixels) from None
+        except Exception:  # noqa: BLE001 — truncated, corrupt or unsupported: refused, never a 500
+            raise unreadable() from None
+    upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    photo = _encode(upright, QUALITY)
+    kept_width, kept_height = upright.size
+    upright.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    thumbnail = _encode(upright, THUMBNAIL_QUALITY)
+    return CleanPhoto(data=photo, thumbnail=thumbnail, width=kept_width, height=kept_height,
+                      source_digest=hashlib.sha256(data).hexdigest())
+
+
+class Decoder:
+    """Decodes photos in worker threads, at most ``concurrency`` at once per process: a 25-megapixel
+    PNG takes about 100 MB while it is decoded, so many parallel uploads must queue, not multiply."""
+
+    def __init__(self, limits: PhotoLimits, concurrency: int = 2):
+        self.limits = limits
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        # Pillow refuses, in Image.open, anything over twice this: a second net under our own check.
+        Image.MAX_IMAGE_PIXELS = limits.max_pixels
+
+    async def clean(self, data: bytes) -> CleanPhoto:
+        if len(data) > self.limits.max_bytes:
+            raise too_large(self.limits.max_bytes)
+        if sniff(data) is None:  # cheap refusals need no thread
+            raise not_an_image()
+        async with self._slots:
+            return await asyncio.to_thread(clean_photo, data, self.limits)
