@@ -15,6 +15,7 @@ from suara.config import Settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
 from suara.dialogue.proposals import expire_proposals
+from suara.media.service import Photos, photos_from_settings
 from suara.notifications.senders import sender_from_settings
 from suara.notifications.service import send_due
 from suara.notifications.staff_mail import queue_daily_digests
@@ -67,9 +68,10 @@ async def run_claimed(sessions, job: str, work) -> int:
 
 
 async def run_round(sessions, sender, *, public_url: str | None = None, now: datetime | None = None,
-                    sms_intake: SmsIntake | None = None) -> dict[str, int]:
+                    sms_intake: SmsIntake | None = None, photos: Photos | None = None) -> dict[str, int]:
     """One round; ``public_url`` is where staff mail links point, ``now`` a frozen clock for tests,
-    ``sms_intake`` drains queued inbound SMS first (where no server's worker does)."""
+    ``sms_intake`` drains queued inbound SMS first (where no server's worker does), ``photos`` this
+    process's photo folder, cleared of files whose filing never committed."""
     sms_processed = (await sms_intake.drain(sessions, now=now)).claimed if sms_intake else 0
     escalated = await run_claimed(sessions, "escalate_overdue", lambda session: service.escalate_overdue(
         session, now=now, public_url=public_url))
@@ -79,6 +81,7 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
     digests = await run_claimed(sessions, "staff_digests", lambda session: queue_daily_digests(
         session, now=now, public_url=public_url))
     folded = await run_claimed(sessions, "fold_counter_slots", lambda session: fold_slots(session, now=now))
+    orphans = await run_claimed(sessions, "remove_photo_orphans", photos.remove_orphans) if photos else 0
     sent = retried = failed = 0
     for _ in range(OUTBOX_BATCHES_PER_ROUND):
         report = await send_due(sessions, sender, now=now, batch=OUTBOX_BATCH)
@@ -87,14 +90,15 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
             break
     return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "staff_digests": digests,
             "sent": sent, "retried": retried, "failed": failed, "rate_limit_buckets_pruned": pruned,
-            "counters_folded": folded, "sms_processed": sms_processed}
+            "counters_folded": folded, "sms_processed": sms_processed, "photo_orphans_removed": orphans}
 
 
-async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None) -> None:
+async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None,
+                      photos: Photos | None = None) -> None:
     """Rounds until cancelled; a failing round is logged and retried at the next interval."""
     while True:
         try:
-            report = await run_round(sessions, sender, public_url=public_url)
+            report = await run_round(sessions, sender, public_url=public_url, photos=photos)
             if any(report.values()):
                 log.info("jobs: %s", " ".join(f"{name}={count}" for name, count in report.items()))
         except Exception:
@@ -113,7 +117,8 @@ async def run_jobs(settings: Settings, *, once: bool, interval: float, sender_na
         sms_intake = SmsIntake(load_router(settings), key, RateLimits(engine, key, settings))
         while True:
             echo(" ".join(f"{name}={count}" for name, count in (await run_round(
-                sessions, sender, public_url=settings.suara_public_url, sms_intake=sms_intake)).items()))
+                sessions, sender, public_url=settings.suara_public_url, sms_intake=sms_intake,
+                photos=photos_from_settings(settings))).items()))
             if once:
                 return
             await asyncio.sleep(interval)

@@ -19,9 +19,7 @@ from suara.agencies.models import Agency, Category
 from suara.config import Settings
 from suara.db.engine import SessionFactory, transaction
 from suara.db.listen import Listener
-from suara.media.images import Decoder, PhotoLimits
-from suara.media.service import Photos
-from suara.media.storage import FolderStorage
+from suara.media.service import Photos, photos_from_settings
 from suara.ratelimits.service import RateLimits
 from suara.routing.router import Router
 
@@ -83,10 +81,7 @@ class AppState:
     def photos(self) -> Photos:
         """Photo files under $SUARA_HOME/media, decoded a few at a time in worker threads."""
         if self._photos is None:
-            settings = self.settings
-            limits = PhotoLimits(max_bytes=settings.suara_photo_max_bytes, max_pixels=settings.suara_photo_max_pixels)
-            self._photos = Photos(FolderStorage(settings.resolved_home() / "media"),
-                                  Decoder(limits, settings.suara_photo_decode_threads))
+            self._photos = photos_from_settings(self.settings)
         return self._photos
 
     async def directory(self) -> DirectorySnapshot:

@@ -22,14 +22,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
 from suara.db.columns import utcnow
-from suara.media.images import CleanPhoto, Decoder, PhotoRefused
+from suara.config import Settings
+from suara.media.images import CleanPhoto, Decoder, PhotoLimits, PhotoRefused
 from suara.media.models import PhotoState, SubmissionPhoto
-from suara.media.storage import MediaStorage, new_name
+from suara.media.storage import FolderStorage, MediaStorage, new_name
 from suara.submissions.models import Submission
 from suara.submissions.workflow import NO_STATUS_CHANGE, Action, record
 
 MAX_PHOTOS = 3
 """Photos per submission, at filing and added later together."""
+
+ORPHAN_AGE_SECONDS = 3600.0
+"""A file with no row this long after it was written belongs to a filing that never committed."""
 
 PHOTOS = SubmissionPhoto.__table__
 HIDDEN_PHOTO = NotFound("photo", "Foto tidak ditemukan.", "Photo not found.")
@@ -99,19 +103,25 @@ class Photos:
         """Delete files whose rows were never committed."""
         await self.storage.delete([name for item in stored for name in (item.file_name, item.thumbnail_name)])
 
-    async def remove_orphans(self, session: AsyncSession, *, keep: set[str] = frozenset()) -> int:
-        """Delete files no row names (left by a process that died between writing and committing).
-        ``keep``: names being written right now by this process."""
-        on_disk = set(await self.storage.names())
+    async def remove_orphans(self, session: AsyncSession, *, older_than_seconds: float = ORPHAN_AGE_SECONDS) -> int:
+        """Delete files no row names: left by a process that died between writing them and committing.
+        Only files older than ``older_than_seconds``, so a filing still under way keeps its own."""
+        on_disk = set(await self.storage.names(older_than_seconds))
         if not on_disk:
             return 0
         named = set()
         rows = await session.exec(select(PHOTOS.c.file_name, PHOTOS.c.thumbnail_name))
         for file_name, thumbnail_name in rows:
             named.update((file_name, thumbnail_name))
-        orphans = sorted(on_disk - named - set(keep))
+        orphans = sorted(on_disk - named)
         await self.storage.delete(orphans)
         return len(orphans)
+
+
+def photos_from_settings(settings: Settings) -> Photos:
+    """Photo files under $SUARA_HOME/media, decoded a few at a time in worker threads."""
+    limits = PhotoLimits(max_bytes=settings.suara_photo_max_bytes, max_pixels=settings.suara_photo_max_pixels)
+    return Photos(FolderStorage(settings.resolved_home() / "media"), Decoder(limits, settings.suara_photo_decode_threads))
 
 
 async def attach(

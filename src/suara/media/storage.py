@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -34,7 +35,9 @@ class MediaStorage(Protocol):
 
     async def delete(self, names: list[str]) -> None: ...
 
-    async def names(self) -> list[str]: ...
+    async def names(self, older_than_seconds: float = 0) -> list[str]:
+        """Every stored name, or only those written at least this long ago."""
+        ...
 
 
 class FolderStorage:
@@ -81,9 +84,17 @@ class FolderStorage:
         if names:
             await asyncio.to_thread(self._delete, names)
 
-    async def names(self) -> list[str]:
+    async def names(self, older_than_seconds: float = 0) -> list[str]:
         def listing() -> list[str]:
             if not self.root.is_dir():
                 return []
-            return sorted(entry.name for entry in self.root.iterdir() if is_name(entry.name))
+            cutoff = time.time() - older_than_seconds
+            found = []
+            for entry in self.root.iterdir():
+                try:
+                    if is_name(entry.name) and entry.stat().st_mtime <= cutoff:
+                        found.append(entry.name)
+                except FileNotFoundError:
+                    continue  # deleted meanwhile
+            return sorted(found)
         return await asyncio.to_thread(listing)
