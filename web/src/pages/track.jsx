@@ -7,7 +7,7 @@ import { secretFor } from "../receipts.js";
 // With the secret from this browser's receipt, a confidential report shows its reporter everything.
 const TRACK = `query($code: String!, $secret: String) { submission(trackingCode: $code, citizenSecret: $secret) { trackingCode kind status statusGroup
   confidential anonymous title text channel supportCount createdAt firstResponseDueAt resolutionDueAt
-  agency { name shortName } category { label labelEn }
+  agency { name shortName } category { label labelEn } photos { url thumbnailUrl width height }
   events { kind status at note agency { name } } } }`;
 const ACTIONS = {
   confirm: `mutation($code: String!, $secret: String!) { confirmResolved(trackingCode: $code, secret: $secret) { __typename ... on NotAllowed { message messageEn } ... on InvalidTransition { message messageEn } } }`,
@@ -73,6 +73,20 @@ export function Track({ code }) {
           {item.confidential && <p class="note">{t(item.text == null ? "track.confidential" : "track.confidentialOwner")}</p>}
           {item.text != null && <p class="text">{item.text}</p>}
           {item.anonymous && <p class="note">{t("track.anonymous")}</p>}
+          {item.photos.length > 0 && (
+            <>
+              <h3>{t("track.photos")}</h3>
+              <ul class="evidence" data-testid="photos">
+                {item.photos.map((photo, i) => (
+                  <li key={photo.url}>
+                    <a href={photo.url} target="_blank" rel="noopener">
+                      <img src={photo.thumbnailUrl} alt={t("track.photoAlt", { n: i + 1 })} loading="lazy" />
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h3>{t("track.timeline")}</h3>
           <ol class="timeline">
             {events.map((e, i) => (
