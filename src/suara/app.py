@@ -29,6 +29,7 @@ from suara.api.request_id import RequestId
 from suara.api.request_json import BadJson, read_json_object
 from suara.api.security_headers import SecurityHeaders, server_error
 from suara.channels.sms.intake import SmsIntake
+from suara.common import memory
 from suara.config import Settings, get_settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url
@@ -155,6 +156,7 @@ async def health(request: Request) -> JSONResponse:
 
 
 async def build_state(settings: Settings) -> AppState:
+    memory.return_large_buffers()  # photo uploads and decodes must not stay in the process (common/memory.py)
     url = resolve_database_url(settings)
     engine = make_engine(url, pool_size=settings.suara_db_pool_size)
     return AppState(

@@ -67,6 +67,18 @@ async def test_photos_are_decoded_off_the_event_loop_two_at_a_time(monkeypatch):
     assert ticks >= elapsed / 0.01 * 0.3  # the loop kept running meanwhile
 
 
+async def test_large_photos_are_decoded_one_at_a_time_within_the_pixel_budget(monkeypatch):
+    counting = CountingDecode(images.clean_photo)
+    monkeypatch.setattr(images, "clean_photo", counting)
+    decoder = images.Decoder(images.PhotoLimits(max_pixels=100_000), concurrency=2)  # 300×200 is 60 % of it
+    cleaned = await asyncio.gather(*(decoder.clean(png_bytes()) for _ in range(3)))
+    assert len(cleaned) == 3 and counting.most_at_once == 1
+    small = png_bytes(picture((100, 100)))  # 10 % each: two at once
+    counting.most_at_once = 0
+    await asyncio.gather(*(decoder.clean(small) for _ in range(4)))
+    assert counting.most_at_once == 2
+
+
 async def test_twenty_identical_retries_with_photos_file_once_and_keep_one_set_of_files(
         committing_app_state, home):
     app = create_app(committing_app_state.settings, state=committing_app_state)

@@ -81,6 +81,11 @@ class PhotoLimits:
     max_pixels: int = 25_000_000
 
 
+Image.MAX_IMAGE_PIXELS = PhotoLimits.max_pixels
+"""Pillow's own net under our check (which refuses first): it warns past this and refuses, already in
+Image.open, past twice this — also for any other Pillow use in the process."""
+
+
 @dataclass(frozen=True)
 class CleanPhoto:
     """A photo as Suara keeps it: a new JPEG and its thumbnail, no byte of the upload in either."""
@@ -168,23 +173,75 @@ def clean_photo(data: bytes, limits: PhotoLimits) -> CleanPhoto:
                       source_digest=hashlib.sha256(data).hexdigest())
 
 
+def decoded_pixels(data: bytes, limits: PhotoLimits) -> int:
+    """How many pixels decoding this upload will hold, from its header alone (no pixel is decoded);
+    refuses what is no image, or has too many pixels, before any thread is spent on it."""
+    kind = sniff(data)
+    if kind is None:
+        raise not_an_image()
+    try:
+        with Image.open(io.BytesIO(data), formats=[kind]) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:
+        raise too_many_pixels(limits.max_pixels) from None
+    except Exception:  # noqa: BLE001
+        raise unreadable() from None
+    if width <= 0 or height <= 0:
+        raise unreadable()
+    if width * height > limits.max_pixels:
+        raise too_many_pixels(limits.max_pixels)
+    if kind != "JPEG":
+        return width * height
+    ratio = min(width // (MAX_SIDE // 2), height // (MAX_SIDE // 2))  # as JpegImageFile.draft chooses its scale
+    scale = next(factor for factor in (8, 4, 2, 1) if ratio >= factor or factor == 1)
+    return -(-width // scale) * -(-height // scale)
+
+
+class PixelBudget:
+    """At most ``total`` pixels decoded at once in this process: two phone JPEGs (decoded at a reduced
+    scale) go side by side, a 25-megapixel PNG (about 75 MB of pixels) goes alone."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.used = 0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self, cost: int) -> int:
+        cost = min(cost, self.total)
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.used + cost <= self.total)
+            self.used += cost
+        return cost
+
+    async def release(self, cost: int) -> None:
+        async with self._changed:
+            self.used -= cost
+            self._changed.notify_all()
+
+
 class Decoder:
-    """Decodes photos in worker threads, at most ``concurrency`` at once per process: a 25-megapixel
-    PNG takes about 100 MB while it is decoded, so many parallel uploads must queue, not multiply."""
+    """Decodes photos in worker threads of its own, off the event loop: at most ``concurrency`` at once
+    and at most ``limits.max_pixels`` pixels in memory at once, so many parallel uploads queue instead of
+    multiplying the memory they take."""
 
     def __init__(self, limits: PhotoLimits, concurrency: int = 2):
         self.limits = limits
         self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._pixels = PixelBudget(limits.max_pixels)
         # Threads of their own: decodes never wait behind other blocking work, and only this many
         # threads ever hold decoded pixels (each thread's malloc arena keeps what it once held).
         self._threads = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="photo-decode")
-        # Pillow refuses, in Image.open, anything over twice this: a second net under our own check.
-        Image.MAX_IMAGE_PIXELS = limits.max_pixels
+        if limits.max_pixels > (Image.MAX_IMAGE_PIXELS or 0):  # a server configured for larger photos
+            Image.MAX_IMAGE_PIXELS = limits.max_pixels
 
     async def clean(self, data: bytes) -> CleanPhoto:
         if len(data) > self.limits.max_bytes:
             raise too_large(self.limits.max_bytes)
-        if sniff(data) is None:  # cheap refusals need no thread
-            raise not_an_image()
+        cost = decoded_pixels(data, self.limits)  # the header only: cheap refusals need no thread
         async with self._slots:
-            return await asyncio.get_running_loop().run_in_executor(self._threads, clean_photo, data, self.limits)
+            held = await self._pixels.acquire(cost)
+            try:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._threads, clean_photo, data, self.limits)
+            finally:
+                await self._pixels.release(held)
