@@ -18,7 +18,7 @@ from suara.media.models import SubmissionPhoto
 from suara.submissions.models import Submission
 from suara.triage import service as triage
 from tests.factories import make_staff
-from tests.media.conftest import jpeg_with_gps, picture
+from tests.media.conftest import jpeg_with_gps, picture, png_bytes
 from tests.web.conftest import assert_accessible
 from tests.web.test_workspace import PASSWORD, sign_in
 
@@ -67,13 +67,18 @@ async def test_a_citizen_files_a_camera_photo_and_the_public_sees_it_only_after_
     await page.goto(f"/#/lacak/{code}")
     await expect(page.get_by_test_id("submission")).to_contain_text(code)
     await expect(page.get_by_test_id("photos")).to_have_count(0)
+    # A second photo later, from the tracking page (the receipt's secret is kept in this browser).
+    await page.locator("summary", has_text="Tambah foto").click()
+    await page.locator("#f-photo").set_input_files(files=[{"name": "IMG_0002.png", "mimeType": "image/png",
+                                                           "buffer": png_bytes()}])
+    await expect(page.get_by_role("status")).to_have_text("Foto terkirim. Instansi dapat melihatnya sekarang.")
 
     staff = await browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="id-ID")
     officer_page = await staff.new_page()
     try:
         await sign_in(officer_page, officer.email, f"/petugas/#/item/{node_id(row.id)}")
         photos = officer_page.get_by_test_id("photos")
-        await expect(photos.locator("img")).to_have_count(1)
+        await expect(photos.locator("img")).to_have_count(2)
         await expect(photos).to_contain_text("Belum diperiksa")
         assert await loaded(photos.locator("img").first)  # served to the officer's session cookie
         await assert_accessible(officer_page)
