@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column('submission_id', sa.BigInteger(), sa.ForeignKey('submissions.id'), nullable=False),
         sa.Column('file_name', sa.String(length=64), nullable=False, unique=True),
         sa.Column('thumbnail_name', sa.String(length=64), nullable=False, unique=True),
+        sa.Column('source_digest', sa.String(length=64), nullable=False),
         sa.Column('content_type', sa.String(length=32), nullable=False),
         sa.Column('width', sa.Integer(), nullable=False),
         sa.Column('height', sa.Integer(), nullable=False),
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.CheckConstraint("state IN ('pending', 'approved', 'hidden')", name='ck_submission_photos_state'),
+        sa.UniqueConstraint('submission_id', 'source_digest', name='uq_submission_photos_source'),
     )
     op.create_index('ix_submission_photos_submission', 'submission_photos', ['submission_id', 'id'])
 

@@ -293,15 +293,15 @@ async def create_request(request: Request, fmt: str) -> Response:
     )
     photo = await _media_photo(request, upload) if upload is not None else None  # the key and limit came first
     stored = await state.photos.store([photo]) if photo is not None else []
-    attached = False
+    unused = stored
     try:
         async with state.transaction() as session:
             item = await service.file_request(session, new, secret_key=state.secret_key)
-            await media.attach(session, item, stored, added_by="citizen:open311")
-        attached = True
+            added = await media.attach(session, item, stored, added_by="citizen:open311")
+        unused = media.not_kept(stored, added)
     finally:
-        if stored and not attached:
-            await state.photos.discard(stored)
+        if unused:
+            await state.photos.discard(unused)
     return render(fmt, "service_requests", [{
         "service_request_id": item.tracking_code, "token": item.tracking_code,
         "service_notice": "Lacak dengan kode ini di Suara atau SMS: CEK " + item.tracking_code,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from suara.db.columns import created_at_column, timestamp_column, utcnow
@@ -24,6 +24,7 @@ class SubmissionPhoto(SQLModel, table=True):
     __tablename__ = "submission_photos"
     __table_args__ = (
         Index("ix_submission_photos_submission", "submission_id", "id"),
+        UniqueConstraint("submission_id", "source_digest", name="uq_submission_photos_source"),
         CheckConstraint("state IN ('pending', 'approved', 'hidden')", name="ck_submission_photos_state"),
     )
 
@@ -32,6 +33,8 @@ class SubmissionPhoto(SQLModel, table=True):
     file_name: str = Field(unique=True, max_length=64)
     """Unguessable (secrets.token_urlsafe): the URL is the only handle on the file."""
     thumbnail_name: str = Field(unique=True, max_length=64)
+    source_digest: str = Field(max_length=64)
+    """SHA-256 of the file as uploaded: the same photo sent twice to one item (a retry) is kept once."""
     content_type: str = Field(default="image/jpeg", max_length=32)
     width: int
     height: int

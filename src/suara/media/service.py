@@ -16,7 +16,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.actors import Actor, Role
@@ -127,37 +128,57 @@ def photos_from_settings(settings: Settings) -> Photos:
 async def attach(
     session: AsyncSession, submission: Submission, stored: Sequence[StoredPhoto], *, added_by: str,
 ) -> list[SubmissionPhoto]:
-    """Rows for photos filed with a new submission (in its filing transaction)."""
+    """Rows for stored photos of a submission, in the caller's transaction. A photo the item already has
+    (the same upload: a retry, or the same file twice) is not added again: the unique index decides, also
+    between concurrent requests. Returns the rows added; the caller discards the files of the others."""
     if not stored:
         return []
     now = utcnow()
-    rows = [SubmissionPhoto(
+    values = [dict(
         submission_id=submission.id, file_name=item.file_name, thumbnail_name=item.thumbnail_name,
-        content_type=item.content_type, width=item.width, height=item.height, byte_size=item.byte_size,
-        state=PhotoState.PENDING, added_by=added_by, created_at=now,
+        source_digest=item.source_digest, content_type=item.content_type, width=item.width, height=item.height,
+        byte_size=item.byte_size, state=PhotoState.PENDING.value, added_by=added_by, created_at=now,
     ) for item in stored]
-    session.add_all(rows)
-    await session.flush()
-    return rows
+    added = await session.exec(
+        pg_insert(PHOTOS).values(values)
+        .on_conflict_do_nothing(index_elements=[PHOTOS.c.submission_id, PHOTOS.c.source_digest])
+        .returning(PHOTOS.c.id)
+    )
+    ids = [row[0] for row in added]
+    if not ids:
+        return []
+    rows = await session.exec(select(SubmissionPhoto).where(SubmissionPhoto.id.in_(ids)).order_by(SubmissionPhoto.id))
+    return [photo for (photo,) in rows]
+
+
+def not_kept(stored: Sequence[StoredPhoto], added: Sequence[SubmissionPhoto]) -> list[StoredPhoto]:
+    """Stored photos that got no row (duplicates): their files are to be discarded."""
+    kept = {photo.file_name for photo in added}
+    return [item for item in stored if item.file_name not in kept]
 
 
 async def add_later(
     session: AsyncSession, submission: Submission, stored: Sequence[StoredPhoto], *, channel: str = "web",
 ) -> list[SubmissionPhoto]:
     """A citizen adds photos to a filed item (the caller checked the tracking code and secret). The item's
-    row is locked first, so two additions at once cannot pass the limit together."""
+    row is locked first, so two additions at once cannot pass the limit together; a photo the item
+    already has (a retry after a lost answer) is not added again and writes no event."""
     if submission.status not in NO_STATUS_CHANGE[Action.ADD_PHOTO]:
         raise NotAllowed("submission_finished", "Laporan ini sudah selesai; foto tidak dapat ditambahkan lagi.",
                          "This submission is finished; photos can no longer be added.")
     await session.exec(select(Submission.__table__.c.id).where(Submission.__table__.c.id == submission.id)
                        .with_for_update())
-    count = (await session.exec(
-        select(func.count()).select_from(PHOTOS).where(PHOTOS.c.submission_id == submission.id))).one()[0]
-    if count + len(stored) > MAX_PHOTOS:
+    have = set((await session.exec(
+        select(PHOTOS.c.source_digest).where(PHOTOS.c.submission_id == submission.id))).scalars())
+    new = [item for item in stored if item.source_digest not in have]
+    if len(have) + len({item.source_digest for item in new}) > MAX_PHOTOS:
         raise too_many_photos("photo")
+    if not new:
+        return []
     actor = Actor.citizen(channel)
-    await record(session, submission, Action.ADD_PHOTO, actor, details={"photos": len(stored)})
-    return await attach(session, submission, stored, added_by=actor.label)
+    added = await attach(session, submission, new, added_by=actor.label)
+    await record(session, submission, Action.ADD_PHOTO, actor, details={"photos": len(added)})
+    return added
 
 
 def may_see(actor: Actor, submission: Submission) -> bool:

@@ -176,17 +176,17 @@ class PhotoMutation:
         except DomainError as error:
             return error_result(error)
         stored = await state.photos.store(cleaned)
-        committed = False
+        unused = stored
         try:
             async with state.transaction() as session:
                 current = await find_by_tracking_code(session, tracking_code)
-                await media.add_later(session, current, stored)
+                added = await media.add_later(session, current, stored)
                 found = await media.photos_of(session, [current.id])
-            committed = True
+            unused = media.not_kept(stored, added)  # a retry of a photo the item has: kept once
         except DomainError as error:
             return error_result(error)
         finally:
-            if not committed:
-                await state.photos.discard(stored)
+            if unused:
+                await state.photos.discard(unused)
         pending = sum(1 for row in found[current.id] if row.state == PhotoState.PENDING)
         return PhotoAdded(photos_pending=pending)

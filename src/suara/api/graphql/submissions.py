@@ -361,22 +361,22 @@ class SubmissionMutation:
             draft.photo_digests = tuple(photo.source_digest for photo in cleaned)
             stored = await state.photos.store(cleaned)
         directory = await state.directory()  # before the transaction: a refresh must not hold two connections
-        attached = False
+        unused = stored  # files no committed row names: refused, crashed, a retry of a filing that has its photos
         try:
             async with state.transaction() as session:
                 receipt = await service.submit(
                     session, draft, router=state.router, secret_key=state.secret_key, directory=directory,
                 )
-                if stored and not receipt.replayed:
-                    await media.attach(session, receipt.submission, stored, added_by=f"citizen:{draft.channel}")
-            attached = not receipt.replayed
+                added = [] if receipt.replayed else await media.attach(
+                    session, receipt.submission, stored, added_by=f"citizen:{draft.channel}")
+            unused = media.not_kept(stored, added)  # the same file sent twice is kept once
         except ValidationFailed as error:
             return ValidationError.from_problems(error.problems)
         except IdempotencyKeyReused as error:
             return key_reused(error)
         finally:
-            if stored and not attached:  # refused, crashed, or a retry of a filing that has its photos
-                await state.photos.discard(stored)
+            if unused:
+                await state.photos.discard(unused)
         submission = receipt.submission
         return SubmissionReceipt(
             tracking_code=codes.format_tracking_code(submission.tracking_code),
