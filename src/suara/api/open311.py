@@ -23,7 +23,6 @@ from suara.channels.open311 import service
 from suara.common.errors import NotFound, RateLimited, ValidationFailed
 from suara.common.text import is_storable
 from suara.media import service as media
-from suara.media.images import PhotoRefused, too_large
 from suara.submissions.models import Submission
 from suara.submissions.public import PublicSubmission, public_views
 
@@ -246,14 +245,8 @@ async def _multipart(request: Request) -> tuple[list[tuple[str, str]], UploadFil
 async def _media_photo(request: Request, upload: UploadFile):
     """The `media` part checked and re-encoded like any photo (before the filing transaction)."""
     state = request.app.state.suara
-    limit = state.settings.suara_photo_max_bytes
-    data = await upload.read(limit + 1)
     try:
-        if len(data) > limit:
-            raise too_large(limit)
-        return (await state.photos.clean_all([data], "media"))[0]
-    except PhotoRefused as error:
-        raise Open311Error(400, f"media: {error.message_en}") from None
+        return (await state.photos.clean_all([upload.read], "media"))[0]
     except ValidationFailed as error:
         raise Open311Error(400, f"media: {error.problems[0].message_en}") from None
 

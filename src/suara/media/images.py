@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -197,6 +198,10 @@ def decoded_pixels(data: bytes, limits: PhotoLimits) -> int:
     return -(-width // scale) * -(-height // scale)
 
 
+Reader = Callable[[int], Awaitable[bytes]]
+"""Reads at most that many bytes of an upload (as Starlette's UploadFile.read does)."""
+
+
 class PixelBudget:
     """At most ``total`` pixels decoded at once in this process: two phone JPEGs (decoded at a reduced
     scale) go side by side, a 25-megapixel PNG (about 75 MB of pixels) goes alone."""
@@ -234,14 +239,23 @@ class Decoder:
         if limits.max_pixels > (Image.MAX_IMAGE_PIXELS or 0):  # a server configured for larger photos
             Image.MAX_IMAGE_PIXELS = limits.max_pixels
 
-    async def clean(self, data: bytes) -> CleanPhoto:
-        if len(data) > self.limits.max_bytes:
-            raise too_large(self.limits.max_bytes)
-        cost = decoded_pixels(data, self.limits)  # the header only: cheap refusals need no thread
+    async def clean(self, source: bytes | Reader) -> CleanPhoto:
+        """Check and re-encode one photo: its bytes, or a reader of them (an upload still on disk), which
+        is read only once a decode slot is free — ten clients waiting hold no ten photos in memory."""
         async with self._slots:
+            data = source if isinstance(source, bytes) else await self._read(source)
+            if len(data) > self.limits.max_bytes:
+                raise too_large(self.limits.max_bytes)
+            cost = decoded_pixels(data, self.limits)  # the header only: cheap refusals need no thread
             held = await self._pixels.acquire(cost)
             try:
                 return await asyncio.get_running_loop().run_in_executor(
                     self._threads, clean_photo, data, self.limits)
             finally:
                 await self._pixels.release(held)
+
+    async def _read(self, read: Reader) -> bytes:
+        data = await read(self.limits.max_bytes + 1)  # one byte past the limit tells too large
+        if not isinstance(data, bytes):
+            raise not_an_image()
+        return data

@@ -24,7 +24,7 @@ from suara.common.actors import Actor, Role
 from suara.common.errors import FieldProblem, NotAllowed, NotFound, ValidationFailed
 from suara.db.columns import utcnow
 from suara.config import Settings
-from suara.media.images import CleanPhoto, Decoder, PhotoLimits, PhotoRefused
+from suara.media.images import CleanPhoto, Decoder, PhotoLimits, PhotoRefused, Reader
 from suara.media.models import PhotoState, SubmissionPhoto
 from suara.media.storage import FolderStorage, MediaStorage, new_name
 from suara.submissions.models import Submission
@@ -71,12 +71,19 @@ class Photos:
         self.storage = storage
         self.decoder = decoder
 
-    async def clean_all(self, uploads: Sequence[bytes], field: str = "photos") -> list[CleanPhoto]:
-        """Check and re-encode every upload; all problems at once (``photos.1``), nothing stored."""
+    async def clean_all(self, uploads: Sequence[bytes | Reader | PhotoRefused], field: str = "photos"
+                        ) -> list[CleanPhoto]:
+        """Check and re-encode every upload (bytes, or a reader of them); all problems at once (``photos.1``),
+        nothing stored. A PhotoRefused in the list is a problem the caller found already (not a file)."""
         if len(uploads) > MAX_PHOTOS:
             raise too_many_photos(field)
-        results = await asyncio.gather(*(self.decoder.clean(data) for data in uploads), return_exceptions=True)
-        problems = [refusal_problem(result, f"{field}.{index}")
+        async def clean(upload):
+            if isinstance(upload, PhotoRefused):
+                raise upload
+            return await self.decoder.clean(upload)
+
+        results = await asyncio.gather(*(clean(upload) for upload in uploads), return_exceptions=True)
+        problems = [refusal_problem(result, f"{field}.{index}" if field == "photos" else field)
                     for index, result in enumerate(results) if isinstance(result, PhotoRefused)]
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, PhotoRefused):

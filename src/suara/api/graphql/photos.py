@@ -23,7 +23,7 @@ from suara.common.errors import DomainError, ValidationFailed
 from suara.common.errors import RateLimited as DomainRateLimited
 from suara.common.text import parse_row_id
 from suara.media import service as media
-from suara.media.images import CleanPhoto, PhotoRefused, not_an_image, too_large
+from suara.media.images import CleanPhoto, PhotoRefused, Reader, not_an_image
 from suara.media.models import PhotoState, SubmissionPhoto
 from suara.state import AppState
 from suara.submissions import codes
@@ -85,34 +85,16 @@ async def staff_photos(info: Info, submission_id: int, confidential: bool) -> li
     return [staff_photo(info, photo, confidential) for photo in found]
 
 
-async def read_upload(value: object, max_bytes: int) -> bytes:
-    """The bytes of one `Upload` variable, refusing a non-file (a JSON string in its place) and reading
-    at most one byte past the limit."""
+def upload_reader(value: object) -> Reader | PhotoRefused:
+    """How to read one `Upload` variable (read later, when a decode slot is free), or the refusal of a
+    non-file (a JSON string in its place)."""
     read = getattr(value, "read", None)
-    if read is None:
-        raise not_an_image()
-    data = await read(max_bytes + 1)
-    if not isinstance(data, bytes):
-        raise not_an_image()
-    if len(data) > max_bytes:
-        raise too_large(max_bytes)
-    return data
+    return read if callable(read) else not_an_image()
 
 
 async def clean_uploads(state: AppState, uploads: Sequence[object], field: str) -> list[CleanPhoto]:
     """Read, check and re-encode uploads, every problem at once (``photos.0`` …); nothing is stored."""
-    if len(uploads) > media.MAX_PHOTOS:
-        raise media.too_many_photos(field)
-    data: list[bytes] = []
-    problems = []
-    for index, upload in enumerate(uploads):
-        try:
-            data.append(await read_upload(upload, state.settings.suara_photo_max_bytes))
-        except PhotoRefused as error:
-            problems.append(media.refusal_problem(error, f"{field}.{index}" if field == "photos" else field))
-    if problems:
-        raise ValidationFailed(problems)
-    return await state.photos.clean_all(data, field)
+    return await state.photos.clean_all([upload_reader(upload) for upload in uploads], field)
 
 
 @strawberry.type
