@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -20,7 +21,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from suara.api import open311, open_data, sms, web, workspace_export
+from suara.api import media, open311, open_data, sms, web, workspace_export
 from suara.api.client_address import ForwardedClient
 from suara.api.graphql.context import Context
 from suara.api.graphql.live import SOCKET_PROTOCOLS, LiveSockets, start_live_updates
@@ -29,10 +30,12 @@ from suara.api.request_id import RequestId
 from suara.api.request_json import BadJson, read_json_object
 from suara.api.security_headers import SecurityHeaders, server_error, tile_source
 from suara.channels.sms.intake import SmsIntake
+from suara.common import memory
 from suara.config import Settings, get_settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url
 from suara.jobs import run_forever
+from suara.media.service import MAX_PHOTOS
 from suara.notifications.senders import sender_from_settings
 from suara.routing.loading import ModelRouter, load_router
 from suara.routing.offload import ClassifierProcess, ProcessRouter
@@ -52,24 +55,57 @@ class SuaraGraphQL(LiveSockets, GraphQL):
         except BadJson as error:
             raise HTTPException(400, str(error)) from None
 
+    async def parse_multipart(self, request) -> dict[str, str]:  # type: ignore[override]
+        """GraphQL multipart uploads (photos) only with the `Apollo-Require-Preflight` header: a browser
+        sends a custom header only after a CORS preflight, which another website's form cannot pass, so
+        nobody can make a visitor's browser post to Suara. A malformed map is a 400, never a 500."""
+        if not (request.headers.get("apollo-require-preflight") or "").strip():
+            raise HTTPException(400, "Unggahan multipart memerlukan header Apollo-Require-Preflight. / "
+                                     "Multipart uploads must carry the Apollo-Require-Preflight header.")
+        try:
+            return await super().parse_multipart(request)
+        except HTTPException:
+            raise
+        except Exception:  # noqa: BLE001 — the map points into operations; any wrong path is the client's
+            raise HTTPException(400, "Unable to parse the multipart body") from None
+
     async def render_graphql_ide(self, request: Request):  # type: ignore[override]
         return web.graphiql_page(request.app.state.suara.settings.suara_web_dist)
 
 
-class BodySizeLimit:
-    """Refuse request bodies over the limit before anything parses them (413)."""
+UPLOAD_PATHS = re.compile(r"^/graphql$|^/open311/v2/requests\.(json|xml)$")
+"""Where a multipart body may carry photos: the one place the body limit is raised."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+
+def upload_limit(settings: Settings) -> int:
+    """Three photos at their limit, plus room for the other fields and the multipart framing."""
+    return MAX_PHOTOS * settings.suara_photo_max_bytes + 256 * 1024
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit before anything parses them (413). Multipart bodies to the
+    upload endpoints have the higher ``upload_max_bytes``; every other body keeps ``max_bytes``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
+
+    def _limit(self, scope: Scope, headers: dict[bytes, bytes]) -> int:
+        content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+        if content_type == b"multipart/form-data" and scope.get("method") == "POST" and UPLOAD_PATHS.match(scope["path"]):
+            return self.upload_max_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        headers = dict(scope["headers"])
+        limit = self._limit(scope, headers)
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         received = 0
 
@@ -78,19 +114,19 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, counting_receive, send)
         except BodyTooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = JSONResponse(
             {"error": "payload_too_large", "message": "Permintaan terlalu besar.",
-             "message_en": f"Request body over {self.max_bytes} bytes."},
+             "message_en": f"Request body over {limit} bytes."},
             status_code=413,
         )
         await response(scope, receive, send)
@@ -122,6 +158,7 @@ async def health(request: Request) -> JSONResponse:
 
 
 async def build_state(settings: Settings) -> AppState:
+    memory.return_large_buffers()  # photo uploads and decodes must not stay in the process (common/memory.py)
     url = resolve_database_url(settings)
     engine = make_engine(url, pool_size=settings.suara_db_pool_size)
     router = load_router(settings)
@@ -168,6 +205,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
                 app.state.suara.sessions, sender_from_settings(settings),
                 settings.suara_jobs_interval_seconds, public_url=settings.suara_public_url,
                 router=app.state.suara.router,
+                photos=app.state.suara.photos,
             ))
             own = app.state.suara  # the SMS intake worker drains what the webhook queued (any process may)
             sms_intake = asyncio.create_task(SmsIntake(own.router, own.secret_key, own.limits).run(own.sessions))
@@ -186,7 +224,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             if own_state:
                 await app.state.suara.engine.dispose()
 
-    graphql = SuaraGraphQL(schema, graphql_ide="graphiql", subscription_protocols=SOCKET_PROTOCOLS,
+    graphql = SuaraGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True, subscription_protocols=SOCKET_PROTOCOLS,
                            connection_init_wait_timeout=timedelta(seconds=10), max_subscriptions_per_connection=5)
     app = Starlette(
         routes=[
@@ -196,6 +234,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             *open_data.routes,
             *sms.routes,
             *open311.routes,
+            *media.routes,
             *workspace_export.routes,  # before the web routes: /petugas/ pages are served there
             *web.routes(settings.suara_web_dist),
         ],
@@ -203,7 +242,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             # first: the client address and scheme from trusted proxies only (HSTS needs the scheme)
             Middleware(ForwardedClient, trusted=settings.suara_forwarded_allow_ips),
             Middleware(SecurityHeaders, tile_url=settings.suara_map_tiles),  # so 413s and 404s carry the headers too
-            Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes),
+            Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes,
+                                          upload_max_bytes=upload_limit(settings)),
             Middleware(GZipMiddleware, minimum_size=800),  # slow mobile links: compress pages and JSON
         ],
         exception_handlers={500: server_error},  # a crash's answer carries the security headers too

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     suara_max_body_bytes: int = 64 * 1024
     """Requests with a larger body are refused before they are parsed."""
 
+    suara_photo_max_bytes: int = 8 * 1024 * 1024
+    """One photo's upload at most; a multipart request may carry three of them (and nothing else may
+    exceed ``suara_max_body_bytes``)."""
+
+    suara_photo_max_pixels: int = 25_000_000
+    """Photos with more pixels (width × height, read from the header before decoding) are refused."""
+
+    suara_photo_decode_threads: int = 2
+    """Photos decoded at once per process, each in a worker thread off the event loop (memory bound)."""
+
     suara_graphql_max_depth: int = 15
     """GraphQL documents nested deeper are refused before any resolver runs (introspection exempt)."""
 
@@ -114,6 +124,10 @@ class Settings(BaseSettings):
 
     suara_map_attribution: str = "© OpenStreetMap contributors"
     """Shown on every map, as the tile provider requires."""
+
+    suara_rate_limit_photo_adds_per_hour: int = 20
+    """Photos added later (tracking code + secret) per network address: each costs a decode and a wrong
+    secret costs a count, so nobody can try secrets or fill the disk quickly."""
 
     suara_rate_limit_signin_attempts: int = 5
     """Sign-in attempts per (account, address) per 5 minutes; twice that per hour, four times per day."""

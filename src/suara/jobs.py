@@ -15,8 +15,9 @@ from suara.config import Settings
 from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url, transaction
 from suara.dialogue.proposals import expire_proposals
-from suara.maps.service import refresh_tiles
 from suara.live_precision.monitor import ModelFacts, check_all
+from suara.maps.service import refresh_tiles
+from suara.media.service import Photos, photos_from_settings
 from suara.notifications.senders import sender_from_settings
 from suara.notifications.service import send_due
 from suara.notifications.staff_mail import queue_daily_digests
@@ -71,10 +72,11 @@ async def run_claimed(sessions, job: str, work) -> int:
 
 
 async def run_round(sessions, sender, *, public_url: str | None = None, now: datetime | None = None,
-                    sms_intake: SmsIntake | None = None, router=None) -> dict[str, int]:
+                    sms_intake: SmsIntake | None = None, router=None, photos: Photos | None = None) -> dict[str, int]:
     """One round; ``public_url`` is where staff mail links point, ``now`` a frozen clock for tests,
     ``sms_intake`` drains queued inbound SMS first (where no server's worker does), ``router`` the
-    process's router, whose model's own threshold and card bound the live precision check starts from."""
+    process's router, whose model's own threshold and card bound the live precision check starts from,
+    ``photos`` this process's photo folder, cleared of files whose filing never committed."""
     sms_processed = (await sms_intake.drain(sessions, now=now)).claimed if sms_intake else 0
     escalated = await run_claimed(sessions, "escalate_overdue", lambda session: service.escalate_overdue(
         session, now=now, public_url=public_url))
@@ -89,6 +91,7 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
     loaded = [facts] if (facts := ModelFacts.of(model)) else []
     thresholds_raised = await run_claimed(sessions, "live_precision", lambda session: check_all(
         session, loaded, public_url=public_url, now=now))
+    orphans = await run_claimed(sessions, "remove_photo_orphans", photos.remove_orphans) if photos else 0
     sent = retried = failed = 0
     for _ in range(OUTBOX_BATCHES_PER_ROUND):
         report = await send_due(sessions, sender, now=now, batch=OUTBOX_BATCH)
@@ -98,14 +101,15 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
     return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "staff_digests": digests,
             "sent": sent, "retried": retried, "failed": failed, "rate_limit_buckets_pruned": pruned,
             "counters_folded": folded, "sms_processed": sms_processed, "map_tiles": map_tiles,
-            "thresholds_raised": thresholds_raised}
+            "thresholds_raised": thresholds_raised, "photo_orphans_removed": orphans}
 
 
-async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None, router=None) -> None:
+async def run_forever(sessions, sender, interval: float, *, public_url: str | None = None, router=None,
+                      photos: Photos | None = None) -> None:
     """Rounds until cancelled; a failing round is logged and retried at the next interval."""
     while True:
         try:
-            report = await run_round(sessions, sender, public_url=public_url, router=router)
+            report = await run_round(sessions, sender, public_url=public_url, router=router, photos=photos)
             if any(report.values()):
                 log.info("jobs: %s", " ".join(f"{name}={count}" for name, count in report.items()))
         except Exception:
@@ -124,7 +128,8 @@ async def run_jobs(settings: Settings, *, once: bool, interval: float, sender_na
         sms_intake = SmsIntake(load_router(settings), key, RateLimits(engine, key, settings))
         while True:
             echo(" ".join(f"{name}={count}" for name, count in (await run_round(
-                sessions, sender, public_url=settings.suara_public_url, sms_intake=sms_intake)).items()))
+                sessions, sender, public_url=settings.suara_public_url, sms_intake=sms_intake,
+                photos=photos_from_settings(settings))).items()))
             if once:
                 return
             await asyncio.sleep(interval)

@@ -19,6 +19,7 @@ from suara.agencies.models import Agency, Category
 from suara.config import Settings
 from suara.db.engine import SessionFactory, transaction
 from suara.db.listen import Listener
+from suara.media.service import Photos, photos_from_settings
 from suara.ratelimits.service import RateLimits
 from suara.routing.router import Router
 
@@ -67,6 +68,7 @@ class AppState:
     """This process's LISTEN connection for live inbox sockets, while the app runs."""
     _directory: DirectorySnapshot | None = field(default=None, init=False, repr=False)
     _limits: RateLimits | None = field(default=None, init=False, repr=False)
+    _photos: Photos | None = field(default=None, init=False, repr=False)
 
     @property
     def limits(self) -> RateLimits:
@@ -74,6 +76,13 @@ class AppState:
         if self._limits is None:
             self._limits = RateLimits(self.engine, self.secret_key, self.settings)
         return self._limits
+
+    @property
+    def photos(self) -> Photos:
+        """Photo files under $SUARA_HOME/media, decoded a few at a time in worker threads."""
+        if self._photos is None:
+            self._photos = photos_from_settings(self.settings)
+        return self._photos
 
     async def directory(self) -> DirectorySnapshot:
         """Agencies and categories, read at most every 30 s: every response shows them, they rarely change."""

@@ -11,16 +11,20 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from suara.agencies.models import Agency
 from suara.api.client_address import client_network
+from suara.api.media import media_url
 from suara.channels.open311 import service
 from suara.common.errors import NotFound, RateLimited, ValidationFailed
 from suara.common.text import is_storable
 from suara.maps.service import NEARBY_RADIUS_M, check_point, check_radius
+from suara.media import service as media
 from suara.submissions.models import Submission
 from suara.submissions.public import PublicSubmission, public_views
 
@@ -154,7 +158,8 @@ def _parse_date(name: str, raw: str | None) -> datetime | None:
     return value
 
 
-def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dict, notes: dict[int, str]) -> dict:
+def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dict, notes: dict[int, str],
+            media_urls: dict[int, str]) -> dict:
     """One request as Open311 shows it: the public view, masked; a confidential one only its status
     and dates (no notes: they hold the citizen's and the agency's words)."""
     agency = agencies.get(item.agency_id)
@@ -178,16 +183,22 @@ def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dic
         "address": item.location_text,
         "lat": item.latitude,
         "long": item.longitude,
+        "media_url": media_urls.get(item.submission_id),
     }
 
 
 async def _records(request: Request, items: list[Submission]) -> list[dict]:
     state = request.app.state.suara
     directory = await state.directory()
+    public = [item.id for item in items if not item.confidential]
     async with state.reading() as session:
         views = await public_views(session, items)
-        notes = await service.latest_public_notes(session, [item.id for item in items if not item.confidential])
-    return [_record(view, directory.agencies, directory.categories, notes) for view in views]
+        notes = await service.latest_public_notes(session, public)
+        photos = await media.public_photos_of(session, public)
+    public_url = state.settings.suara_public_url
+    media_urls = {submission_id: media_url(request, public_url, found[0].file_name)
+                  for submission_id, found in photos.items() if found}  # approved photos only; the first one
+    return [_record(view, directory.agencies, directory.categories, notes, media_urls) for view in views]
 
 
 def _number(name: str, raw: str) -> float:
@@ -239,11 +250,44 @@ async def list_requests(request: Request, fmt: str) -> Response:
     return render(fmt, "service_requests", await _records(request, items))
 
 
+async def _multipart(request: Request) -> tuple[list[tuple[str, str]], UploadFile | None]:
+    """The fields of a multipart POST and its one `media` file part (our extension to GeoReport v2)."""
+    try:
+        form = await request.form(max_files=1, max_fields=50, max_part_size=64 * 1024)
+    except HTTPException as error:
+        raise Open311Error(400, f"Malformed multipart body: {error.detail}") from None
+    pairs: list[tuple[str, str]] = []
+    upload = None
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if name != "media":
+                raise Open311Error(400, "The only file part accepted is 'media'")
+            upload = value
+        else:
+            pairs.append((name, value))
+    return pairs, upload
+
+
+async def _media_photo(request: Request, upload: UploadFile):
+    """The `media` part checked and re-encoded like any photo (before the filing transaction)."""
+    state = request.app.state.suara
+    try:
+        return (await state.photos.clean_all([upload.read], "media"))[0]
+    except ValidationFailed as error:
+        raise Open311Error(400, f"media: {error.problems[0].message_en}") from None
+
+
 async def create_request(request: Request, fmt: str) -> Response:
     state = request.app.state.suara
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        raise Open311Error(400, "Send the request as application/x-www-form-urlencoded")
-    pairs = parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+    content_type = request.headers.get("content-type", "")
+    upload = None
+    if content_type.startswith("multipart/form-data"):
+        pairs, upload = await _multipart(request)
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        pairs = parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+    else:
+        raise Open311Error(400, "Send the request as application/x-www-form-urlencoded "
+                                "(or multipart/form-data with a 'media' photo)")
     _refuse_unstorable(pairs)
     form = dict(pairs)
     async with state.transaction() as session:
@@ -266,8 +310,17 @@ async def create_request(request: Request, fmt: str) -> Response:
         first_name=form.get("first_name") or None, last_name=form.get("last_name") or None,
         media_url=form.get("media_url") or None,
     )
-    async with state.transaction() as session:
-        item = await service.file_request(session, new, secret_key=state.secret_key)
+    photo = await _media_photo(request, upload) if upload is not None else None  # the key and limit came first
+    stored = await state.photos.store([photo]) if photo is not None else []
+    unused = stored
+    try:
+        async with state.transaction() as session:
+            item = await service.file_request(session, new, secret_key=state.secret_key)
+            added = await media.attach(session, item, stored, added_by="citizen:open311")
+        unused = media.not_kept(stored, added)
+    finally:
+        if unused:
+            await state.photos.discard(unused)
     return render(fmt, "service_requests", [{
         "service_request_id": item.tracking_code, "token": item.tracking_code,
         "service_notice": "Lacak dengan kode ini di Suara atau SMS: CEK " + item.tracking_code,

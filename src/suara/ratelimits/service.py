@@ -104,6 +104,7 @@ class RateLimits:
         self.enabled = bool(settings.suara_rate_limits) and engine is not None
         self.submit = Limit("submit", settings.suara_rate_limit_submit_per_minute, 60)
         self.sms_filing = Limit("sms_filing", settings.suara_rate_limit_sms_filings_per_hour, 3600)
+        self.photo_add = Limit("photo_add", settings.suara_rate_limit_photo_adds_per_hour, 3600)
         self.open311_write = Limit("open311_write", settings.suara_rate_limit_open311_writes_per_minute, 60)
         self.map = Limit("map", settings.suara_rate_limit_map_per_minute, 60)
         attempts = settings.suara_rate_limit_signin_attempts

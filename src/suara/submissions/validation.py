@@ -46,6 +46,9 @@ class SubmissionDraft:
     idempotency_key: str | None = None
     service_slug: str | None = None
     """The catalogue service the submission is about, if the citizen chose one."""
+    photo_digests: tuple[str, ...] = ()
+    """SHA-256 of each photo sent with it (the files are kept by `suara.media`): part of the request an
+    idempotency key stands for."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class CleanSubmission:
     reporter_nik: str | None
     idempotency_key: str | None
     service_slug: str | None = None
+    photo_digests: tuple[str, ...] = ()
 
     @property
     def has_contact(self) -> bool:
@@ -75,6 +79,8 @@ class CleanSubmission:
         """Digest of everything filed except the key: a replay must carry the same request."""
         values = asdict(self)
         values.pop("idempotency_key")
+        if not values["photo_digests"]:  # fingerprints of filings without photos stay as they were
+            values.pop("photo_digests")
         return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -227,4 +233,5 @@ def validate_submission(
         location_text=location_text, latitude=draft.latitude, longitude=draft.longitude,
         region_code=region_code, reporter_name=name, reporter_phone=phone,
         reporter_email=email, reporter_nik=nik, idempotency_key=key, service_slug=service_slug,
+        photo_digests=tuple(draft.photo_digests),
     )

@@ -61,7 +61,8 @@ class Action(StrEnum):
     ROUTE = "route"
     ACKNOWLEDGE = "acknowledge"
     RESPOND = "respond"
-    # ADD_NOTE, SUPPORT, VIEW_CONTACT and CONFIRM_ROUTING change no status: `record()`, never `transition()`.
+    # ADD_NOTE, SUPPORT, VIEW_CONTACT, CONFIRM_ROUTING and the photo actions change no status: `record()`,
+    # never `transition()`.
     ADD_NOTE = "add_note"
     MARK_FIELD_CHECK = "mark_field_check"
     FORWARD = "forward"
@@ -78,6 +79,9 @@ class Action(StrEnum):
     SUPPORT = "support"
     VIEW_CONTACT = "view_contact"
     CONFIRM_ROUTING = "confirm_routing"
+    ADD_PHOTO = "add_photo"
+    APPROVE_PHOTO = "approve_photo"
+    HIDE_PHOTO = "hide_photo"
 
 
 AGENCY_WORK = (S.ROUTED, S.FORWARDED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED)
@@ -132,6 +136,9 @@ EVENT_KINDS: dict[Action, str] = {
     Action.SUPPORT: "supported",
     Action.VIEW_CONTACT: "contact_viewed",
     Action.CONFIRM_ROUTING: "routing_confirmed",
+    Action.ADD_PHOTO: "photo_added",
+    Action.APPROVE_PHOTO: "photo_approved",
+    Action.HIDE_PHOTO: "photo_hidden",
 }
 
 NO_STATUS_CHANGE: dict[Action, frozenset[str]] = {
@@ -139,6 +146,9 @@ NO_STATUS_CHANGE: dict[Action, frozenset[str]] = {
     Action.SUPPORT: frozenset(unfinished_statuses()),
     Action.VIEW_CONTACT: frozenset(Status),
     Action.CONFIRM_ROUTING: frozenset(Status),
+    Action.ADD_PHOTO: frozenset(unfinished_statuses()),
+    Action.APPROVE_PHOTO: frozenset(Status),
+    Action.HIDE_PHOTO: frozenset(Status),
 }
 """Actions `record()` appends, with the statuses each is allowed in. They leave ``version`` alone: a
 citizen's support, an internal note or an officer reading the contact does not make a colleague's
@@ -148,9 +158,10 @@ ANNOUNCED = {Action.ADD_NOTE}
 
 PRIVATE_ACTIONS = {
     Action.ADD_NOTE, Action.ASSIGN, Action.UNASSIGN, Action.MERGE_DUPLICATE, Action.VIEW_CONTACT,
-    Action.CONFIRM_ROUTING,
+    Action.CONFIRM_ROUTING, Action.ADD_PHOTO, Action.APPROVE_PHOTO, Action.HIDE_PHOTO,
 }
-"""Events of these actions never appear in public views."""
+"""Events of these actions never appear in public views (a photo's review is the agency's business; the
+public sees the approved photo itself)."""
 
 
 class InvalidTransition(DomainError):

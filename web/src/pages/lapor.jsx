@@ -1,8 +1,9 @@
 // File a complaint, aspiration or information request, with a live routing hint and duplicates.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { debounce, gql, NetworkError, newKey } from "../api.js";
+import { debounce, gql, gqlUpload, NetworkError, newKey } from "../api.js";
 import { pick, t, formatNumber } from "../i18n.js";
 import { markPhoneToVerify, saveReceipt } from "../receipts.js";
+import { MAX_PHOTOS, shrinkPhoto } from "../photos.js";
 import { REGIONS } from "../regions.js";
 import { Lazy } from "../lazy.jsx";
 
@@ -34,6 +35,52 @@ function Field({ id, label, hint, error, children }) {
   );
 }
 
+/** Photos from the camera (or the gallery), shrunk before upload; previews with a remove button each. */
+function PhotoPicker({ photos, setPhotos, error }) {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState("");
+  async function add(event) {
+    const input = event.currentTarget;
+    const files = Array.from(input.files || []).slice(0, MAX_PHOTOS - photos.length);
+    input.value = ""; // choosing the same photo again still fires a change
+    setProblem("");
+    setBusy(true);
+    const added = [];
+    for (const file of files) {
+      try { added.push(await shrinkPhoto(file)); } catch (caught) { setProblem(t("report.photos.unreadable")); }
+    }
+    setPhotos((current) => [...current, ...added].slice(0, MAX_PHOTOS));
+    setBusy(false);
+  }
+  const shown = error || problem;
+  return (
+    <fieldset class={"photos" + (shown ? " has-error" : "")}>
+      <legend>{t("report.photos.legend")}</legend>
+      <p class="hint" id="f-photos-hint">{t("report.photos.hint")}</p>
+      {photos.length > 0 && (
+        <ul class="photo-list" data-testid="photo-previews">
+          {photos.map((photo, index) => (
+            <li key={photo.preview}>
+              <img src={photo.preview} alt={t("report.photos.alt", { n: index + 1 })} width="80" height="80" />
+              <button type="button" class="secondary" onClick={() => setPhotos((current) => current.filter((p) => p !== photo))}>
+                {t("report.photos.remove", { n: index + 1 })}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {photos.length < MAX_PHOTOS && (
+        <p>
+          <label for="f-photos" class="button secondary">{busy ? t("report.photos.preparing") : t("report.photos.add")}</label>
+          <input id="f-photos" class="visually-hidden" type="file" accept="image/*" capture="environment" multiple
+            onChange={add} disabled={busy} aria-describedby="f-photos-hint" />
+        </p>
+      )}
+      {shown && <p class="error" id="f-photos-error" role="alert">{shown}</p>}
+    </fieldset>
+  );
+}
+
 function describedBy(id, hint, error) {
   return [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(" ") || undefined;
 }
@@ -43,6 +90,7 @@ export function Lapor({ params }) {
     locationText: "", latitude: null, longitude: null, anonymous: false, confidential: false,
     reporterName: "", reporterPhone: "", reporterEmail: "" });
   const [errors, setErrors] = useState({});
+  const [photos, setPhotos] = useState([]);
   const [hint, setHint] = useState(null);
   const [similar, setSimilar] = useState([]);
   const [nearby, setNearby] = useState([]);
@@ -108,12 +156,17 @@ export function Lapor({ params }) {
     if (!form.anonymous) for (const name of ["reporterName", "reporterPhone", "reporterEmail"]) if (form[name].trim()) input[name] = form[name].trim();
     if (service) input.serviceSlug = service.slug;
     try {
-      const { submit: result } = await gql(SUBMIT, { input });
+      const { submit: result } = photos.length === 0 ? await gql(SUBMIT, { input })
+        : await gqlUpload(SUBMIT, { input: { ...input, photos: photos.map(() => null) } },
+          Object.fromEntries(photos.map((photo, i) => [`variables.input.photos.${i}`, photo.blob])));
       if (result.__typename === "ValidationError") {
         const byField = {};
-        for (const p of result.problems) byField[p.field] = byField[p.field] || p;
+        for (const p of result.problems) {
+          const field = p.field.startsWith("photos") ? "photos" : p.field; // photos.1 → the photo field
+          byField[field] = byField[field] || p;
+        }
         setErrors(byField);
-        const first = document.getElementById(`f-${result.problems[0].field}`);
+        const first = document.getElementById(`f-${result.problems[0].field.split(".")[0]}`);
         if (first) first.focus();
         return;
       }
@@ -201,6 +254,7 @@ export function Lapor({ params }) {
           <button type="button" class="secondary" onClick={locate}>{t("report.location.device")}</button>
           {form.latitude !== null && <p class="meta" data-testid="pin-set">{t("report.location.set", { lat: form.latitude, lon: form.longitude })}</p>}
         </fieldset>
+        <PhotoPicker photos={photos} setPhotos={setPhotos} error={err("photos")} />
         <fieldset>
           <legend>{t("report.privacy.legend")}</legend>
           <label class="choice">

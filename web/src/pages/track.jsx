@@ -1,19 +1,23 @@
 // Status as a timeline, deadlines and whether they were met, responses, and the citizen's buttons.
 import { useEffect, useState } from "preact/hooks";
-import { gql } from "../api.js";
+import { gql, gqlUpload, NetworkError } from "../api.js";
 import { formatDate, pick, t } from "../i18n.js";
+import { MAX_PHOTOS, shrinkPhoto } from "../photos.js";
 import { secretFor } from "../receipts.js";
 
 // With the secret from this browser's receipt, a confidential report shows its reporter everything.
 const TRACK = `query($code: String!, $secret: String) { submission(trackingCode: $code, citizenSecret: $secret) { trackingCode kind status statusGroup
   confidential anonymous title text channel supportCount createdAt firstResponseDueAt resolutionDueAt
-  agency { name shortName } category { label labelEn }
+  agency { name shortName } category { label labelEn } photos { url thumbnailUrl width height }
   events { kind status at note agency { name } } } }`;
 const ACTIONS = {
   confirm: `mutation($code: String!, $secret: String!) { confirmResolved(trackingCode: $code, secret: $secret) { __typename ... on NotAllowed { message messageEn } ... on InvalidTransition { message messageEn } } }`,
   dispute: `mutation($code: String!, $secret: String!, $reason: String!) { dispute(trackingCode: $code, secret: $secret, reason: $reason) { __typename ... on NotAllowed { message messageEn } ... on InvalidTransition { message messageEn } ... on ValidationError { message messageEn } } }`,
   reopen: `mutation($code: String!, $secret: String!, $reason: String!) { reopen(trackingCode: $code, secret: $secret, reason: $reason) { __typename ... on NotAllowed { message messageEn } ... on InvalidTransition { message messageEn } ... on ValidationError { message messageEn } } }`,
 };
+const ADD_PHOTO = `mutation($code: String!, $secret: String!, $photo: Upload!) { addPhoto(trackingCode: $code, secret: $secret, photo: $photo) {
+  __typename ... on NotAllowed { message messageEn } ... on NotFound { message messageEn } ... on ValidationError { message messageEn }
+  ... on RateLimited { message messageEn } } }`;
 const ANSWER_EVENTS = ["acknowledged", "responded", "resolved", "rejected"];
 
 function deadlineState(due, events, kinds) {
@@ -36,6 +40,22 @@ export function Track({ code }) {
     setItem(data.submission);
   }
   useEffect(() => { setQuery(code || ""); setSecret(secretFor(code)); load(code); }, [code]);
+
+  async function addPhoto(event) {
+    const input = event.currentTarget;
+    const file = input.files && input.files[0];
+    input.value = "";
+    if (!file) return;
+    setMessage(t("report.photos.preparing"));
+    try {
+      const { blob } = await shrinkPhoto(file);
+      const { addPhoto: result } = await gqlUpload(ADD_PHOTO, { code: item.trackingCode, secret, photo: null },
+        { "variables.photo": blob });
+      setMessage(result.__typename === "PhotoAdded" ? t("track.photoAdded") : pick(result.message, result.messageEn));
+    } catch (error) {
+      setMessage(error instanceof NetworkError ? t("report.networkError") : t("report.photos.unreadable"));
+    }
+  }
 
   async function act(action) {
     setMessage("");
@@ -73,6 +93,20 @@ export function Track({ code }) {
           {item.confidential && <p class="note">{t(item.text == null ? "track.confidential" : "track.confidentialOwner")}</p>}
           {item.text != null && <p class="text">{item.text}</p>}
           {item.anonymous && <p class="note">{t("track.anonymous")}</p>}
+          {item.photos.length > 0 && (
+            <>
+              <h3>{t("track.photos")}</h3>
+              <ul class="evidence" data-testid="photos">
+                {item.photos.map((photo, i) => (
+                  <li key={photo.url}>
+                    <a href={photo.url} target="_blank" rel="noopener">
+                      <img src={photo.thumbnailUrl} alt={t("track.photoAlt", { n: i + 1 })} loading="lazy" />
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h3>{t("track.timeline")}</h3>
           <ol class="timeline">
             {events.map((e, i) => (
@@ -83,6 +117,18 @@ export function Track({ code }) {
               </li>
             ))}
           </ol>
+          {["OPEN", "IN_PROGRESS"].includes(item.statusGroup) && (
+            <details class="panel actions">
+              <summary>{t("track.addPhoto")}</summary>
+              <p class="hint">{t("track.addPhotoHint", { n: MAX_PHOTOS })}</p>
+              <label for="f-photo-secret">{t("track.secret.label")}</label>
+              <input id="f-photo-secret" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} autoComplete="off" />
+              <p>
+                <label for="f-photo" class="button secondary">{t("report.photos.add")}</label>
+                <input id="f-photo" class="visually-hidden" type="file" accept="image/*" capture="environment" onChange={addPhoto} />
+              </p>
+            </details>
+          )}
           {["RESOLVED"].includes(item.statusGroup) && (
             <div class="panel actions">
               <h3>{t("track.yourTurn")}</h3>

@@ -11,7 +11,8 @@ const FIELDS = `id trackingCode version kind status title text channel anonymous
   locationText regionCode latitude longitude supportCount duplicateOf assignee { id email }
   possibleDuplicates { similarity submission { id trackingCode title text status } }
   agency { slug shortName } category { slug label labelEn }
-  events { kind actor status at public note }`;
+  events { kind actor status at public note }
+  photos { id url thumbnailUrl width height state public addedBy addedAt }`;
 const ITEM = `query Item($id: ID!) { staffSubmission(id: $id) { ${FIELDS} } agencies { slug shortName } answerTemplates { id title body } }`;
 const CONTACT = `mutation Reveal($id: ID!) { revealContact(id: $id) {
   __typename ... on ContactRevealed { contact { name phone email nik } } ... on NotFound { message messageEn } ... on NotAllowed { message messageEn } } }`;
@@ -35,6 +36,12 @@ const ACTIONS = {
   fieldCheck: `mutation($id: ID!, $v: Int) { result: markFieldCheck(id: $id, expectedVersion: $v) { ${RESULT} } }`,
   resolve: `mutation($id: ID!, $v: Int, $text: String!) { result: resolve(id: $id, text: $text, expectedVersion: $v) { ${RESULT} } }`,
   reject: `mutation($id: ID!, $v: Int, $reason: RejectReason!, $text: String!) { result: reject(id: $id, reason: $reason, note: $text, expectedVersion: $v) { ${RESULT} } }`,
+};
+const PHOTO_RESULT = `__typename ... on PhotoReviewed { photo { id state public } }
+  ... on NotFound { code message messageEn } ... on NotAllowed { code message messageEn }`;
+const PHOTO_ACTIONS = {
+  approve: `mutation($id: ID!) { result: approvePhoto(id: $id) { ${PHOTO_RESULT} } }`,
+  hide: `mutation($id: ID!) { result: hidePhoto(id: $id) { ${PHOTO_RESULT} } }`,
 };
 const REJECT_REASONS = ["NOT_AUTHORITY", "INSUFFICIENT_INFORMATION", "SPAM"];
 const CLOSED = new Set(["resolved", "closed", "rejected"]);
@@ -111,6 +118,24 @@ export function Item({ id, me }) {
     };
   }
 
+  async function reviewPhoto(name, photoId) {
+    setBusy(true);
+    setFeedback(null);
+    try {
+      const { result } = await gql(PHOTO_ACTIONS[name], { id: photoId });
+      if (result.__typename === "PhotoReviewed") {
+        await load(); // the review is now in the item's history
+        setFeedback({ kind: "ok", text: t("photo.done." + name) });
+      } else {
+        setFeedback({ kind: "error", text: message(result) });
+      }
+    } catch (caught) {
+      setFeedback({ kind: "error", text: t("common.error") });
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function reveal() {
     const { revealContact } = await gql(CONTACT, { id });
     setContact(revealContact.__typename === "ContactRevealed" && revealContact.contact ? revealContact.contact : false);
@@ -166,6 +191,32 @@ export function Item({ id, me }) {
             ))}
           </ul>
         </>
+      )}
+      {item.photos.length > 0 && (
+        <section aria-labelledby="photos-heading">
+          <h2 id="photos-heading">{t("item.photos")}</h2>
+          <p class="hint">{t(item.confidential ? "item.photosConfidential" : "item.photosHint")}</p>
+          <ul class="photos" data-testid="photos">
+            {item.photos.map((photo, index) => (
+              <li key={photo.id}>
+                <a href={photo.url} target="_blank" rel="noopener">
+                  <img src={photo.thumbnailUrl} alt={t("item.photoAlt", { n: index + 1 })} width="160" />
+                </a>
+                <span class={"photo-state photo-" + photo.state.toLowerCase()}>{t("photo." + photo.state)}</span>
+                {me.role !== "triage_admin" && photo.state !== "APPROVED" && !item.confidential && (
+                  <button type="button" class="primary" disabled={busy} onClick={() => reviewPhoto("approve", photo.id)}>
+                    {t("photo.approve", { n: index + 1 })}
+                  </button>
+                )}
+                {me.role !== "triage_admin" && photo.state === "APPROVED" && (
+                  <button type="button" class="secondary" disabled={busy} onClick={() => reviewPhoto("hide", photo.id)}>
+                    {t("photo.hide", { n: index + 1 })}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
       <h2>{t("item.contact")}</h2>
       {item.anonymous ? <p>{t("item.anonymous")}</p>

@@ -19,6 +19,8 @@ from suara.agencies.models import Agency, Category
 from suara.common.errors import NotAllowed
 from suara.dialogue import consultations, polls, proposals
 from suara.dialogue.common import Page
+from suara.media.models import SubmissionPhoto
+from suara.media.service import photos_of, public_photos_of
 from suara.routing.offload import SharedDecisions
 from suara.services.catalogue import ComplaintStats, complaint_stats_by_service
 from suara.state import AppState
@@ -77,6 +79,7 @@ class Context:
     router: SharedDecisions = field(init=False)
     """The app's router for this request: one classifier run per text, off the event loop."""
     _dialogue: DialogueLoaders | None = field(init=False, default=None)
+    _photo_loaders: tuple[DataLoader[int, list[SubmissionPhoto]], ...] | None = field(init=False, default=None)
     _actor: auth.Actor | None = field(init=False, default=None)
     _actor_resolved: bool = field(init=False, default=False)
     _actor_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
@@ -127,6 +130,21 @@ class Context:
         if self._dialogue is None:
             self._dialogue = DialogueLoaders(self.state)
         return self._dialogue
+
+    def _photos(self) -> tuple[DataLoader[int, list[SubmissionPhoto]], ...]:
+        if self._photo_loaders is None:
+            self._photo_loaders = (batched(self.state, public_photos_of, list), batched(self.state, photos_of, list))
+        return self._photo_loaders
+
+    @property
+    def public_photos_loader(self) -> DataLoader[int, list[SubmissionPhoto]]:
+        """Approved photos of non-confidential items, a page of items in one query."""
+        return self._photos()[0]
+
+    @property
+    def staff_photos_loader(self) -> DataLoader[int, list[SubmissionPhoto]]:
+        """Every photo of items the caller was allowed to load."""
+        return self._photos()[1]
 
     @property
     def session_token(self) -> str | None:

@@ -13,6 +13,7 @@ from suara.api.graphql.error_log import is_unexpected, log_errors
 from suara.api.graphql.limits import RequestLimits
 from suara.api.graphql.live import SocketOperations, Subscription
 from suara.api.graphql.maps import MapQuery
+from suara.api.graphql.photos import PhotoMutation
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.services import ServiceQuery
 from suara.api.graphql.sms_admin import SmsAdminQuery
@@ -31,7 +32,7 @@ class Query(
 
 
 @strawberry.type
-class Mutation(SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation):
+class Mutation(SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation, PhotoMutation):
     pass
 
 

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from suara.api.client_address import client_network
 from suara.api.graphql.agencies import (
@@ -20,9 +21,11 @@ from suara.api.graphql.agencies import (
 )
 from suara.api.graphql.context import Info
 from suara.api.graphql.errors import Conflict, NotAllowed, NotFound, RateLimited, ValidationError
+from suara.api.graphql.photos import Photo, clean_uploads, public_photos
 from suara.common.errors import NotFound as DomainNotFound
 from suara.common.errors import RateLimited as DomainRateLimited
 from suara.common.errors import ValidationFailed
+from suara.media import service as media
 from suara.routing.router import RoutingDecision
 from suara.submissions import codes, service
 from suara.submissions.models import Channel, Kind, Status, StatusGroup
@@ -62,6 +65,12 @@ class SubmitInput:
     )
     service_slug: str | None = strawberry.field(
         default=None, description="The catalogue service this is about (see `services`), e.g. ktp-el."
+    )
+    photos: list[Upload] | None = strawberry.field(
+        default=None,
+        description="Up to 3 photos (JPEG, PNG or WebP, 8 MB and 25 megapixels each), sent as a GraphQL multipart "
+        "request with the header `Apollo-Require-Preflight: true`. Metadata (GPS) is removed; the agency sees "
+        "them at once, the public only after the agency approves them.",
     )
 
     def to_draft(self) -> SubmissionDraft:
@@ -186,6 +195,12 @@ class Submission:
     @strawberry.field
     async def category(self, info: Info) -> Category | None:
         return await load_category(info, self.view.category_slug)
+
+    @strawberry.field(description="Photos the handling agency approved; always empty for a confidential submission.")
+    async def photos(self, info: Info) -> list[Photo]:
+        if not self.view.full or self.view.confidential:
+            return []
+        return await public_photos(info, self.view.submission_id)
 
     @strawberry.field(description="Empty for confidential submissions, except for their reporter.")
     async def events(self, info: Info) -> list[SubmissionEvent]:
@@ -347,17 +362,32 @@ class SubmissionMutation:
             await state.limits.hit(state.limits.submit, client_network(info.context.request))
         except DomainRateLimited as error:
             return RateLimited.from_domain(error)
+        draft = input.to_draft()
+        stored = []
+        if input.photos:  # checked and re-encoded before the filing transaction; a refusal stores nothing
+            try:
+                cleaned = await clean_uploads(state, input.photos, "photos")
+            except ValidationFailed as error:
+                return ValidationError.from_problems(error.problems)
+            draft.photo_digests = tuple(photo.source_digest for photo in cleaned)
+            stored = await state.photos.store(cleaned)
         directory = await state.directory()  # before the transaction: a refresh must not hold two connections
+        unused = stored  # files no committed row names: refused, crashed, a retry of a filing that has its photos
         try:
             async with state.transaction() as session:
                 receipt = await service.submit(
-                    session, input.to_draft(), router=state.router, secret_key=state.secret_key,
-                    directory=directory,
+                    session, draft, router=state.router, secret_key=state.secret_key, directory=directory,
                 )
+                added = [] if receipt.replayed else await media.attach(
+                    session, receipt.submission, stored, added_by=f"citizen:{draft.channel}")
+            unused = media.not_kept(stored, added)  # the same file sent twice is kept once
         except ValidationFailed as error:
             return ValidationError.from_problems(error.problems)
         except IdempotencyKeyReused as error:
             return key_reused(error)
+        finally:
+            if unused:
+                await state.photos.discard(unused)
         submission = receipt.submission
         return SubmissionReceipt(
             tracking_code=codes.format_tracking_code(submission.tracking_code),

@@ -22,6 +22,7 @@ from suara.api.graphql.errors import (
     ValidationError,
     error_result,
 )
+from suara.api.graphql.photos import StaffPhoto, staff_photos
 from suara.api.graphql.submissions import (
     PublicStatusGroup,
     RoutingSuggestion,
@@ -223,6 +224,11 @@ class StaffSubmission:
             StaffEvent(row=row, actor_email=emails.get(_staff_id(row.actor)))
             for row in rows
         ]
+
+    @strawberry.field(description="Every photo of the item, approved or not (approve them for the public with "
+                      "approvePhoto).")
+    async def photos(self, info: Info) -> list[StaffPhoto]:
+        return await staff_photos(info, self.submission_id, self.confidential)
 
     @strawberry.field(description="Tracking code of the item this one was closed as a duplicate of.")
     async def duplicate_of(self, info: Info) -> str | None:
