@@ -17,6 +17,7 @@ from suara.agencies.public_services import service_exists
 from suara.agencies.service import Directory, default_agency
 from suara.common.errors import DomainError, NotFound, ValidationFailed
 from suara.db.columns import utcnow
+from suara.observability import metrics
 from suara.routing import offload
 from suara.routing.router import Router, RoutingDecision
 from suara.submissions import codes, workflow
@@ -125,6 +126,8 @@ async def submit(
     else:  # five collisions of 44 random bits in a row: the generator is broken
         raise RuntimeError("could not allocate a unique tracking code")
 
+    metrics.SUBMISSIONS.labels(channel=clean.channel.value, kind=clean.kind.value).inc()
+    metrics.ROUTING_OUTCOMES.labels(outcome=_routing_outcome(route, decision)).inc()
     duplicates = await find_possible_duplicates(session, submission, predicted_category=decision.category)
     return Receipt(
         submission=submission,
@@ -133,6 +136,15 @@ async def submit(
         replayed=False,
         possible_duplicates=duplicates,
     )
+
+
+def _routing_outcome(route: workflow.FirstRoute | None, decision: RoutingDecision) -> str:
+    """One of a closed set of labels for the routing-outcome metric."""
+    if route is None:
+        return "not_routed"
+    if route.action == Action.AUTO_ROUTE:
+        return "routed_automatically"
+    return "triage_routing_error" if decision.error else "triage_low_confidence"
 
 
 async def _route(router: Router, text: str) -> RoutingDecision:
