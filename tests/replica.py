@@ -4,7 +4,9 @@
 and writes ``standby.signal`` and ``primary_conninfo``; the copy then starts with ``pg_ctl`` as a hot
 standby on a socket in its own folder. The copy holds the primary's socket lock file (the primary's
 socket lives in its data folder) and pgserver's handle list: both are removed before it starts. As
-root every program runs as the ``pgserver`` user, like the embedded server itself.
+root every program runs as the ``pgserver`` user, like the embedded server itself. The standby runs
+with ``hot_standby_feedback = on``, as the README advises: otherwise replaying the primary's cleanup
+cancels long public reads ("canceling statement due to conflict with recovery").
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def start_replica(primary_url: str, folder: Path | None = None) -> Replica:
     for copied in [*data.glob(".s.PGSQL.*.lock"), data / ".handle_pids.json", data / "postmaster.pid", data / "log"]:
         copied.unlink(missing_ok=True)
     _run(["pg_ctl", "-D", str(data), "-w", "-t", "60", "-l", str(folder / "replica.log"),
-          "-o", f"-h '' -k {data} -p {port}", "start"])
+          "-o", f"-h '' -k {data} -p {port} -c hot_standby_feedback=on", "start"])
     url = primary.set(query={"host": str(data)}).render_as_string(hide_password=False)
     return Replica(folder=folder, data=data, url=url)
 
