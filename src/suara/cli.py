@@ -78,10 +78,14 @@ def serve(
     # normally, so that the embedded PostgreSQL is stopped by its exit handler. SIGHUP — the terminal
     # was closed — ends a single process the same way. With several workers uvicorn's supervisor
     # takes the signals over: SIGTERM and SIGINT stop the workers, then return; SIGHUP replaces the
-    # workers unless the terminal is gone (see _supervisor).
+    # workers unless the terminal is gone (see _supervisor). The kernel sends the hang-up only to the
+    # terminal's controlling process: under `make run` that is make, which waits for us, so a watch
+    # on the terminal stands in for the signal that never comes.
     had_terminal = _has_terminal()
     signal.signal(signal.SIGTERM, _exit_normally)
     signal.signal(signal.SIGHUP, _stop_as_on_sigterm)
+    if had_terminal:
+        _watch_terminal()
     settings = get_settings()
     configure_logging(settings.suara_log_format)
     announce = _announcer(settings.suara_log_format)
@@ -166,7 +170,9 @@ def _exit_normally(signum, frame) -> None:
 
 def _stop_as_on_sigterm(signum, frame) -> None:
     """SIGHUP (the terminal closed) stops a single `suara serve` exactly as SIGTERM does: uvicorn shuts
-    down gracefully, then the exit handlers stop the embedded PostgreSQL."""
+    down gracefully, then the exit handlers stop the embedded PostgreSQL. Once: a second hang-up (the
+    kernel's and the terminal watch's) must not interrupt that."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.raise_signal(signal.SIGTERM)
 
 
@@ -177,6 +183,22 @@ def _has_terminal() -> bool:
     except OSError:
         return False
     return True
+
+
+TERMINAL_CHECK_SECONDS = 1.0
+
+
+def _watch_terminal() -> None:
+    """Send ourselves SIGHUP once the controlling terminal is gone (hung up, its window closed)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while _has_terminal():
+            time.sleep(TERMINAL_CHECK_SECONDS)
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    threading.Thread(target=watch, name="suara-terminal-watch", daemon=True).start()
 
 
 def _fresh_metrics_folder(base: Path | None) -> Path:

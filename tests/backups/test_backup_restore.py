@@ -138,7 +138,14 @@ class Terminal:
         os.close(self.master)
 
 
+WAITS_LIKE_MAKE = ("import signal, subprocess, sys; signal.signal(signal.SIGHUP, lambda *_: None); "
+                   "sys.exit(subprocess.call(sys.argv[1:]))")
+"""The terminal's controlling process under `make run`: make, which on a hang-up waits for its child.
+The kernel sends SIGHUP to it alone, so Suara must notice the terminal going by itself."""
+
+
 def serve_in_a_terminal(port: int, env: dict[str, str]) -> Terminal:
+    """`suara serve` run by a make-like parent that controls a new pseudo-terminal."""
     master, slave = os.openpty()
 
     def own_the_terminal() -> None:  # a session of its own, with this terminal as its controlling one
@@ -146,7 +153,8 @@ def serve_in_a_terminal(port: int, env: dict[str, str]) -> Terminal:
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-c", WAITS_LIKE_MAKE,
+         sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         stdin=slave, stdout=slave, stderr=slave, env=env, preexec_fn=own_the_terminal)
     os.close(slave)
     terminal = Terminal(process, master)
@@ -248,8 +256,8 @@ def postgres_running_on(pgdata: Path) -> bool:
 def test_closing_the_terminal_stops_suara_and_its_embedded_postgresql(restored: Restored):
     pgdata = data_folder(restored.home)
     assert postgres_running_on(pgdata)
-    restored.terminal.close()  # SIGHUP from the kernel, as when the window of `make run` is closed
-    assert restored.terminal.process.wait(timeout=60) == 0
+    restored.terminal.close()  # as when the window of `make run` is closed
+    assert restored.terminal.process.wait(timeout=60) == 0, "suara serve ended normally, and so did its parent"
     deadline = time.monotonic() + 10
     while postgres_running_on(pgdata) and time.monotonic() < deadline:
         time.sleep(0.2)
