@@ -27,19 +27,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests/replica.py: the same replica as the test
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import percentiles  # noqa: E402
+from common import percentiles
+from sqlalchemy import text
 
-from sqlalchemy import text  # noqa: E402
-
-from suara.db.embedded import start_embedded_server  # noqa: E402
-from suara.db.engine import make_engine, make_session_factory, transaction  # noqa: E402
-from suara.provision import migrate_and_seed  # noqa: E402
-from suara.routing.router import RoutingDecision  # noqa: E402
-from suara.submissions import service  # noqa: E402
-from suara.transparency import open_items, queries  # noqa: E402
-from suara.transparency.demo import seed_demo  # noqa: E402
-from tests.factories import draft  # noqa: E402
-from tests.replica import start_replica, wait_for_replay  # noqa: E402
+from suara.db.embedded import start_embedded_server
+from suara.db.engine import make_engine, make_session_factory, transaction
+from suara.provision import migrate_and_seed
+from suara.routing.router import RoutingDecision
+from suara.submissions import service
+from suara.transparency import open_items, queries
+from suara.transparency.demo import seed_demo
+from tests.factories import draft
+from tests.replica import start_replica, wait_for_replay
 
 
 class SureRouter:

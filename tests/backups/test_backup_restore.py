@@ -32,7 +32,15 @@ from suara.routing.router import RoutingDecision
 from suara.state import AppState, load_or_create_secret_key
 from tests.conftest import GraphQLClient, asgi_client, create_database
 from tests.factories import SUBMIT, TRACK, submit_input
-from tests.security.test_logs import CONTACT, EMAIL, NAME, NIKS, PHONES, contact_values_in, graphql_requests
+from tests.security.test_logs import (
+    CONTACT,
+    EMAIL,
+    NAME,
+    NIKS,
+    PHONES,
+    contact_values_in,
+    graphql_requests,
+)
 from tests.servers import environment, forget_embedded_data, free_port
 
 PUBLIC_FIGURES = """{
@@ -71,7 +79,7 @@ class Source:
 
 def suara(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "suara.cli", *arguments], env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +163,8 @@ def serve_in_a_terminal(port: int, env: dict[str, str]) -> Terminal:
     process = subprocess.Popen(
         [sys.executable, "-c", WAITS_LIKE_MAKE,
          sys.executable, "-m", "suara.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        stdin=slave, stdout=slave, stderr=slave, env=env, preexec_fn=own_the_terminal)
+        stdin=slave, stdout=slave, stderr=slave, env=env,
+        preexec_fn=own_the_terminal)  # noqa: PLW1509 — only setsid and an ioctl, both safe after fork
     os.close(slave)
     terminal = Terminal(process, master)
     terminal.read_continuously()
