@@ -24,6 +24,8 @@ import httpx
 import psutil
 import pytest
 
+from suara.backups.service import restore
+from suara.backups.tools import BackupError, Tools, check_server
 from suara.config import Settings
 from suara.db.embedded import data_folder
 from suara.db.engine import make_engine, make_session_factory
@@ -66,6 +68,7 @@ class SureRouter:
 
 @dataclass
 class Source:
+    url: str
     home: Path
     archive: Path
     codes: list[str]
@@ -110,7 +113,7 @@ async def source(tmp_path_factory) -> Source:
     made = suara("backup", str(archive), env=environment(DATABASE_URL=url, SUARA_HOME=str(home)))
     assert made.returncode == 0, made.stdout + made.stderr
     assert figures["transparency"], "the source has public figures to compare"
-    return Source(home, archive, codes, (codes[2], receipts[2]["citizenSecret"]), lookups, figures, open_data,
+    return Source(url, home, archive, codes, (codes[2], receipts[2]["citizenSecret"]), lookups, figures, open_data,
                   made.stdout + made.stderr)
 
 
@@ -221,6 +224,23 @@ def test_backup_and_restore_show_their_progress_step_by_step(source: Source, res
         assert f"[{step}/7]" in restored.restore_output, restored.restore_output
     assert "pg_dump" in source.backup_output and "pg_restore" in restored.restore_output
     assert os.stat(source.archive).st_mode & 0o077 == 0, "the archive holds personal data and the key: owner only"
+
+
+async def test_a_restore_refuses_a_database_that_holds_data_and_changes_nothing(source: Source, tmp_path):
+    settings = Settings(database_url=source.url, suara_home=tmp_path / "home")
+    with pytest.raises(BackupError, match="already holds .* tables.*--replace"):
+        await restore(settings, source.archive)
+    assert not (tmp_path / "home" / "secret_key").exists() and not (tmp_path / "home" / "media").exists()
+
+
+def test_a_server_newer_than_the_bundled_tools_is_refused_with_the_tools_to_use():
+    with pytest.raises(BackupError) as refused:
+        check_server(170002, "17.2", Tools(Path("/bundled/bin"), 16), "backup")
+    message = str(refused.value)
+    assert "PostgreSQL 17.2" in message and "postgresql-client-17" in message
+    assert "suara backup FILE --pg-bin /usr/lib/postgresql/17/bin" in message
+    check_server(160004, "16.4", Tools(Path("/bundled/bin"), 16), "backup")  # up to 16: fine
+    check_server(140011, "14.11", Tools(Path("/bundled/bin"), 16), "restore")
 
 
 def test_a_restore_into_a_fresh_home_gives_the_same_lookups_events_figures_secret_and_photos(

@@ -116,3 +116,19 @@ def test_root_fields_are_schema_fields_through_aliases_and_fragments_never_opera
     assert root_fields(document, "Other", known) == ("mutation", ["submit"])
     assert root_fields(document, None, known) == ("(invalid)", ["(invalid)"]), "two operations, none chosen"
     assert root_fields(None, "Mine", known) == ("(invalid)", ["(invalid)"])
+
+
+async def test_a_rate_limit_refusal_is_counted_under_its_limit(app_state: AppState):
+    from tests.security.limits import client_from, fresh_address, limited_state
+
+    limited = limited_state(app_state, suara_rate_limit_submit_per_minute=1)
+    address = fresh_address()  # from 10.x.x.x: /metrics is read from loopback below
+    async with client_from(limited, address) as citizen, client_from(limited, "127.0.0.1") as prometheus:
+        before = families((await prometheus.get("/metrics")).text)
+        answers = [(await citizen.post("/graphql", json={"query": SUBMIT, "variables": {"input": submit_input()}})
+                    ).json()["data"]["submit"]["__typename"] for _ in range(2)]
+        after = families((await prometheus.get("/metrics")).text)
+    assert answers == ["SubmissionReceipt", "RateLimited"]
+    refused = [value(parsed, "suara_rate_limit_refusals", "suara_rate_limit_refusals_total", limit="submit")
+               for parsed in (before, after)]
+    assert refused[1] - refused[0] == 1
