@@ -21,6 +21,7 @@ import httpx
 import psutil
 import pytest
 from aiosmtpd.controller import Controller
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -39,7 +40,7 @@ from suara.submissions.outbox_models import OutboxMessage
 from suara.triage.models import StaffDigestRun
 from tests import servers
 from tests.conftest import create_database
-from tests.factories import make_item, make_staff
+from tests.factories import SUBMIT, make_item, make_staff, submit_input
 
 OVERDUE_ITEMS = 10
 RESOLVED_ITEMS = 5
@@ -240,6 +241,33 @@ def postmasters_on(pgdata) -> list[psutil.Process]:
     return found
 
 
+def assert_metrics_of_both_workers_are_added_up(port: int, metrics_base, worker_pids: set[int]) -> None:
+    """Each worker counts its submissions in its own file of one fresh folder; /metrics, whichever
+    worker answers it, adds them all up."""
+    [folder] = list(metrics_base.iterdir())
+
+    def submit(_) -> str:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:  # its own connection
+            return client.post("/graphql", json={"query": SUBMIT, "variables": {"input": submit_input()}}
+                               ).json()["data"]["submit"]["__typename"]
+
+    def counting() -> set[int]:
+        return {int(path.stem.split("_")[-1]) for path in folder.glob("counter_*.db")}
+
+    filed = 0
+    with ThreadPoolExecutor(8) as pool:
+        while counting() != worker_pids and filed < 160:
+            assert set(pool.map(submit, range(8))) == {"SubmissionReceipt"}
+            filed += 8
+    assert counting() == worker_pids, "both workers filed submissions"
+    totals = set()
+    for _ in range(6):
+        families = text_string_to_metric_families(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text)
+        totals.add(sum(sample.value for family in families if family.name == "suara_submissions"
+                       for sample in family.samples if sample.name == "suara_submissions_total"))
+    assert totals == {filed}
+
+
 @pytest.fixture
 def home(tmp_path):
     yield tmp_path / "home"
@@ -248,7 +276,9 @@ def home(tmp_path):
 
 def test_two_workers_answer_on_one_port_with_one_embedded_postgresql(home, tmp_path):
     port = servers.free_port()
-    server = servers.start_suara(port, environment(tmp_path, SUARA_JOBS_INTERVAL_SECONDS="0"),
+    metrics_base = tmp_path / "metrics"  # an operator's PROMETHEUS_MULTIPROC_DIR: each run gets a fresh folder in it
+    server = servers.start_suara(port, environment(tmp_path, SUARA_JOBS_INTERVAL_SECONDS="0",
+                                                   PROMETHEUS_MULTIPROC_DIR=str(metrics_base)),
                                  "--workers", "2", log=tmp_path / "serve.log")
     try:
         servers.wait_until_healthy(server, port)
@@ -275,7 +305,9 @@ def test_two_workers_answer_on_one_port_with_one_embedded_postgresql(home, tmp_p
             if len(answered) == 2:
                 break
         assert answered == {worker.pid for worker in workers}
+        assert_metrics_of_both_workers_are_added_up(port, metrics_base, {worker.pid for worker in workers})
     finally:
         stop(server)
+    assert list(metrics_base.iterdir()) == [], "the run's metrics folder goes when suara serve stops"
     assert not any(worker.is_running() and worker.status() != psutil.STATUS_ZOMBIE for worker in workers)
     assert postmasters_on(data_folder(home)) == [], "the embedded PostgreSQL outlived suara serve"

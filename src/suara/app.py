@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import re
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -26,6 +27,7 @@ from suara.api.client_address import ForwardedClient
 from suara.api.graphql.context import Context
 from suara.api.graphql.live import SOCKET_PROTOCOLS, LiveSockets, start_live_updates
 from suara.api.graphql.schema import schema
+from suara.api.metrics import HttpMetrics, metrics_endpoint
 from suara.api.request_id import RequestId
 from suara.api.request_json import BadJson, read_json_object
 from suara.api.security_headers import SecurityHeaders, server_error, tile_source
@@ -33,10 +35,11 @@ from suara.channels.sms.intake import SmsIntake
 from suara.common import memory
 from suara.config import Settings, get_settings
 from suara.db import migrate
-from suara.db.engine import make_engine, make_session_factory, resolve_database_url
+from suara.db.engine import asyncpg_url, make_engine, make_session_factory, resolve_database_url
 from suara.jobs import run_forever
 from suara.media.service import MAX_PHOTOS
 from suara.notifications.senders import sender_from_settings
+from suara.observability.logs import configure_logging
 from suara.routing.loading import ModelRouter, load_router
 from suara.routing.offload import ClassifierProcess, ProcessRouter
 from suara.state import AppState, load_or_create_secret_key
@@ -136,6 +139,29 @@ class BodyTooLarge(Exception):
     pass
 
 
+READY_TIMEOUT_SECONDS = 3.0
+
+
+async def health_live(request: Request) -> JSONResponse:
+    """The process is up and its event loop answers (for a liveness probe: restart when this fails)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def health_ready(request: Request) -> JSONResponse:
+    """Ready for traffic: the database answers and its migrations are at this code's head (503 otherwise)."""
+    state: AppState = request.app.state.suara
+    head = migrate.head_revision()
+    try:
+        current = await asyncio.wait_for(migrate.current_revision(state.engine), READY_TIMEOUT_SECONDS)
+    except Exception as error:  # noqa: BLE001 — any failure means not ready
+        log.warning("readiness check: database unavailable: %s", type(error).__name__)
+        return JSONResponse({"status": "unavailable", "database": "unavailable", "migration": {"head": head}},
+                            status_code=503)
+    ready = current == head
+    return JSONResponse({"status": "ok" if ready else "migrations_pending", "database": "ok",
+                         "migration": {"current": current, "head": head}}, status_code=200 if ready else 503)
+
+
 async def health(request: Request) -> JSONResponse:
     state: AppState = request.app.state.suara
     head = migrate.head_revision()
@@ -164,10 +190,14 @@ async def build_state(settings: Settings) -> AppState:
     router = load_router(settings)
     if settings.suara_classifier_process and isinstance(router, ModelRouter):
         router = ProcessRouter(router, ClassifierProcess(settings.suara_model_path))
+    read_engine = (make_engine(asyncpg_url(settings.database_read_url), pool_size=settings.suara_db_pool_size)
+                   if settings.database_read_url else None)
     return AppState(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
+        read_engine=read_engine,
+        read_sessions=make_session_factory(read_engine) if read_engine is not None else None,
         router=router,
         secret_key=load_or_create_secret_key(settings),
     )
@@ -223,6 +253,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
                 await classifier.stop()
             if own_state:
                 await app.state.suara.engine.dispose()
+                if app.state.suara.read_engine is not None:
+                    await app.state.suara.read_engine.dispose()
 
     graphql = SuaraGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True, subscription_protocols=SOCKET_PROTOCOLS,
                            connection_init_wait_timeout=timedelta(seconds=10), max_subscriptions_per_connection=5)
@@ -231,6 +263,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),  # graphql-transport-ws: live inbox
             Route("/health", health, methods=["GET"]),
+            Route("/health/live", health_live, methods=["GET"]),
+            Route("/health/ready", health_ready, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *open_data.routes,
             *sms.routes,
             *open311.routes,
@@ -242,8 +277,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             # first: the client address and scheme from trusted proxies only (HSTS needs the scheme)
             Middleware(ForwardedClient, trusted=settings.suara_forwarded_allow_ips),
             Middleware(SecurityHeaders, tile_url=settings.suara_map_tiles),  # so 413s and 404s carry the headers too
-            Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes,
-                                          upload_max_bytes=upload_limit(settings)),
+            Middleware(RequestId), Middleware(HttpMetrics),
+            Middleware(BodySizeLimit, max_bytes=settings.suara_max_body_bytes, upload_max_bytes=upload_limit(settings)),
             Middleware(GZipMiddleware, minimum_size=800),  # slow mobile links: compress pages and JSON
         ],
         exception_handlers={500: server_error},  # a crash's answer carries the security headers too
@@ -256,5 +291,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
 def create_app_from_environment() -> Starlette:
     """What each `suara serve --workers N` process serves: settings from the environment its parent prepared."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")  # workers start bare
-    return create_app(get_settings())
+    settings = get_settings()
+    configure_logging(settings.suara_log_format)  # workers start bare
+    # A closed terminal hangs up every process in it: the supervisor decides, and stops workers with SIGTERM.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    return create_app(settings)

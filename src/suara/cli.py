@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import signal
+import tempfile
 from pathlib import Path
 
 import typer
@@ -61,23 +64,31 @@ def serve(
     each worker builds its own app and connection pool; the jobs run in every worker and each unit
     of work once (PostgreSQL locks, see suara.jobs).
     """
-    import os
-
     import uvicorn
     from sqlalchemy import text
 
     from suara.agencies import service as agencies
     from suara.db.embedded import data_folder
     from suara.db.engine import resolve_database_url
+    from suara.observability.logs import configure_logging
     from suara.services import catalogue
     from suara.state import load_or_create_secret_key
 
     # SIGTERM while migrating, or after uvicorn's graceful shutdown (it re-raises the signal), exits
-    # normally, so that the embedded PostgreSQL is stopped by its exit handler. With several workers
-    # uvicorn's supervisor takes SIGTERM over: it stops the workers, then returns.
+    # normally, so that the embedded PostgreSQL is stopped by its exit handler. SIGHUP — the terminal
+    # was closed — ends a single process the same way. With several workers uvicorn's supervisor
+    # takes the signals over: SIGTERM and SIGINT stop the workers, then return; SIGHUP replaces the
+    # workers unless the terminal is gone (see _supervisor). The kernel sends the hang-up only to the
+    # terminal's controlling process: under `make run` that is make, which waits for us, so a watch
+    # on the terminal stands in for the signal that never comes.
+    had_terminal = _has_terminal()
     signal.signal(signal.SIGTERM, _exit_normally)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    signal.signal(signal.SIGHUP, _stop_as_on_sigterm)
+    if had_terminal:
+        _watch_terminal()
     settings = get_settings()
+    configure_logging(settings.suara_log_format)
+    announce = _announcer(settings.suara_log_format)
     workers = workers or settings.suara_workers
     embedded = settings.database_url is None
     url = resolve_database_url(settings)
@@ -91,36 +102,45 @@ def serve(
     async def prepare(session):
         if seed and not await agencies.list_agencies(session):
             counts = await agencies.load_directory(session)
-            console.print(f"Loaded {counts.agencies_added} agencies, {counts.categories_added} categories.")
+            announce(f"Loaded {counts.agencies_added} agencies, {counts.categories_added} categories.")
         if seed and not await catalogue.search_services(session, limit=1):
             loaded = await catalogue.load_catalogue(session)
-            console.print(f"Loaded {loaded.added} public services.")
+            announce(f"Loaded {loaded.added} public services.")
         return int((await session.exec(text("SHOW max_connections"))).scalar_one())
 
     max_connections = asyncio.run(_with_session(prepare, url))
     pool_size = _pool_size_within(max_connections, workers, settings.suara_db_pool_size)
     if pool_size != settings.suara_db_pool_size:
-        console.print(f"[yellow]{workers} processes × 2 × SUARA_DB_POOL_SIZE={settings.suara_db_pool_size} "
-                      f"connections would pass the database's max_connections={max_connections}: "
-                      f"each process pools {pool_size}.[/yellow]")
+        announce(f"[yellow]{workers} processes × 2 × SUARA_DB_POOL_SIZE={settings.suara_db_pool_size} "
+                 f"connections would pass the database's max_connections={max_connections}: "
+                 f"each process pools {pool_size}.[/yellow]")
         overrides["suara_db_pool_size"] = pool_size
         settings = settings.model_copy(update={"suara_db_pool_size": pool_size})
     load_or_create_secret_key(settings)  # made once here, not raced by the workers
     where = f"embedded PostgreSQL in {data_folder(settings.resolved_home())}" if embedded else "DATABASE_URL"
     processes = f", {workers} workers" if workers > 1 else ""
-    console.print(f"[bold]Suara[/bold] on http://{host}:{port}/graphql (GraphiQL) — database: {where}{processes}")
+    announce(f"[bold]Suara[/bold] on http://{host}:{port}/graphql (GraphiQL) — database: {where}{processes}")
     # Proxy headers are read by Suara's own ForwardedClient, which trusts nobody by default
     # (uvicorn's would trust 127.0.0.1).
-    options = {"host": host, "port": port, "log_level": "info", "access_log": False, "proxy_headers": False}
+    # log_config=None: uvicorn's loggers go through the handler configure_logging set (text or JSON).
+    options = {"host": host, "port": port, "log_level": "info", "access_log": False, "proxy_headers": False,
+               "log_config": None}
     if workers == 1:
         from suara.app import create_app
 
         uvicorn.run(create_app(settings), **options)
         return
     # Workers are fresh interpreters (spawned) that read their settings from the environment: give
-    # them this process's choices, the embedded server's URL first, so none starts a server of its own.
+    # them this process's choices, the embedded server's URL first, so none starts a server of its own,
+    # and one fresh folder for their metrics, which /metrics in any worker adds up.
+    metrics_dir = _fresh_metrics_folder(settings.prometheus_multiproc_dir)
+    overrides["prometheus_multiproc_dir"] = metrics_dir
     os.environ.update({name.upper(): str(value) for name, value in overrides.items()})
-    uvicorn.run("suara.app:create_app_from_environment", factory=True, workers=workers, **options)
+    config = uvicorn.Config("suara.app:create_app_from_environment", factory=True, workers=workers, **options)
+    try:
+        _supervisor(config, had_terminal).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 CONNECTIONS_KEPT_FREE = 10
@@ -134,8 +154,74 @@ def _pool_size_within(max_connections: int, processes: int, pool_size: int) -> i
     return max(2, min(pool_size, fitting))
 
 
+def _announcer(log_format: str):
+    """What `suara serve` tells its operator: on the console, or as log records when logs are JSON lines."""
+    if log_format != "json":
+        return console.print
+    from rich.text import Text
+
+    log = logging.getLogger("suara.serve")
+    return lambda message: log.info(Text.from_markup(message).plain)
+
+
 def _exit_normally(signum, frame) -> None:
     raise SystemExit(0)
+
+
+def _stop_as_on_sigterm(signum, frame) -> None:
+    """SIGHUP (the terminal closed) stops a single `suara serve` exactly as SIGTERM does: uvicorn shuts
+    down gracefully, then the exit handlers stop the embedded PostgreSQL. Once: a second hang-up (the
+    kernel's and the terminal watch's) must not interrupt that."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.raise_signal(signal.SIGTERM)
+
+
+def _has_terminal() -> bool:
+    """Whether this process still has a controlling terminal (a hang-up takes it away)."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return False
+    return True
+
+
+TERMINAL_CHECK_SECONDS = 1.0
+
+
+def _watch_terminal() -> None:
+    """Send ourselves SIGHUP once the controlling terminal is gone (hung up, its window closed)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while _has_terminal():
+            time.sleep(TERMINAL_CHECK_SECONDS)
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    threading.Thread(target=watch, name="suara-terminal-watch", daemon=True).start()
+
+
+def _fresh_metrics_folder(base: Path | None) -> Path:
+    """An empty folder for prometheus-client's multi-process files: values of an earlier run must not count."""
+    if base is not None:
+        base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="suara-metrics-", dir=base))
+
+
+def _supervisor(config, had_terminal: bool):
+    """uvicorn's supervisor of `--workers N`, except that a SIGHUP after the terminal went away stops
+    everything (as closing the terminal of a single process does) instead of replacing the workers."""
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def handle_hup(self) -> None:
+            if had_terminal and not _has_terminal():
+                logging.getLogger("uvicorn.error").info("Received SIGHUP and the terminal is gone, exiting.")
+                self.should_exit.set()
+                return
+            super().handle_hup()
+
+    return Supervisor(config, sockets=[config.bind_socket()])
 
 
 def _migrate(operation_name: str, revision: str) -> None:
@@ -281,8 +367,9 @@ def jobs_run(
 ) -> None:
     """Escalate overdue items, auto-close, queue staff digests (07:00 local), send the outbox."""
     from suara.jobs import run_jobs
+    from suara.observability.logs import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(get_settings().suara_log_format)
     asyncio.run(run_jobs(get_settings(), once=once, interval=interval, sender_name=sender, echo=console.print))
 
 
@@ -355,6 +442,54 @@ def evaluate(
     metrics = evaluate_model(model, texts, labels)
     metrics["model_version"] = model.version
     typer.echo(json.dumps(metrics, indent=2) if as_json else format_report(metrics))
+
+
+def _print_step(step: int, steps: int, what: str, result: str | None) -> None:
+    if result is None:
+        console.print(f"[bold][{step}/{steps}][/bold] {what} …")
+    else:
+        console.print(f"      {result}")
+
+
+PG_BIN_HELP = ("Folder of the pg_dump/pg_restore to use instead of the bundled PostgreSQL 16 ones "
+               "(for a newer server, e.g. /usr/lib/postgresql/17/bin).")
+
+
+@app.command()
+def backup(
+    file: Path = typer.Argument(..., help="The archive to write, e.g. suara-2026-11-30.tar."),
+    pg_bin: Path = typer.Option(None, "--pg-bin", help=PG_BIN_HELP),
+) -> None:
+    """Back up the database (pg_dump), the secret key and the media folder into one archive FILE."""
+    from suara.backups.service import backup as make_backup
+    from suara.backups.tools import BackupError
+
+    try:
+        manifest = asyncio.run(make_backup(get_settings(), file, pg_bin=pg_bin, progress=_print_step))
+    except BackupError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Backed up to {file} (migration {manifest.migration}, {manifest.media_files} media files). "
+                  "It holds personal data and the server key: keep it encrypted.")
+
+
+@app.command()
+def restore(
+    file: Path = typer.Argument(..., help="An archive written by `suara backup`."),
+    replace: bool = typer.Option(False, "--replace", help="Drop what the database and SUARA_HOME hold first."),
+    pg_bin: Path = typer.Option(None, "--pg-bin", help=PG_BIN_HELP),
+) -> None:
+    """Restore a backup into the database (empty, or --replace) and SUARA_HOME: data, key and media."""
+    from suara.backups.service import restore as restore_backup
+    from suara.backups.tools import BackupError
+
+    try:
+        manifest = asyncio.run(restore_backup(get_settings(), file, replace=replace, pg_bin=pg_bin,
+                                              progress=_print_step))
+    except BackupError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Restored the backup of {manifest.created_at}.")
 
 
 @app.command()

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """PostgreSQL URL; when unset Suara starts its own server under ``suara_home``."""
 
+    database_read_url: str | None = None
+    """A streaming replica of DATABASE_URL for public reads (transparency, open data, Open311 lists,
+    public lists); writes and a citizen's own tracking lookups always use the primary."""
+
     suara_home: Path = Path(".suara")
     """Folder for the embedded database and other local state."""
 
@@ -138,6 +142,15 @@ class Settings(BaseSettings):
     suara_forwarded_allow_ips: str = ""
     """Proxies (IPs or CIDRs, comma-separated, or *) whose X-Forwarded-For/-Proto are believed;
     none by default, so a client cannot choose its own address."""
+
+    suara_log_format: str = "text"
+    """``text`` (one line per record, for people) or ``json`` (one JSON object per line, with the request id)."""
+
+    suara_metrics_allow: str = "127.0.0.0/8,::1"
+    """Addresses (IPs or CIDRs, comma-separated) that may read /metrics; others get 403."""
+
+    prometheus_multiproc_dir: Path | None = None
+    """Where prometheus-client keeps the metrics of several processes; `suara serve --workers N` sets it."""
 
     def resolved_home(self) -> Path:
         return self.suara_home.expanduser().resolve()

@@ -21,6 +21,7 @@ from suara.media.service import Photos, photos_from_settings
 from suara.notifications.senders import sender_from_settings
 from suara.notifications.service import send_due
 from suara.notifications.staff_mail import queue_daily_digests
+from suara.observability import metrics
 from suara.ratelimits.service import RateLimits
 from suara.ratelimits.service import prune as prune_rate_limits
 from suara.routing.loading import load_router
@@ -68,7 +69,9 @@ async def run_claimed(sessions, job: str, work) -> int:
         if not await claim(session, job):
             log.debug("job %s is running in another process; skipped this round", job)
             return 0
-        return await work(session)
+        done = await work(session)
+    metrics.job_finished(job)  # after the commit: the round's work is in the database
+    return done
 
 
 async def run_round(sessions, sender, *, public_url: str | None = None, now: datetime | None = None,
@@ -98,6 +101,7 @@ async def run_round(sessions, sender, *, public_url: str | None = None, now: dat
         sent, retried, failed = sent + report.sent, retried + report.retried, failed + report.failed
         if report.sent + report.retried + report.failed < OUTBOX_BATCH:
             break
+    metrics.job_finished("outbox")
     return {"escalated": escalated, "closed": closed, "expired_proposals": expired, "staff_digests": digests,
             "sent": sent, "retried": retried, "failed": failed, "rate_limit_buckets_pruned": pruned,
             "counters_folded": folded, "sms_processed": sms_processed, "map_tiles": map_tiles,

@@ -64,6 +64,9 @@ class AppState:
     sessions: SessionFactory
     router: Router
     secret_key: bytes
+    read_sessions: SessionFactory | None = None
+    """Sessions on the streaming replica (DATABASE_READ_URL) for public reads; None: the primary."""
+    read_engine: AsyncEngine | None = field(default=None, repr=False)
     live: Listener | None = field(default=None, repr=False)
     """This process's LISTEN connection for live inbox sockets, while the app runs."""
     _directory: DirectorySnapshot | None = field(default=None, init=False, repr=False)
@@ -105,5 +108,13 @@ class AppState:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read on the primary: what this process just wrote is there (a citizen's own lookups, staff)."""
         async with self.sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def public_reading(self) -> AsyncIterator[AsyncSession]:
+        """A read of public figures and lists, which may lag the primary by the replica's delay: on
+        the replica when DATABASE_READ_URL is set, else on the primary."""
+        async with (self.read_sessions or self.sessions)() as session:
             yield session

@@ -178,7 +178,7 @@ async def test_a_gateway_outage_keeps_messages_in_the_outbox_until_it_recovers(p
                              client=httpx.AsyncClient(transport=httpx.MockTransport(provider)))
     sender = ChannelSender(sms=gateway, other=ConsoleSender())
     down = await send_due(app_state.sessions, sender)
-    assert down.sent == 0 and down.retried >= 1
+    assert down.retried >= 1  # others' committed messages may be due too: assert on this phone's own below
     [waiting] = await phone.outbox()
     assert waiting.state == "pending" and waiting.attempts == 1 and "503" in waiting.last_error
     up["now"] = True

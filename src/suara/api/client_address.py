@@ -47,7 +47,7 @@ class ForwardedClient:
         if scope["type"] in ("http", "websocket") and (self.trust_all or self.networks):
             peer = scope.get("client")
             if peer and self._trusted(_address(peer[0])):
-                scope = self._forwarded(scope)
+                scope = {**self._forwarded(scope), "suara.forwarded_by": peer[0]}
         await self.app(scope, receive, send)
 
     def _forwarded(self, scope: Scope) -> Scope:

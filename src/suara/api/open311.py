@@ -187,11 +187,13 @@ def _record(item: PublicSubmission, agencies: dict[int, Agency], categories: dic
     }
 
 
-async def _records(request: Request, items: list[Submission]) -> list[dict]:
+async def _records(request: Request, items: list[Submission], *, public_list: bool = False) -> list[dict]:
+    """Open311 records of ``items``; a public list reads on the replica (DATABASE_READ_URL), a lookup by
+    id on the primary, like a citizen's own tracking lookup."""
     state = request.app.state.suara
     directory = await state.directory()
     public = [item.id for item in items if not item.confidential]
-    async with state.reading() as session:
+    async with (state.public_reading() if public_list else state.reading()) as session:
         views = await public_views(session, items)
         notes = await service.latest_public_notes(session, public)
         photos = await media.public_photos_of(session, public)
@@ -245,9 +247,9 @@ async def list_requests(request: Request, fmt: str) -> Response:
     query = service.RequestFilter(codes=_split(params.get("service_request_id")),
                                   service_codes=_split(params.get("service_code")), start=start, end=end,
                                   statuses=statuses, near=near)
-    async with request.app.state.suara.reading() as session:
+    async with request.app.state.suara.public_reading() as session:
         items = await service.find_requests(session, query)
-    return render(fmt, "service_requests", await _records(request, items))
+    return render(fmt, "service_requests", await _records(request, items, public_list=True))
 
 
 async def _multipart(request: Request) -> tuple[list[tuple[str, str]], UploadFile | None]:

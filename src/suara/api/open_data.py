@@ -30,7 +30,7 @@ CACHE = "public, max-age=300"
 async def monthly_rows(request: Request) -> list[dict]:
     state = request.app.state.suara
     directory = await state.directory()
-    async with state.reading() as session:
+    async with state.public_reading() as session:
         periods = await queries.figures(session, period=Period.MONTH)
     rows = []
     for period in periods:
@@ -83,7 +83,7 @@ async def agency_stats_json(request: Request) -> Response:
     """The monthly rows, plus each agency's backlog and overdue items right now."""
     state = request.app.state.suara
     directory = await state.directory()
-    async with state.reading() as session:
+    async with state.public_reading() as session:
         backlog = await queries.backlog(session)
     now = [{"agency": directory.agencies[agency_id].slug if agency_id in directory.agencies else str(agency_id),
             "open_now": figures.open_now, "overdue_now": figures.overdue_now}
@@ -264,7 +264,7 @@ async def submissions_csv(request: Request) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(SUBMISSION_COLUMNS)
-    async with state.reading() as session:
+    async with state.public_reading() as session:
         items = await open_items.published_items(session)
     for item in items:
         agency = directory.agencies.get(item.agency_id)
@@ -287,7 +287,7 @@ async def arrival_rows(request: Request) -> list[dict]:
     directory = await state.directory()
     rows = []
     under_way = queries.current_month()
-    async with state.reading() as session:
+    async with state.public_reading() as session:
         for dimension, by_month in (await queries.breakdowns(session, list(queries.Dimension))).items():
             for month, breakdown in by_month.items():
                 if month >= under_way:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import contextvars
 import uuid
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+from suara.observability.logs import REQUEST_ID  # JSON log lines carry it
+
+__all__ = ["REQUEST_ID", "RequestId"]
 
 
 class RequestId:

@@ -85,6 +85,32 @@ def _copy_of_binaries(original: Path) -> Path:
     return installed / "pgserver" / "pginstall" / "bin"
 
 
+SERVER_USER = "pgserver"
+"""As root, pgserver runs PostgreSQL as this system user (PostgreSQL refuses to run as root)."""
+
+
+def server_user() -> str | None:
+    """The system user the embedded server's programs must run as: ``pgserver`` as root, else ourselves."""
+    return SERVER_USER if running_as_root() else None
+
+
+def postgresql_binaries() -> Path:
+    """The folder of the bundled PostgreSQL 16 programs (pg_dump, pg_restore, pg_basebackup, pg_ctl, …);
+    as root, the copy under ROOT_PLACE that the ``pgserver`` user can reach."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver._commands
+
+    if not running_as_root():
+        return pgserver._commands.POSTGRES_BIN_PATH
+    try:
+        ROOT_PLACE.mkdir(parents=True, exist_ok=True)
+        ROOT_PLACE.chmod(0o755)
+        return _copy_of_binaries(pgserver._commands.POSTGRES_BIN_PATH)
+    except OSError as error:
+        raise RuntimeError(USE_SYSTEM_POSTGRESQL.format(place=ROOT_PLACE, error=error)) from error
+
+
 def _forget_dead_handles(pgdata: Path) -> None:
     """Drop the pids of crashed processes from pgserver's handle list.
 

@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.common.errors import RateLimited
 from suara.config import Settings
 from suara.db.columns import utcnow
+from suara.observability import metrics
 from suara.ratelimits.models import RateLimitHit
 
 KEEP = timedelta(days=2)
@@ -139,6 +140,7 @@ class RateLimits:
                 )).one()
                 verdict = _verdict(limit, hits, previous_hits, offset / limit.window_seconds)
                 if not verdict.allowed:
+                    metrics.RATE_LIMIT_REFUSALS.labels(limit=limit.name).inc()
                     return verdict
         return ALLOWED
 

@@ -17,6 +17,7 @@ from suara.agencies.public_services import service_exists
 from suara.agencies.service import Directory, default_agency
 from suara.common.errors import DomainError, NotFound, ValidationFailed
 from suara.db.columns import utcnow
+from suara.observability import metrics
 from suara.routing import offload
 from suara.routing.raised_thresholds import apply_raised_threshold
 from suara.routing.router import Router, RoutingDecision
@@ -133,12 +134,23 @@ async def submit(
     else:  # five collisions of 44 random bits in a row: the generator is broken
         raise RuntimeError("could not allocate a unique tracking code")
 
+    metrics.SUBMISSIONS.labels(channel=clean.channel.value, kind=clean.kind.value).inc()
+    metrics.ROUTING_OUTCOMES.labels(outcome=_routing_outcome(route, decision)).inc()
     return Receipt(
         submission=submission,
         citizen_secret=codes.citizen_secret(submission.tracking_code, secret_key),
         routing=decision,
         replayed=False,
     )
+
+
+def _routing_outcome(route: workflow.FirstRoute | None, decision: RoutingDecision) -> str:
+    """One of a closed set of labels for the routing-outcome metric."""
+    if route is None:
+        return "not_routed"
+    if route.action == Action.AUTO_ROUTE:
+        return "routed_automatically"
+    return "triage_routing_error" if decision.error else "triage_low_confidence"
 
 
 async def _route(router: Router, text: str) -> RoutingDecision:

@@ -464,7 +464,7 @@ class DialogueQuery:
                             ) -> Connection[Consultation]:
         agency_id = await _agency_id(info, agency) if agency else None
         before_id = decode_cursor(after)
-        async with info.context.state.reading() as session:
+        async with info.context.state.public_reading() as session:
             page = await consultations.list_published(
                 session, status=ConsultationStatus(status) if status is not None else None, agency_id=agency_id,
                 first=first, before_id=before_id)
@@ -484,7 +484,7 @@ class DialogueQuery:
     async def polls(self, info: Info, open: bool | None = None, first: int = 20, after: str | None = None
                     ) -> Connection[Poll]:
         before_id = decode_cursor(after)
-        async with info.context.state.reading() as session:
+        async with info.context.state.public_reading() as session:
             page = await polls.list_polls(session, open=open, first=first, before_id=before_id)
         return connection(page, Poll.from_row)
 
@@ -499,7 +499,7 @@ class DialogueQuery:
     async def proposals(self, info: Info, status: ProposalStatusEnum | None = None, first: int = 20,
                         after: str | None = None) -> Connection[Proposal]:
         before_id = decode_cursor(after)
-        async with info.context.state.reading() as session:
+        async with info.context.state.public_reading() as session:
             page = await proposals.list_proposals(
                 session, status=ProposalStatus(status) if status is not None else None, first=first,
                 before_id=before_id)

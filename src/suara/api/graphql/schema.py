@@ -21,6 +21,7 @@ from suara.api.graphql.staff_admin import StaffAdminMutation, StaffAdminQuery
 from suara.api.graphql.submissions import SubmissionMutation, SubmissionQuery
 from suara.api.graphql.transparency import TransparencyQuery
 from suara.api.graphql.triage import TriageMutation, TriageQuery
+from suara.api.metrics import RootFieldMetrics
 
 
 @strawberry.type
@@ -48,6 +49,7 @@ schema = SuaraSchema(
     subscription=Subscription,
     config=StrawberryConfig(disable_field_suggestions=True),
     extensions=[
+        RootFieldMetrics,  # first: its time covers parsing, validation and execution
         RequestLimits,  # parses (with a cache) and validates within the configured limits
         SocketOperations,  # only subscriptions over the WebSocket, with the same text checks
         lambda: ValidationCache(maxsize=256),

@@ -128,7 +128,7 @@ class ServiceQuery:
     async def services(
         self, info: Info, search: str | None = None, agency: str | None = None, first: int | None = 50
     ) -> list[PublicService]:
-        async with info.context.state.reading() as session:
+        async with info.context.state.public_reading() as session:
             rows = await catalogue.search_services(session, search, agency, 50 if first is None else first)
         return [PublicService(row=row) for row in rows]
 

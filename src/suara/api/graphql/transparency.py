@@ -179,7 +179,7 @@ class TransparencyQuery:
         group_by: TransparencyGrouping = TransparencyGrouping.AGENCY,
     ) -> list[AgencyFigures]:
         agency_id = await _agency_id(info, agency)
-        async with info.context.state.reading() as session:
+        async with info.context.state.public_reading() as session:
             rows = await queries.figures(session, period=period, start=from_, end=to, agency_id=agency_id,
                                          all_agencies_together=group_by == TransparencyGrouping.TOTAL)
         return [AgencyFigures.of(row) for row in rows]
@@ -190,7 +190,7 @@ class TransparencyQuery:
         from_: Annotated[date | None, strawberry.argument(name="from")] = None, to: date | None = None,
         minimum_volume: int = MINIMUM_RANKING_VOLUME,
     ) -> list[RankedAgency]:
-        async with info.context.state.reading() as session:
+        async with info.context.state.public_reading() as session:
             rows = await queries.figures(session, period=Period.ALL, start=from_, end=to)
         scored = []
         for row in rows:
@@ -213,7 +213,7 @@ class TransparencyQuery:
         except ValidationFailed as error:
             return ValidationError.from_problems(error.problems)
         agency_id = await _agency_id(info, agency)
-        async with info.context.state.reading() as session:
+        async with info.context.state.public_reading() as session:
             breakdown = await queries.arrivals(session, dimension, month)
         row = queries.ALL_AGENCIES if agency_id is None else agency_id
         return Breakdown(
@@ -226,7 +226,7 @@ class TransparencyQuery:
     @strawberry.field(description="Items each agency holds unfinished right now, and how many are overdue.")
     async def backlog(self, info: Info, agency: str | None = None) -> list[Backlog]:
         agency_id = await _agency_id(info, agency)
-        async with info.context.state.reading() as session:
+        async with info.context.state.public_reading() as session:
             counts = await queries.backlog(session, agency_id)
         return [Backlog(open_now=figures.open_now, overdue_now=figures.overdue_now, agency_id=agency_id)
                 for agency_id, figures in sorted(counts.items())]
