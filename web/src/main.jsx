@@ -9,8 +9,6 @@ import { Lapor } from "./pages/lapor.jsx";
 import { Receipt } from "./pages/receipt.jsx";
 import { Track } from "./pages/track.jsx";
 import { ServiceList, ServicePage } from "./pages/services.jsx";
-import { DialogueHome, ConsultationPage, PollPage, ProposalPage } from "./pages/dialogue.jsx";
-import { Dashboard } from "./pages/dashboard.jsx";
 import { Lazy } from "./lazy.jsx";
 
 export function currentRoute() {
@@ -26,15 +24,20 @@ function page({ parts, params }) {
     case "tanda-terima": return <Receipt code={second} />;
     case "lacak": return <Track code={second} />;
     case "layanan": return second ? <ServicePage slug={second} /> : <ServiceList params={params} />;
-    case "dialog":
-      if (second === "konsultasi") return <ConsultationPage id={third} />;
-      if (second === "jajak") return <PollPage id={third} />;
-      if (second === "usulan") return <ProposalPage id={third} />;
-      return <DialogueHome />;
-    case "transparansi": return <Dashboard agency={second} params={params} />;
+    case "dialog": {  // dialogue and transparency pages come in chunks of their own: the first load stays small
+      const name = { konsultasi: "ConsultationPage", jajak: "PollPage", usulan: "ProposalPage" }[second] || "DialogueHome";
+      return <Lazy key={`dialog-${name}`} load={() => named(import("./pages/dialogue.jsx"), name)} id={third} />;
+    }
+    case "transparansi":
+      return <Lazy key="transparansi" load={() => named(import("./pages/dashboard.jsx"), "Dashboard")} agency={second}
+        params={params} />;
     case "peta": return <Lazy load={() => import("./pages/map.jsx")} params={params} />;
     default: return <NotFoundPage />;
   }
+}
+
+function named(module, name) {
+  return module.then((loaded) => ({ default: loaded[name] }));
 }
 
 function NotFoundPage() {
