@@ -1,5 +1,12 @@
-"""One-off: give the project's own seed corpus agency labels by rules over its own texts."""
-import csv, re, sys
+"""Give rows of the project's own seed corpus that have no agency yet one, by rules over their own texts.
+
+Usage: python scripts/label_seed_corpus_agencies.py [--write]
+Prints the (category, agency) counts; with --write fills the empty `agency` cells. Rows that have
+an agency keep it, so hand corrections survive. Never run it on data that is not the project's own.
+"""
+import csv
+import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -67,7 +74,7 @@ def agency_for(text, label):
     return DEFAULT[label]
 
 counts = Counter()
-for path in sorted(Path("/work/h17a/src/suara/routing").glob("seed_corpus*.csv")):
+for path in sorted((Path(__file__).resolve().parents[1] / "src" / "suara" / "routing").glob("seed_corpus*.csv")):
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:

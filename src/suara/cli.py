@@ -285,7 +285,12 @@ def train(
     from suara.routing.evaluate import format_report
     from suara.routing.model import save
     from suara.routing.model import train as train_model
-    from suara.routing.training import LabelledData, TrainingDataError, read_routing_csv, seed_corpus_data
+    from suara.routing.training import (
+        LabelledData,
+        TrainingDataError,
+        read_routing_csv,
+        seed_corpus_data,
+    )
     from suara.submissions import routing_labels
 
     if sum((data is not None, from_db, seed_only)) != 1:
@@ -312,9 +317,9 @@ def train(
         raise typer.Exit(1) from error
     agencies = training.agencies if training.agencies and any(training.agencies) else None
     console.print(f"Training on {len(training)} texts, {len(set(training.labels))} categories"
-                  f"{f', {len(set(a for a in agencies if a))} agencies' if agencies else ''} ({source}).")
+                  f"{f', {len({a for a in agencies if a})} agencies' if agencies else ''} ({source}).")
     with console.status("training") as status:
-        progress = lambda step: status.update(f"training: {step}")  # noqa: E731
+        progress = lambda step: status.update(f"training: {step}")
         if held_out is not None and first_half:
             model = train_default_style(training, held_out, name=name or out.stem, source=source,
                                         calibration_path=calibration, progress=progress)
@@ -332,7 +337,7 @@ def train(
 def train_default_style(training, held_out, *, name: str, source: str, calibration_path: Path, progress):
     """Fit on the training rows, calibrate on the first fixed half of ``held_out``, report the second."""
     from suara.routing.evaluate import evaluate as evaluate_model
-    from suara.routing.model import calibrate, cross_validated_figures, fit
+    from suara.routing.model import calibrate, fit, own_data_figures
     from suara.routing.training import fixed_halves
 
     agencies = training.agencies if training.agencies and any(training.agencies) else None
@@ -345,8 +350,7 @@ def train_default_style(training, held_out, *, name: str, source: str, calibrati
     model.cv_metrics = evaluate_model(model, report_half.texts, report_half.labels, report_half.agencies)
     model.calibration["evaluated_on"] = (f"the second fixed half of {calibration_path.name}: {len(report_half)} real "
                                         "complaints, used neither to fit nor to choose the threshold")
-    progress("cross-validating on the training data (own-corpus figures)")
-    model.corpus_metrics = cross_validated_figures(training.texts, training.labels, agencies)
+    model.corpus_metrics = own_data_figures(model)
     return model
 
 

@@ -107,12 +107,20 @@ def test_threshold_keeps_the_lower_bound_of_precision_above_the_target_on_its_po
 
 
 def test_a_threshold_chosen_on_held_out_items_keeps_its_promise_on_new_ones():
-    rng = np.random.default_rng(1)
-    confidence = rng.uniform(0, 1, 40000)
-    correct = rng.uniform(0, 1, 40000) < confidence
-    threshold = bound_threshold(confidence[:2000], correct[:2000], 0.95)
-    later = confidence[2000:] >= threshold
-    assert correct[2000:][later].mean() >= 0.95
+    """Over many calibration draws the precision on new items seldom falls short, and never by much.
+
+    (Choosing the lowest threshold that passes looks at many thresholds, so the 95 % is not exact.)"""
+    precisions = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        confidence = rng.uniform(0, 1, 23000)
+        correct = rng.uniform(0, 1, 23000) < 0.5 + 0.5 * confidence  # right 75 % overall, ~100 % at the top
+        threshold = bound_threshold(confidence[:3000], correct[:3000], 0.95)
+        later = confidence[3000:] >= threshold
+        assert 0.05 < later.mean() < 0.5
+        precisions.append(correct[3000:][later].mean())
+    assert sum(p < 0.95 for p in precisions) <= 6
+    assert min(precisions) >= 0.93
 
 
 def test_too_few_items_route_nothing_however_right_they_are():

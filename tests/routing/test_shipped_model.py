@@ -35,7 +35,7 @@ async def agency_slug(session, agency_id: int) -> str:
 @pytest.mark.parametrize(("text", "agency"), [
     ("jalan di desa kami rusak berlubang", "dpu-binamarga-cipkataru"),
     ("e-KTP saya belum jadi", "dispermadesdukcapil"),
-    ("listrik padam terus setiap sore di kampung kami", "esdm"),
+    ("listrik padam terus setiap sore di kampung kami", "pln-uid-jateng-diy"),
     ("banjir merendam rumah warga sejak semalam", "bpbd"),
 ])
 async def test_obvious_texts_route_automatically_to_the_responsible_agency(db_session, shipped_router, text, agency):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
+from suara.agencies.names import directory_defaults
 from suara.routing.calibration import clopper_pearson_lower
 
 CALIBRATION_BINS = 10
@@ -79,9 +80,21 @@ def evaluate(model, texts: list[str], truth: list[str], agencies: list[str | Non
     With true agencies (None where a row has none) and an agency-level model, the auto-route
     figures are agency-level: an automatic route is right when it reached the right agency.
     """
-    metrics = metrics_from_probabilities(model.labels, model.predict_proba(texts), truth, model.threshold)
+    probabilities = model.predict_proba(texts)
+    metrics = metrics_from_probabilities(model.labels, probabilities, truth, model.threshold)
     metrics["auto_route_level"] = "category"
     if model.agency_head is None:
+        if agencies is not None:
+            # A category-only model sends each item to its category's default agency.
+            defaults = directory_defaults()
+            rows = [i for i, agency in enumerate(agencies) if agency is not None]
+            order = np.argsort(-probabilities[rows], axis=1)
+            labels = np.asarray(model.labels)
+            top3 = [list(dict.fromkeys(defaults.get(c) for c in labels[row]))[:3] for row in order]
+            metrics.update(agency_figures(
+                [agencies_of[0] for agencies_of in top3], [agencies[i] for i in rows], top3,
+                probabilities[rows].max(axis=1), model.threshold, sorted(set(defaults.values())),
+            ))
         return metrics
     if agencies is None:
         # No true agencies: judge each automatic route by the category of the agency it chose.
