@@ -279,6 +279,7 @@ def train(
         help="Split --calibration into its two fixed halves: threshold from the first, card figures from the second."),
     out: Path = typer.Option(DEFAULT_MODEL, help="Where to write the .skops model (its card goes next to it)."),
     name: str = typer.Option(None, help="Model name (default: the file name)."),
+    card_note: str = typer.Option("", help="A paragraph for the model card (e.g. figures measured by bench/routing.py)."),
 ) -> None:
     """Train the routing model (agencies too when the data has them); the auto-route threshold keeps
     the 95 % lower confidence bound of precision ≥ 95 % on items the model was not fitted on."""
@@ -328,29 +329,39 @@ def train(
                 training.texts, training.labels, agencies=agencies, name=name or out.stem, source=source,
                 calibration=(held_out.texts, held_out.labels, held_out.agencies) if held_out is not None else None,
                 calibration_source=str(calibration) if calibration is not None else None, progress=progress)
-    save(model, out)
+    save(model, out, card_note)
     console.print(format_report(model.cv_metrics))
     console.print(f"Saved {out} and {out.with_suffix('.md')} (version {model.version}, threshold "
                   f"{model.threshold:.3f} at the {model.threshold_level} level).")
 
 
 def train_default_style(training, held_out, *, name: str, source: str, calibration_path: Path, progress):
-    """Fit on the training rows, calibrate on the first fixed half of ``held_out``, report the second."""
+    """Fit on the training rows; on the first fixed half of ``held_out`` measure each agency's
+    reliability (its first half) and choose the threshold (its second half); report the second half."""
     from suara.routing.evaluate import evaluate as evaluate_model
-    from suara.routing.model import calibrate, fit, own_data_figures
+    from suara.routing.model import calibrate, fit, measure_reliability, own_data_figures
     from suara.routing.training import fixed_halves
 
     agencies = training.agencies if training.agencies and any(training.agencies) else None
     first, second = fixed_halves(held_out)
     calibration_half, report_half = held_out.subset(first), held_out.subset(second)
+    reliability_rows, threshold_rows = fixed_halves(calibration_half)
+    reliability_part, threshold_part = calibration_half.subset(reliability_rows), calibration_half.subset(threshold_rows)
     model = fit(training.texts, training.labels, agencies=agencies, name=name, source=source, progress=progress)
-    progress("choosing the threshold on the first half of the calibration data")
-    calibrate(model, calibration_half.texts, calibration_half.labels, agencies=calibration_half.agencies,
-              source=f"the first fixed half of {calibration_path.name}")
+    model.corpus_metrics = own_data_figures(model)
+    if model.agency_head is not None:
+        progress("measuring each agency's reliability on the first quarter of the calibration data")
+        measure_reliability(model, reliability_part.texts, reliability_part.agencies)
+    else:
+        threshold_part = calibration_half
+    progress("choosing the threshold on the second quarter of the calibration data")
+    calibrate(model, threshold_part.texts, threshold_part.labels, agencies=threshold_part.agencies,
+              source=f"the first fixed half of {calibration_path.name}"
+              + (" (its second half; its first half measured each agency's reliability)"
+                 if model.agency_head is not None else ""))
     model.cv_metrics = evaluate_model(model, report_half.texts, report_half.labels, report_half.agencies)
     model.calibration["evaluated_on"] = (f"the second fixed half of {calibration_path.name}: {len(report_half)} real "
-                                        "complaints, used neither to fit nor to choose the threshold")
-    model.corpus_metrics = own_data_figures(model)
+                                        "complaints, used neither to fit nor to calibrate")
     return model
 
 

@@ -22,7 +22,9 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator
 
 OTHER = "other"
-MIN_AGENCY_ROWS = 8
+MIN_AGENCY_ROWS = 4
+"""An agency with fewer training rows is grouped as OTHER. Few rows suffice to suggest an agency to
+people; its reliability (shrunk toward the average with little evidence) keeps it from auto-routing."""
 MIN_WITHIN_CATEGORY_ROWS = 5
 
 
@@ -114,12 +116,28 @@ class AgencyHead(BaseEstimator):
 
     @property
     def reliability(self) -> np.ndarray:
-        """Per agency column, the out-of-fold precision of the direct head's predictions of it."""
+        """Per agency column, how often predictions of it were right: measured on real held-out items
+        when `measure_reliability` was given some, else the direct head's out-of-fold precision."""
+        measured = getattr(self, "reliability_", None)
+        if measured is not None:
+            return measured
         index = {a: i for i, a in enumerate(self.labels)}
         values = np.full(len(self.labels), float(np.mean(getattr(self.direct, "class_precision_", [1.0]))))
         for agency, precision in zip(self.direct.classes_, getattr(self.direct, "class_precision_", [])):
             values[index[agency]] = precision
         return values
+
+    def measure_reliability(self, best: np.ndarray, correct: np.ndarray, margin: np.ndarray, prior: float) -> None:
+        """Per agency, the precision of its predictions among the more confident half of held-out items
+        (where auto-routing happens), shrunk toward their average by ``prior`` pseudo-predictions.
+
+        A model trained on written examples cannot know which agencies real complaints confuse;
+        items it was not fitted on can. Use other items than the ones the threshold is chosen on."""
+        confident = margin >= np.median(margin)
+        overall = float(correct[confident].mean()) if confident.any() else 0.0
+        made = np.bincount(best[confident], minlength=len(self.labels))
+        hits = np.bincount(best[confident], weights=correct[confident], minlength=len(self.labels))
+        self.reliability_ = (hits + prior * overall) / (made + prior)
 
     # Prediction: every classifier's weights stacked in one matrix, so a text costs one product.
     def _stacked(self, category_model):

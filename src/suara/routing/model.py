@@ -356,6 +356,16 @@ def calibrate(
     return model
 
 
+def measure_reliability(model: RoutingModel, texts: list[str], agencies: list[str | None]) -> RoutingModel:
+    """Set the agency head's per-agency reliability from held-out items with a true agency."""
+    rows = [i for i, agency in enumerate(agencies) if agency is not None]
+    scores = model.agency_scores([texts[i] for i in rows])
+    correct = np.asarray(scores.labels)[scores.best] == np.asarray([agencies[i] for i in rows])
+    margin = scores.confidence / model.agency_head.reliability[scores.best]
+    model.agency_head.measure_reliability(scores.best, correct, margin, RELIABILITY_PRIOR)
+    return model
+
+
 def own_data_figures(model: RoutingModel) -> dict:
     """Cross-validated figures on the model's own training data, from the out-of-fold scores its
     classifiers computed anyway (tf-idf vocabulary fitted on all rows, so slightly optimistic)."""
@@ -505,8 +515,9 @@ def write_model_card(model: RoutingModel, path: Path, notes: str = "") -> None:
               "and Javanese mapped; salutations removed; long texts cut to 160 words) → tf-idf words 1–2 + char_wb 3–5 → "
               "RidgeClassifier(alpha=1, balanced) → temperature-scaled softmax (calibrated on out-of-fold scores)")
     if model.agency_head is not None:
-        out.write("; agency = mean of a direct agency classifier and Σ P(category)·P(agency | category), with the "
-                  "auto-route confidence the smaller of the two heads' probabilities for the chosen agency")
+        out.write("; agency = mean of a direct agency classifier and Σ P(category)·P(agency | category); the "
+                  "auto-route confidence is the margin of the top agency over the runner-up times that agency's "
+                  "reliability (how often its predictions were right)")
     out.write(".\n\n")
     if notes:
         out.write(notes.rstrip() + "\n\n")
@@ -531,5 +542,9 @@ def write_model_card(model: RoutingModel, path: Path, notes: str = "") -> None:
         for key in ("macro_f1", "accuracy", "agency_accuracy_direct_head"):
             if key in corpus:
                 out.write(f"| {key} | {corpus[key]:.3f} |\n")
-    out.write("\n## Reproduce\n\n```sh\nsuara train --data FILE.csv --out models/NAME.skops\n```\n")
+    out.write("\n## Reproduce\n\n```sh\nsuara train --data FILE.csv --out models/NAME.skops\n"
+              "# the shipped model (seed corpus; threshold from the first half of the real complaints):\n"
+              "suara train --seed-corpus --calibration ../shared/data/complaints/dev.csv --calibrate-on-first-half \\\n"
+              "    --out models/default.skops --name default\n"
+              "suara evaluate --data ../shared/data/complaints/dev.csv --half second --json\n```\n")
     path.write_text(out.getvalue(), encoding="utf-8")
