@@ -136,6 +136,21 @@ class TemperatureScaledClassifier(BaseEstimator, ClassifierMixin):
         return self.classes_[np.argmax(self.decision_function(features), axis=1)]
 
 
+def _tfidf(vectorizer: TfidfVectorizer, documents: list[str]):
+    """`vectorizer.transform(documents)` without its input checks, which cost a single prediction
+    more than the counting itself (the same arithmetic: counts, 1 + log tf, idf, l2 rows)."""
+    _, counts = vectorizer._count_vocab(documents, fixed_vocab=True)
+    counts = counts.astype(np.float64)
+    if vectorizer.sublinear_tf:
+        np.log(counts.data, counts.data)
+        counts.data += 1
+    counts.data *= vectorizer.idf_[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    counts.data /= np.repeat(norms, np.diff(counts.indptr))
+    return counts
+
+
 def _two_columns(scores: np.ndarray) -> np.ndarray:
     return np.c_[-scores / 2, scores / 2] if scores.ndim == 1 else scores
 
@@ -206,7 +221,7 @@ class RoutingModel:
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             normalised = steps["normalise"].transform(list(texts))
             return scipy.sparse.hstack(
-                [vectorizer.transform(normalised) for _, vectorizer in steps["features"].transformer_list],
+                [_tfidf(vectorizer, normalised) for _, vectorizer in steps["features"].transformer_list],
                 format="csr",
             )
 
