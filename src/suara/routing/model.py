@@ -168,6 +168,12 @@ def build_pipeline() -> Pipeline:
 
 
 
+def choose_threshold(probabilities_top: np.ndarray, correct: np.ndarray, target_precision: float = TARGET_PRECISION) -> float:
+    """The auto-route threshold for these held-out confidences: `calibration.bound_threshold` (kept
+    under its old name; it now bounds the precision from below instead of taking its point estimate)."""
+    return bound_threshold(probabilities_top, correct, target_precision)
+
+
 class UncalibratedModel(Exception):
     """A model without a threshold chosen on held-out items cannot auto-route."""
 
