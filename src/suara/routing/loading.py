@@ -40,28 +40,38 @@ class ModelRouter:
         return self.model.route(text, k)
 
     def suggest(self, text: str, k: int = SUGGESTIONS) -> list[dict]:
-        prediction = self.predict_agency(text, k)
-        if prediction is not None:
-            return [{"category": s.category, "agency": s.agency, "confidence": round(float(s.confidence), 4)}
-                    for s in prediction.top]
+        if self.model.agency_head is not None:
+            return _agency_suggestions(self.model.route(text, k))
+        return self._suggestions_many([text], k)[0]
+
+    def _suggestions_many(self, texts: list[str], k: int) -> list[list[dict]]:
         return [
-            {"category": s.category, "confidence": round(float(s.confidence), 4)}
-            for s in self.model.suggest(text, k)
+            [{"category": s.category, "confidence": round(float(s.confidence), 4)} for s in suggestions]
+            for suggestions in self.model.suggest_many(texts, k)
         ]
 
     def decide(self, text: str) -> RoutingDecision:
-        prediction = self.predict_agency(text)
-        if prediction is not None:
-            return RoutingDecision(
-                category=prediction.category,
-                agency=prediction.agency,
-                confidence=float(prediction.confidence),
-                suggestions=[{"category": s.category, "agency": s.agency, "confidence": round(float(s.confidence), 4)}
-                             for s in prediction.top],
-                model_version=self.model.version,
-                automatic=prediction.confidence >= self.model.threshold,
-            )
-        suggestions = self.suggest(text)
+        return self.decide_many([text])[0]
+
+    def decide_many(self, texts: list[str]) -> list[RoutingDecision]:
+        """One vectorised pass for texts that arrived together (the classifier process batches them)."""
+        if not texts:
+            return []
+        if self.model.agency_head is not None:
+            return [
+                RoutingDecision(
+                    category=prediction.category,
+                    agency=prediction.agency,
+                    confidence=float(prediction.confidence),
+                    suggestions=_agency_suggestions(prediction),
+                    model_version=self.model.version,
+                    automatic=prediction.confidence >= self.model.threshold,
+                )
+                for prediction in self.model.route_many(list(texts), SUGGESTIONS)
+            ]
+        return [self._decision(suggestions) for suggestions in self._suggestions_many(texts, SUGGESTIONS)]
+
+    def _decision(self, suggestions: list[dict]) -> RoutingDecision:
         top = suggestions[0]
         return RoutingDecision(
             category=top["category"],
@@ -70,6 +80,11 @@ class ModelRouter:
             model_version=self.model.version,
             automatic=top["confidence"] >= self.model.threshold,
         )
+
+
+def _agency_suggestions(prediction: AgencyPrediction) -> list[dict]:
+    return [{"category": s.category, "agency": s.agency, "confidence": round(float(s.confidence), 4)}
+            for s in prediction.top]
 
 
 class UnavailableRouter:
@@ -88,13 +103,21 @@ class UnavailableRouter:
         return RoutingDecision(error=f"routing model unavailable: {self.reason}")
 
 
+def router_from_model_file(path) -> ModelRouter:
+    """The router of one model file (raises ModelLoadError); the classifier process loads it the same way."""
+    from suara.routing.model import load
+
+    return ModelRouter(load(path))
+
+
 def load_router(settings: Settings) -> ModelRouter | UnavailableRouter:
-    from suara.routing.model import ModelLoadError, load
+    from suara.routing.model import ModelLoadError
 
     try:
-        model = load(settings.suara_model_path)
+        router = router_from_model_file(settings.suara_model_path)
     except ModelLoadError as error:
         log.error("routing model %s not loaded (%s); submissions go to triage", settings.suara_model_path, error)
         return UnavailableRouter(str(error))
-    log.info("routing model %s loaded (threshold %.3f, %s level)", model.version, model.threshold, model.threshold_level)
-    return ModelRouter(model)
+    log.info("routing model %s loaded (threshold %.3f, %s level)", router.model.version, router.model.threshold,
+             router.model.threshold_level)
+    return router
