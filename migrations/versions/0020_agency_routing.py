@@ -1,10 +1,19 @@
-"""Agency-level routing: directory aliases, new agencies, live precision per model version (issue 17).
+"""Agency-level routing: the names agencies go by (issue 17).
+
+Citizens, SMS and data sources name agencies by short forms ("DPU BINMAR CIPKA", "PLN Distribusi
+JatengDIY"); each agency keeps them in ``aliases``. The agencies the directory lacked (PDAB Tirta
+Utama, Bank Jateng, Biro Umum, Kanwil DJP, RSUP Kariadi, …) and every agency's aliases come from
+`src/suara/agencies/directory.json` with `suara seed` (which fills aliases only where still empty).
 
 Revision ID: 0020
 Revises: 0019
 Create Date: 2026-11-30 00:30:00
 """
 from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = '0020'
 down_revision: Union[str, None] = '0019'
@@ -13,8 +22,9 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass
+    op.add_column('agencies', sa.Column('aliases', postgresql.ARRAY(sa.String()), nullable=False,
+                                        server_default=sa.text("'{}'")))
 
 
 def downgrade() -> None:
-    pass
+    op.drop_column('agencies', 'aliases')

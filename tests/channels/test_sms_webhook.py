@@ -296,7 +296,7 @@ async def test_an_sms_routed_by_the_model_gets_one_reply_naming_the_agency_not_a
 
     state = replace(app_state, router=load_router(Settings()))
     phone = Phone(client, state)
-    await phone.say("LAPOR Jalan provinsi rusak parah, aspal berlubang dalam dan membahayakan pengendara motor")
+    await phone.say("LAPOR E-KTP saya belum jadi padahal sudah rekam tiga bulan di kecamatan, blanko katanya habis")
     [item] = await stored_for(state, phone)
     assert item.status == "routed" and item.route_automatic
     [reply] = await phone.outbox()

@@ -33,10 +33,9 @@ async def agency_slug(session, agency_id: int) -> str:
 
 
 @pytest.mark.parametrize(("text", "agency"), [
-    ("jalan di desa kami rusak berlubang", "dpu-binamarga-cipkataru"),
     ("e-KTP saya belum jadi", "dispermadesdukcapil"),
-    ("listrik padam terus setiap sore di kampung kami", "esdm"),
-    ("banjir merendam rumah warga sejak semalam", "bpbd"),
+    ("Anak saya tidak diterima PPDB SMA negeri padahal rumah dekat sekolah", "disdikbud"),
+    ("pupuk subsidi langka di kios", "distanbun"),
 ])
 async def test_obvious_texts_route_automatically_to_the_responsible_agency(db_session, shipped_router, text, agency):
     receipt = await submissions.submit(db_session, draft(text=text), router=shipped_router, secret_key=KEY)
@@ -48,6 +47,21 @@ async def test_obvious_texts_route_automatically_to_the_responsible_agency(db_se
         SubmissionEvent.submission_id == submission.id, SubmissionEvent.kind == "routed"))).one()
     assert routed.actor == f"model:{shipped_router.version}"
     assert routed.details["confidence"] >= shipped_router.model.threshold
+
+
+@pytest.mark.parametrize(("text", "agency"), [
+    ("jalan di desa kami rusak berlubang", "dpu-binamarga-cipkataru"),
+    ("listrik padam terus setiap sore di kampung kami", "pln-uid-jateng-diy"),
+    ("banjir merendam rumah warga sejak semalam", "bpbd"),
+])
+async def test_texts_real_complaints_often_send_elsewhere_wait_for_a_person_with_the_right_agency_first(
+        db_session, shipped_router, text, agency):
+    """Roads, power cuts and floods: on real complaints these agencies' confident predictions were
+    right too rarely to route without a person (their reliability caps the confidence)."""
+    receipt = await submissions.submit(db_session, draft(text=text), router=shipped_router, secret_key=KEY)
+    assert receipt.submission.status == Status.IN_TRIAGE
+    assert receipt.submission.routing_suggestions[0]["agency"] == agency
+    assert receipt.submission.routing_confidence < shipped_router.threshold
 
 
 async def test_an_unclear_text_goes_to_triage_with_three_suggestions(db_session, shipped_router):
@@ -95,10 +109,11 @@ async def test_a_router_that_raises_never_loses_the_submission(db_session):
 
 
 async def test_the_receipt_says_where_it_went(gql):
-    receipt = (await gql(SUBMIT, {"input": submit_input(text="Jalan di desa kami rusak berlubang parah sekali")}))["submit"]
+    receipt = (await gql(SUBMIT, {"input": submit_input(text="Kartu keluarga saya salah nama dan e-KTP belum dicetak")}))["submit"]
     assert receipt["routing"]["state"] == "ROUTED"
-    assert receipt["submission"]["agency"]["slug"] == "dpu-binamarga-cipkataru"
-    assert receipt["routing"]["suggestions"][0]["category"]["slug"] == "infrastruktur"
+    assert receipt["submission"]["agency"]["slug"] == "dispermadesdukcapil"
+    assert receipt["routing"]["suggestions"][0]["category"]["slug"] == "permades_dan_kependudukan"
+    assert receipt["routing"]["suggestions"][0]["agency"]["slug"] == "dispermadesdukcapil"
 
 
 async def test_suggest_routing_returns_three_agencies_and_writes_nothing(gql, database):

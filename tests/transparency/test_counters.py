@@ -86,9 +86,9 @@ async def test_incremental_counters_equal_a_full_rebuild_after_random_concurrent
     model = load_router(Settings())
 
     async def submit_one(index: int) -> int:
-        """Half the items go to people, half are routed by the shipped model on a clear road complaint."""
+        """Half the items go to people, half are routed by the shipped model on a clear e-KTP complaint."""
         router = model if index % 2 else NoRouter()
-        text = unique_text("Jalan provinsi rusak parah, aspal berlubang dalam dan membahayakan pengendara motor")
+        text = unique_text("E-KTP saya belum jadi padahal sudah rekam tiga bulan di kecamatan, blanko katanya habis")
         async with transaction(sessions) as session:
             receipt = await submissions.submit(session, draft(text=text), router=router, secret_key=KEY)
             return receipt.submission.id

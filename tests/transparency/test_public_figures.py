@@ -158,7 +158,7 @@ async def test_small_region_and_category_cells_are_suppressed_but_channels_are_n
 
 
 async def test_overdue_now_routing_accuracy_and_rejection_reasons_follow_a_hand_followed_scenario(db_session, cast):
-    """Two road complaints routed by the shipped model to the roads agency: people move one elsewhere
+    """Two e-KTP complaints routed by the shipped model to the civil registry: people move one elsewhere
     (an automatic route not kept); the other runs past its deadline, then is rejected as spam."""
     from datetime import timedelta
 
@@ -168,26 +168,27 @@ async def test_overdue_now_routing_accuracy_and_rejection_reasons_follow_a_hand_
     from suara.transparency import queries
     from suara.transparency.queries import Period
 
-    roads = (await db_session.exec(select(Agency).where(Agency.slug == cast.agency_a))).one()
+    registry = (await db_session.exec(select(Agency).where(Agency.slug == "dispermadesdukcapil"))).one()
+    officer = (await make_staff(db_session, registry.slug))[1]
 
     async def now_figures():
-        rows = await queries.figures(db_session, period=Period.ALL, agency_id=roads.id)
-        backlog = (await queries.backlog(db_session, roads.id)).get(roads.id, queries.AgencyBacklog(0, 0))
-        return (rows[0] if rows else queries.AgencyPeriod(roads.id, None)), backlog
+        rows = await queries.figures(db_session, period=Period.ALL, agency_id=registry.id)
+        backlog = (await queries.backlog(db_session, registry.id)).get(registry.id, queries.AgencyBacklog(0, 0))
+        return (rows[0] if rows else queries.AgencyPeriod(registry.id, None)), backlog
 
     before, backlog_before = await now_figures()
     model = load_router(Settings())
     ids = []
     for _ in range(2):
-        text = unique_text("Jalan provinsi rusak parah, aspal berlubang dalam dan membahayakan pengendara motor")
+        text = unique_text("E-KTP saya belum jadi padahal sudah rekam tiga bulan di kecamatan, blanko katanya habis")
         receipt = await submissions.submit(db_session, draft(text=text), router=model, secret_key=TEST_SECRET_KEY)
-        assert receipt.submission.agency_id == roads.id and receipt.routing.automatic
+        assert receipt.submission.agency_id == registry.id and receipt.routing.automatic
         ids.append(receipt.submission.id)
     moved, late = ids
-    await triage.route_submission(db_session, cast.triage_admin, moved, "permades_dan_kependudukan")
+    await triage.route_submission(db_session, cast.triage_admin, moved, "sosial_masyarakat")
     await triage.escalate_overdue(db_session, now=utcnow() + timedelta(days=30))
     while_late, backlog_late = await now_figures()
-    await triage.reject(db_session, cast.officer_a, late, "spam", "Isi laporan tidak pantas.")
+    await triage.reject(db_session, officer, late, "spam", "Isi laporan tidak pantas.")
     after, backlog_after = await now_figures()
 
     def delta(row, metric):
@@ -195,11 +196,11 @@ async def test_overdue_now_routing_accuracy_and_rejection_reasons_follow_a_hand_
 
     assert delta(after, "routed_automatically") == 2 and delta(after, "automatic_route_changed") == 1
     assert delta(after, "transferred_out") == 1 and delta(after, "rejected_by_reason:spam") == 1
-    assert delta(while_late, "escalated") >= 1  # the roads agency may hold other late items of this test session
+    assert delta(while_late, "escalated") >= 1  # the registry may hold other late items of this test session
     assert backlog_late.overdue_now - backlog_before.overdue_now == delta(while_late, "overdue_open") >= 1
     assert backlog_after.overdue_now == backlog_late.overdue_now - 1
     assert backlog_after.open_now - backlog_before.open_now == 0  # one moved away, one rejected
-    accuracy = queries.AgencyPeriod(roads.id, None, {"routed_automatically": 2, "automatic_route_changed": 1})
+    accuracy = queries.AgencyPeriod(registry.id, None, {"routed_automatically": 2, "automatic_route_changed": 1})
     assert accuracy.routing_accuracy == 0.5
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Column, String, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 
@@ -12,6 +14,10 @@ class Agency(SQLModel, table=True):
     slug: str = Field(unique=True, index=True, max_length=80)
     name: str
     short_name: str
+    aliases: list[str] = Field(
+        default_factory=list, sa_column=Column(ARRAY(String), nullable=False, server_default=text("'{}'"))
+    )
+    """Other names citizens, SMS and data sources use for it ("DPU BINMAR CIPKA", "DISPERAKIM")."""
     description_id: str = ""
     description_en: str = ""
     parent_id: int | None = Field(default=None, foreign_key="agencies.id")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +32,11 @@ def default_agency(directory: Directory, category_slug: str) -> Agency | None:
     if category is None or category.default_agency_id is None:
         return None
     return directory.agencies.get(category.default_agency_id)
+
+
+def agency_with_slug(directory: Directory, slug: str) -> Agency | None:
+    """An agency of the cached directory by its slug: no query (a few dozen agencies)."""
+    return next((agency for agency in directory.agencies.values() if agency.slug == slug), None)
 
 
 async def list_agencies(session: AsyncSession) -> list[Agency]:
@@ -89,6 +94,7 @@ async def load_directory(session: AsyncSession, path: Path = DIRECTORY_FILE) -> 
             pg_insert(Agency.__table__)
             .values(
                 slug=entry["slug"], name=entry["name"], short_name=entry["short_name"],
+                aliases=entry.get("aliases", []),
                 description_id=entry.get("description_id", ""),
                 description_en=entry.get("description_en", ""),
                 level=entry.get("level", "provincial"),
@@ -103,6 +109,13 @@ async def load_directory(session: AsyncSession, path: Path = DIRECTORY_FILE) -> 
             .on_conflict_do_nothing(index_elements=["slug"])
         )
         agencies_added += result.rowcount
+        if entry.get("aliases"):
+            # Aliases arrived after the first directories were seeded: fill them where still empty.
+            await session.exec(
+                update(Agency.__table__)
+                .where(Agency.slug == entry["slug"], func.cardinality(Agency.aliases) == 0)
+                .values(aliases=entry["aliases"])
+            )
 
     ids = {a.slug: a.id for a in await list_agencies(session)}
     for entry in directory["agencies"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from suara.config import Settings
+from suara.routing.agency import AgencyPrediction
 from suara.routing.router import RoutingDecision
 
 log = logging.getLogger(__name__)
@@ -13,7 +14,11 @@ SUGGESTIONS = 3
 
 
 class ModelRouter:
-    """Routes with a trained model; auto-routes only at or above the model's threshold."""
+    """Routes with a trained model; auto-routes only at or above the model's threshold.
+
+    A model trained with agency labels chooses the agency; one without chooses the category,
+    whose default agency then gets the item.
+    """
 
     def __init__(self, model) -> None:
         self.model = model
@@ -22,7 +27,21 @@ class ModelRouter:
     def version(self) -> str:
         return self.model.version
 
+    @property
+    def threshold(self) -> float:
+        """The auto-route threshold, from the model file's metadata (``threshold_level`` says of what)."""
+        return self.model.threshold
+
+    def predict_agency(self, text: str, k: int = SUGGESTIONS) -> AgencyPrediction | None:
+        """The agency for ``text``, its auto-route confidence and the top-k agencies; None when the
+        model has no agency head (it routes by category)."""
+        if self.model.agency_head is None:
+            return None
+        return self.model.route(text, k)
+
     def suggest(self, text: str, k: int = SUGGESTIONS) -> list[dict]:
+        if self.model.agency_head is not None:
+            return _agency_suggestions(self.model.route(text, k))
         return self._suggestions_many([text], k)[0]
 
     def _suggestions_many(self, texts: list[str], k: int) -> list[list[dict]]:
@@ -36,6 +55,20 @@ class ModelRouter:
 
     def decide_many(self, texts: list[str]) -> list[RoutingDecision]:
         """One vectorised pass for texts that arrived together (the classifier process batches them)."""
+        if not texts:
+            return []
+        if self.model.agency_head is not None:
+            return [
+                RoutingDecision(
+                    category=prediction.category,
+                    agency=prediction.agency,
+                    confidence=float(prediction.confidence),
+                    suggestions=_agency_suggestions(prediction),
+                    model_version=self.model.version,
+                    automatic=prediction.confidence >= self.model.threshold,
+                )
+                for prediction in self.model.route_many(list(texts), SUGGESTIONS)
+            ]
         return [self._decision(suggestions) for suggestions in self._suggestions_many(texts, SUGGESTIONS)]
 
     def _decision(self, suggestions: list[dict]) -> RoutingDecision:
@@ -47,6 +80,11 @@ class ModelRouter:
             model_version=self.model.version,
             automatic=top["confidence"] >= self.model.threshold,
         )
+
+
+def _agency_suggestions(prediction: AgencyPrediction) -> list[dict]:
+    return [{"category": s.category, "agency": s.agency, "confidence": round(float(s.confidence), 4)}
+            for s in prediction.top]
 
 
 class UnavailableRouter:
@@ -80,5 +118,6 @@ def load_router(settings: Settings) -> ModelRouter | UnavailableRouter:
     except ModelLoadError as error:
         log.error("routing model %s not loaded (%s); submissions go to triage", settings.suara_model_path, error)
         return UnavailableRouter(str(error))
-    log.info("routing model %s loaded (threshold %.3f)", router.model.version, router.model.threshold)
+    log.info("routing model %s loaded (threshold %.3f, %s level)", router.model.version, router.model.threshold,
+             router.model.threshold_level)
     return router

@@ -1,4 +1,4 @@
-"""The routing step of the submit flow: which category (and so which agency) a text belongs to."""
+"""The routing step of the submit flow: which agency (and category) a text belongs to."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class RoutingDecision:
-    """What the router says about one text. ``automatic`` means: route without a person."""
+    """What the router says about one text. ``automatic`` means: route without a person.
+
+    ``agency`` is the slug of the agency the model chose; None for a model trained without agency
+    labels, whose items go to the category's default agency. ``confidence`` is the number compared
+    to the model's threshold. Each suggestion is ``{"category", "agency", "confidence"}`` (no
+    ``agency`` from a category-only model).
+    """
 
     category: str | None = None
     confidence: float | None = None
     suggestions: list[dict] = field(default_factory=list)
+    agency: str | None = None
     model_version: str | None = None
     automatic: bool = False
     error: str | None = None

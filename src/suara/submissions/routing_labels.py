@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from suara.agencies.models import Agency
 from suara.db.columns import created_at_column, utcnow
 from suara.submissions.models import Submission
 
@@ -62,3 +63,21 @@ async def training_rows(session: AsyncSession) -> list[tuple[str, str]]:
         select(Submission.text, latest.c.category_slug).join(latest, latest.c.submission_id == Submission.id)
     )
     return [(text, category) for text, category in rows]
+
+
+async def labelled_rows(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """(text, category, agency slug) of every submission a person labelled; the latest decision wins.
+
+    The agency is where the person sent it, so `suara train --from-db` learns agencies too."""
+    latest = (
+        select(RoutingLabel.submission_id, RoutingLabel.category_slug, RoutingLabel.agency_id)
+        .ext(distinct_on(RoutingLabel.submission_id))
+        .order_by(RoutingLabel.submission_id, RoutingLabel.id.desc())
+        .subquery()
+    )
+    rows = await session.exec(
+        select(Submission.text, latest.c.category_slug, Agency.slug)
+        .join(latest, latest.c.submission_id == Submission.id)
+        .join(Agency, Agency.id == latest.c.agency_id)
+    )
+    return [(text, category, agency) for text, category, agency in rows]

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency, Category
 from suara.agencies.public_services import service_exists
-from suara.agencies.service import Directory, default_agency
+from suara.agencies.service import Directory, agency_with_slug, default_agency
 from suara.common.errors import DomainError, NotFound, ValidationFailed
 from suara.db.columns import utcnow
 from suara.observability import metrics
@@ -103,7 +103,7 @@ async def submit(
     fingerprint = clean.fingerprint()
 
     decision = await apply_raised_threshold(session, await _route(router, clean.text))
-    agency = await _agency_for(session, decision.category, directory) if decision.category else None
+    agency = await _agency_for(session, decision, directory) if decision.category else None
     now = utcnow()
     route = _first_route(decision, agency, clean, now)
     row = _submission_row(clean, decision)
@@ -163,11 +163,20 @@ async def _route(router: Router, text: str) -> RoutingDecision:
         return RoutingDecision(error=f"{type(error).__name__}: {error}")
 
 
-async def _agency_for(session: AsyncSession, category: str, directory: Directory | None) -> Agency | None:
+async def _agency_for(session: AsyncSession, decision: RoutingDecision, directory: Directory | None) -> Agency | None:
+    """The agency the model chose, else (a category-only model, or an agency the directory lacks)
+    the default agency of its category."""
+    if decision.agency:
+        if directory is not None:
+            chosen = agency_with_slug(directory, decision.agency)
+        else:
+            chosen = (await session.exec(select(Agency).where(Agency.slug == decision.agency))).first()
+        if chosen is not None:
+            return chosen
     if directory is not None:
-        return default_agency(directory, category)
+        return default_agency(directory, decision.category)
     result = await session.exec(
-        select(Agency).join(Category, Category.default_agency_id == Agency.id).where(Category.slug == category)
+        select(Agency).join(Category, Category.default_agency_id == Agency.id).where(Category.slug == decision.category)
     )
     return result.first()
 

@@ -47,6 +47,8 @@ class Agency:
     slug: str
     name: str
     short_name: str
+    aliases: list[str] = strawberry.field(
+        description='Other names citizens, SMS and data sources use for it ("DPU BINMAR CIPKA").')
     description: str
     description_en: str
     level: str
@@ -60,7 +62,8 @@ class Agency:
     def from_row(cls, row: AgencyRow) -> Agency:
         return cls(
             agency_id=row.id,
-            slug=row.slug, name=row.name, short_name=row.short_name, description=row.description_id,
+            slug=row.slug, name=row.name, short_name=row.short_name, aliases=list(row.aliases or []),
+            description=row.description_id,
             description_en=row.description_en, level=row.level, timezone=row.timezone,
             service_levels=ServiceLevels(
                 first_response_days=row.first_response_days,

@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry.file_uploads import Upload
 
+from suara.agencies.service import agency_with_slug
 from suara.api.client_address import client_network
 from suara.api.graphql.agencies import (
     Agency,
@@ -219,10 +220,17 @@ class RoutingSuggestion:
 
 
 async def routing_suggestions(info: Info, suggestion_lists: list[list[dict]]) -> list[list[RoutingSuggestion]]:
-    """Suggestions of many items with their categories and agencies loaded in two batches."""
+    """Suggestions of many items with their categories and agencies loaded in two batches: the agency
+    the model suggested, or (a category-only model's suggestion) the category's default agency."""
     slugs = [s["category"] for suggestions in suggestion_lists for s in suggestions]
     categories = await load_categories(info, slugs)
-    agencies = await load_agencies(info, [c.default_agency_id if c else None for c in categories])
+    directory = await info.context.state.directory()
+    suggested = [s.get("agency") for suggestions in suggestion_lists for s in suggestions]
+    agency_ids = []
+    for agency_slug, category in zip(suggested, categories):
+        chosen = agency_with_slug(directory, agency_slug) if agency_slug else None
+        agency_ids.append(chosen.id if chosen is not None else (category.default_agency_id if category else None))
+    agencies = await load_agencies(info, agency_ids)
     built = iter(zip(categories, agencies))
     return [
         [RoutingSuggestion(confidence=s["confidence"], category=c, agency=a)
