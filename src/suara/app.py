@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             jobs = asyncio.create_task(run_forever(
                 app.state.suara.sessions, sender_from_settings(settings),
                 settings.suara_jobs_interval_seconds, public_url=settings.suara_public_url,
+                contact_retention_days=settings.suara_contact_retention_days,
             ))
             own = app.state.suara  # the SMS intake worker drains what the webhook queued (any process may)
             sms_intake = asyncio.create_task(SmsIntake(own.router, own.secret_key, own.limits).run(own.sessions))

@@ -16,6 +16,7 @@ from suara.dialogue.models import (  # noqa: F401
     Proposal,
     ProposalSupport,
 )
+from suara.privacy.models import Erasure  # noqa: F401
 from suara.ratelimits.models import RateLimitHit  # noqa: F401
 from suara.submissions.counter_models import AgencyDailyCount  # noqa: F401
 from suara.submissions.models import (  # noqa: F401

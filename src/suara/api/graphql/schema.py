@@ -12,6 +12,7 @@ from suara.api.graphql.dialogue import DialogueMutation, DialogueQuery
 from suara.api.graphql.error_log import is_unexpected, log_errors
 from suara.api.graphql.limits import RequestLimits
 from suara.api.graphql.live import SocketOperations, Subscription
+from suara.api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.services import ServiceQuery
 from suara.api.graphql.sms_admin import SmsAdminQuery
@@ -24,13 +25,13 @@ from suara.api.graphql.triage import TriageMutation, TriageQuery
 @strawberry.type
 class Query(
     SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery, DialogueQuery, ServiceQuery,
-    StaffAdminQuery, SmsAdminQuery,
+    StaffAdminQuery, SmsAdminQuery, PrivacyQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation):
+class Mutation(SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation, PrivacyMutation):
     pass
 
 
