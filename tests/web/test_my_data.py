@@ -18,11 +18,12 @@ from suara.triage.models import Staff
 from tests.factories import SUBMIT, make_staff, submit_input
 from tests.privacy.citizen import person
 from tests.web.conftest import assert_accessible, graphql
+from tests.triage.staff_clients import cheap_hashing  # noqa: F401 (a fixture)
 from tests.web.test_workspace import sign_in
 
 
 async def test_a_citizen_downloads_corrects_and_erases_their_data_and_the_admin_sees_the_contact_read(
-        page: Page, live_server, engine, cast):
+        page: Page, live_server, engine, cast, cheap_hashing):
     who = person()
     receipt = graphql(live_server, SUBMIT, {"input": submit_input(
         channel="WEB", reporterName=who["name"], reporterPhone=who["phone"], reporterEmail=who["email"],
