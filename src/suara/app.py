@@ -33,7 +33,8 @@ from suara.db import migrate
 from suara.db.engine import make_engine, make_session_factory, resolve_database_url
 from suara.jobs import run_forever
 from suara.notifications.senders import sender_from_settings
-from suara.routing.loading import load_router
+from suara.routing.loading import ModelRouter, load_router
+from suara.routing.offload import ClassifierProcess, ProcessRouter
 from suara.state import AppState, load_or_create_secret_key
 
 log = logging.getLogger(__name__)
@@ -122,11 +123,14 @@ async def health(request: Request) -> JSONResponse:
 async def build_state(settings: Settings) -> AppState:
     url = resolve_database_url(settings)
     engine = make_engine(url, pool_size=settings.suara_db_pool_size)
+    router = load_router(settings)
+    if settings.suara_classifier_process and isinstance(router, ModelRouter):
+        router = ProcessRouter(router, ClassifierProcess(settings.suara_model_path))
     return AppState(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        router=load_router(settings),
+        router=router,
         secret_key=load_or_create_secret_key(settings),
     )
 
@@ -139,6 +143,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own_state = state is None
         app.state.suara = state or await build_state(settings)
+        classifier = getattr(app.state.suara.router, "process", None) if own_state else None
+        if classifier is not None:
+            classifier.start_soon()  # a second or two to load the model; threads classify meanwhile
         jobs = sms_intake = None
         if own_state and settings.suara_jobs_interval_seconds > 0:
             jobs = asyncio.create_task(run_forever(
@@ -158,6 +165,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            if classifier is not None:
+                await classifier.stop()
             if own_state:
                 await app.state.suara.engine.dispose()
 

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     suara_classifier_threads: int = 2
     """Routing classifications run in this many worker threads at most, off the event loop."""
 
+    suara_classifier_process: bool = True
+    """A server classifies in a process of its own (threads hold the interpreter lock the event loop
+    needs); off: in threads only. Threads also stand in while the process starts or restarts."""
+
     suara_db_pool_size: int = 20
     """Database connections per server process (as many again may overflow briefly)."""
 

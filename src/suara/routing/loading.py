@@ -23,13 +23,22 @@ class ModelRouter:
         return self.model.version
 
     def suggest(self, text: str, k: int = SUGGESTIONS) -> list[dict]:
+        return self._suggestions_many([text], k)[0]
+
+    def _suggestions_many(self, texts: list[str], k: int) -> list[list[dict]]:
         return [
-            {"category": s.category, "confidence": round(float(s.confidence), 4)}
-            for s in self.model.suggest(text, k)
+            [{"category": s.category, "confidence": round(float(s.confidence), 4)} for s in suggestions]
+            for suggestions in self.model.suggest_many(texts, k)
         ]
 
     def decide(self, text: str) -> RoutingDecision:
-        suggestions = self.suggest(text)
+        return self.decide_many([text])[0]
+
+    def decide_many(self, texts: list[str]) -> list[RoutingDecision]:
+        """One vectorised pass for texts that arrived together (the classifier process batches them)."""
+        return [self._decision(suggestions) for suggestions in self._suggestions_many(texts, SUGGESTIONS)]
+
+    def _decision(self, suggestions: list[dict]) -> RoutingDecision:
         top = suggestions[0]
         return RoutingDecision(
             category=top["category"],
@@ -56,13 +65,20 @@ class UnavailableRouter:
         return RoutingDecision(error=f"routing model unavailable: {self.reason}")
 
 
+def router_from_model_file(path) -> ModelRouter:
+    """The router of one model file (raises ModelLoadError); the classifier process loads it the same way."""
+    from suara.routing.model import load
+
+    return ModelRouter(load(path))
+
+
 def load_router(settings: Settings) -> ModelRouter | UnavailableRouter:
-    from suara.routing.model import ModelLoadError, load
+    from suara.routing.model import ModelLoadError
 
     try:
-        model = load(settings.suara_model_path)
+        router = router_from_model_file(settings.suara_model_path)
     except ModelLoadError as error:
         log.error("routing model %s not loaded (%s); submissions go to triage", settings.suara_model_path, error)
         return UnavailableRouter(str(error))
-    log.info("routing model %s loaded (threshold %.3f)", model.version, model.threshold)
-    return ModelRouter(model)
+    log.info("routing model %s loaded (threshold %.3f)", router.model.version, router.model.threshold)
+    return router

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,7 +63,14 @@ class Receipt:
     routing: RoutingDecision
     replayed: bool
     """True when an idempotent retry returned the receipt of an earlier call."""
-    possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
+
+    async def possible_duplicates(self, session: AsyncSession) -> list[PossibleDuplicate]:
+        """Open submissions near-identical to this one, looked for only when a client asks: in a burst
+        about one event they are many, and most clients keep only the tracking code. A retry's
+        receipt offers none (the first answer did)."""
+        if self.replayed:
+            return []
+        return await find_possible_duplicates(session, self.submission, predicted_category=self.routing.category)
 
 
 class CannotSupport(DomainError):
@@ -78,7 +85,7 @@ async def submit(
     origin: Origin = CLIENT, directory: Directory | None = None,
 ) -> Receipt:
     """File a submission: validate, route (the classifier runs once), store it with its contact and
-    first events through the workflow, and look for near-identical open ones.
+    first events through the workflow. Its receipt finds near-identical open ones when asked.
 
     Raises ValidationFailed without writing anything. A retry with the same idempotency key (in the
     origin's namespace) and the same request returns the first receipt, also when the retries race
@@ -125,13 +132,11 @@ async def submit(
     else:  # five collisions of 44 random bits in a row: the generator is broken
         raise RuntimeError("could not allocate a unique tracking code")
 
-    duplicates = await find_possible_duplicates(session, submission, predicted_category=decision.category)
     return Receipt(
         submission=submission,
         citizen_secret=codes.citizen_secret(submission.tracking_code, secret_key),
         routing=decision,
         replayed=False,
-        possible_duplicates=duplicates,
     )
 
 

@@ -258,17 +258,30 @@ class SubmissionReceipt:
     filed: strawberry.Private[service.Receipt]
     views: strawberry.Private[asyncio.Future | None] = None
 
+    duplicates: strawberry.Private[asyncio.Future | None] = None
+
     async def _views(self, info: Info) -> list:
-        """The public views of the item and its possible duplicates, read once, only when asked for
-        (a client that keeps only the tracking code costs no read)."""
+        """The public view of the item, read once, only when asked for (a client that keeps only the
+        tracking code costs no read)."""
         if self.views is None:
             self.views = asyncio.ensure_future(self._read_views(info))
         return await asyncio.shield(self.views)
 
     async def _read_views(self, info: Info) -> list:
         async with info.context.state.reading() as session:
-            return await public_views(
-                session, [self.filed.submission, *(d.submission for d in self.filed.possible_duplicates)])
+            return await public_views(session, [self.filed.submission])
+
+    async def _duplicates(self, info: Info) -> list:
+        if self.duplicates is None:
+            self.duplicates = asyncio.ensure_future(self._read_duplicates(info))
+        return await asyncio.shield(self.duplicates)
+
+    async def _read_duplicates(self, info: Info) -> list:
+        async with info.context.state.reading() as session:
+            found = await self.filed.possible_duplicates(session)
+            views = await public_views(session, [d.submission for d in found])
+        return [PossibleDuplicate(similarity=d.similarity, submission=Submission(view=view))
+                for d, view in zip(found, views)]
 
     @strawberry.field
     async def submission(self, info: Info) -> Submission:
@@ -278,9 +291,7 @@ class SubmissionReceipt:
 
     @strawberry.field(description="Open submissions about the same thing; you can support one of them instead.")
     async def possible_duplicates(self, info: Info) -> list[PossibleDuplicate]:
-        views = (await self._views(info))[1:]
-        return [PossibleDuplicate(similarity=d.similarity, submission=Submission(view=view))
-                for d, view in zip(self.filed.possible_duplicates, views)]
+        return await self._duplicates(info)
 
 
 SubmitResult = Annotated[SubmissionReceipt | ValidationError | Conflict | RateLimited, strawberry.union("SubmitResult")]
