@@ -39,7 +39,7 @@ async def test_a_citizen_downloads_corrects_and_erases_their_data_and_the_admin_
     await page.goto(f"/#/lacak/{receipt['trackingCode']}")
     panel = page.get_by_test_id("my-data")
     await expect(panel.get_by_role("heading", name="Data pribadi Anda")).to_be_visible()
-    await page.get_by_label("Kode rahasia dari tanda terima (untuk data pribadi)").fill(receipt["citizenSecret"])
+    await page.get_by_label("Kode rahasia untuk data pribadi (ada di tanda terima)").fill(receipt["citizenSecret"])
     async with page.expect_download() as download_info:
         await panel.get_by_role("button", name="Unduh data saya (JSON)").click()
     download = await download_info.value
