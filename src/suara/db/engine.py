@@ -30,10 +30,14 @@ def resolve_database_url(settings: Settings) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+    """Up to twice ``pool_size`` connections, all kept open once opened, none as overflow: an overflow
+    connection is opened for one unit of work and closed after it, so under a burst every unit of work
+    paid a connection's start-up, its statements' preparation and type introspection again. Work beyond
+    the pool waits for a connection (a queue in front of a database that has only so many cores)."""
     return create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         pool_pre_ping=False,
         hide_parameters=True,  # a failed statement's values (names, phones) never reach a log
         connect_args={"server_settings": {"application_name": "suara", "timezone": "UTC"}},

@@ -72,6 +72,7 @@ class ClassifierProcess:
         self._reader: asyncio.Task | None = None
         self._starting: asyncio.Task | None = None
         self._pending: dict[int, asyncio.Future[RoutingDecision]] = {}
+        self._outgoing: list[bytes] = []
         self._ids = itertools.count(1)
         self._ready = False
         self._stopped = False
@@ -150,13 +151,24 @@ class ClassifierProcess:
         request_id = next(self._ids)
         future: asyncio.Future[RoutingDecision] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
-        process.stdin.write(json.dumps({"id": request_id, "text": text}).encode() + b"\n")
+        self._send(process, json.dumps({"id": request_id, "text": text}).encode() + b"\n")
         try:
             return await asyncio.wait_for(future, self.ANSWER_TIMEOUT_SECONDS)
         except TimeoutError:
             raise ClassifierGone("the classifier process did not answer in time") from None
         finally:
             self._pending.pop(request_id, None)
+
+    def _send(self, process: asyncio.subprocess.Process, line: bytes) -> None:
+        """Requests made in one turn of the event loop go to the process in one write (one system call)."""
+        if not self._outgoing:
+            asyncio.get_running_loop().call_soon(self._flush, process)
+        self._outgoing.append(line)
+
+    def _flush(self, process: asyncio.subprocess.Process) -> None:
+        lines, self._outgoing = self._outgoing, []
+        if process.returncode is None and not process.stdin.is_closing():
+            process.stdin.write(b"".join(lines))
 
     async def stop(self) -> None:
         self._stopped = True

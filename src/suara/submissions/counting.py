@@ -176,37 +176,55 @@ async def apply(session: AsyncSession, changes: Iterable[tuple[Key, int]]) -> No
     a read to add, and a counter keeps at most `SLOTS` rows however long the history. Rows are still
     touched in key order, so writers sharing a slot (more than `SLOTS` at once) cannot deadlock.
     """
+    rows = counter_rows(changes)
+    if rows:
+        await session.exec(UPSERT, params=counter_params(rows))
+
+
+def counter_rows(changes: Iterable[tuple[Key, int]]) -> list[dict]:
+    """The rows a set of changes adds to (their sums, with the month and all-time rollups), in key order."""
     totals: Counter[Key] = Counter()
     for key, delta in changes:
         totals[key] += delta
-    if not totals:
-        return
-    rows = _rows_with_rollups(totals)
-    await session.exec(UPSERT, params={
+    return _rows_with_rollups(totals) if totals else []
+
+
+def counter_params(rows: list[dict]) -> dict:
+    """The parameters of `UPSERT` (and of a statement embedding `upsert_sql`) for these rows."""
+    return {
         "agency_ids": [row["agency_id"] for row in rows], "spans": [row["span"] for row in rows],
         "days": [row["day"] for row in rows], "metrics": [row["metric"] for row in rows],
         "values": [row["value"] for row in rows],
-    })
+    }
 
 
 SLOT_LOCKS = "hashtext('suara.counter_slot')"
 """The first key of the advisory locks that hand out slots (the two-key form: apart from one-bigint locks)."""
 
-UPSERT = text(f"""
-    WITH slot AS MATERIALIZED (
-        SELECT CAST(coalesce(
-            (SELECT candidate FROM generate_series(0, {SLOTS - 1}) AS candidate
-             WHERE pg_try_advisory_xact_lock({SLOT_LOCKS}, candidate) LIMIT 1),
-            pg_backend_pid() % {SLOTS}) AS smallint) AS number
-    )
+SLOT_SQL = f"""
+    SELECT CAST(coalesce(
+        (SELECT candidate FROM generate_series(0, {SLOTS - 1}) AS candidate
+         WHERE pg_try_advisory_xact_lock({SLOT_LOCKS}, candidate) LIMIT 1),
+        pg_backend_pid() % {SLOTS}) AS smallint) AS number
+"""
+
+
+def upsert_sql(condition: str = "true") -> str:
+    """The counter upsert, reading its slot from a CTE named ``slot`` (`SLOT_SQL`); ``condition`` lets a
+    statement that embeds it add nothing when its own write did not happen."""
+    return f"""
     INSERT INTO agency_daily_counts (agency_id, span, day, metric, slot, value)
     SELECT change.agency_id, change.span, change.day, change.metric, slot.number, change.value
     FROM slot, unnest(CAST(:agency_ids AS integer[]), CAST(:spans AS varchar[]), CAST(:days AS date[]),
                       CAST(:metrics AS varchar[]), CAST(:values AS bigint[]))
                WITH ORDINALITY AS change(agency_id, span, day, metric, value, position)
+    WHERE {condition}
     ORDER BY change.position
     ON CONFLICT (agency_id, span, day, metric, slot) DO UPDATE SET value = agency_daily_counts.value + excluded.value
-""")
+    """
+
+
+UPSERT = text(f"WITH slot AS MATERIALIZED ({SLOT_SQL}) {upsert_sql()}")
 """One statement of fixed shape whatever the number of rows: prepared once, not compiled per event.
 
 The slot is the lowest one whose transaction-scoped advisory lock is free (`LIMIT 1` stops at the first lock

@@ -94,25 +94,33 @@ async def notify_citizen(
         return 0
     if address is LOOK_UP:
         address = await _reply_address(session, submission)
-    if address is None:
+    message = await citizen_message(session, submission.tracking_code, event_kind, agency_name=agency_name,
+                                    note=note, address=address)
+    if message is None:
         return 0
+    session.add(OutboxMessage(submission_id=submission.id, **message))
+    return 1
+
+
+async def citizen_message(
+    session: AsyncSession, tracking_code: str, event_kind: str, *, agency_name: str | None, note: str | None,
+    address: Address | None,
+) -> dict | None:
+    """The outbox row's channel, recipient, subject and body of a status message, or None when the
+    reporter gets none (no address, an SMS number opted out or over its daily cap)."""
+    if event_kind not in CITIZEN_MESSAGES or address is None:
+        return None
     channel, recipient = address
     if channel == "sms" and not await _sms_allowed(session, recipient):
-        return 0
+        return None
     template_id, _ = CITIZEN_MESSAGES[event_kind]
-    code = format_tracking_code(submission.tracking_code)
-    plain = submission.tracking_code
-    status_text = template_id.format(agency=agency_name or "instansi", note=(note or "")[:60], plain=plain)
-    body = f"{code}: laporan Anda {status_text}." + ("" if "{plain}" in template_id else f" Cek: CEK {plain}")
+    code = format_tracking_code(tracking_code)
+    status_text = template_id.format(agency=agency_name or "instansi", note=(note or "")[:60], plain=tracking_code)
+    body = f"{code}: laporan Anda {status_text}." + ("" if "{plain}" in template_id else f" Cek: CEK {tracking_code}")
     if channel == "sms":
         body = to_gsm7(body)
-    session.add(
-        OutboxMessage(
-            submission_id=submission.id, channel=channel, recipient=recipient,
-            subject=f"Laporan {code}" if channel == "email" else None, body=body,
-        )
-    )
-    return 1
+    return {"channel": channel, "recipient": recipient, "subject": f"Laporan {code}" if channel == "email" else None,
+            "body": body}
 
 
 def notify_staff(

@@ -33,11 +33,15 @@ from suara.common.actors import Actor
 from suara.common.errors import DomainError
 from suara.db.columns import utcnow
 from suara.submissions.counting import (
+    SLOT_SQL,
     Clock,
     Facets,
     clock_state_changes,
     count_event,
-    counted_together,
+    counter_params,
+    counter_rows,
+    increments_for_event,
+    upsert_sql,
 )
 from suara.submissions.live import ARRIVAL_NOTICE_SQL, announce_inbox_change
 from suara.submissions.models import (
@@ -47,7 +51,7 @@ from suara.submissions.models import (
     SubmissionEvent,
     unfinished_statuses,
 )
-from suara.submissions.outbox import LOOK_UP, Address, notify_citizen
+from suara.submissions.outbox import LOOK_UP, Address, citizen_message, notify_citizen
 
 S = Status
 
@@ -350,11 +354,18 @@ WITH filed AS (
                        CAST(:afters AS varchar[]), CAST(:details AS text[]))
          WITH ORDINALITY AS event(kind, actor, status_before, status_after, details, position)
     ORDER BY event.position
+), slot AS MATERIALIZED ({SLOT_SQL}
+), counted AS ({upsert_sql("EXISTS (SELECT 1 FROM filed)")}
+), queued AS (
+    INSERT INTO outbox (submission_id, channel, recipient, subject, body, state, attempts, next_attempt_at, created_at)
+    SELECT id, :message_channel, :message_recipient, :message_subject, :message_body, 'pending', 0, :at, :at
+    FROM filed WHERE CAST(:has_message AS boolean)
 )
 SELECT filed.*, {ARRIVAL_NOTICE_SQL} AS announced FROM filed
 """)
-"""A new submission, its contact and first events, and its inbox announcement: one statement of fixed
-shape (prepared once per connection), which stores nothing when the tracking code or key is taken."""
+"""A new submission, its contact, first events, counter changes, the reporter's message and its inbox
+announcement: one statement of fixed shape (prepared once per connection, one round trip), which
+stores nothing when the tracking code or key is taken."""
 
 
 @dataclass(frozen=True)
@@ -377,8 +388,8 @@ async def file(
     contact: dict[str, Any] | None,
     reply_to: Address | None | object = LOOK_UP,
 ) -> Submission | None:
-    """Store a new submission, its contact and its first events in one statement, then count them,
-    queue the citizen's message and announce the arrival, as `transition()` does for later events.
+    """Store a new submission with its contact, first events, their counter changes, the citizen's
+    message and the inbox announcement in one statement: what `transition()` does for later events.
 
     ``row`` holds the submission's columns (a missing one is NULL); its status is set here from the table. Returns None
     when the row was not stored because its tracking code or idempotency key is taken (the caller
@@ -393,25 +404,29 @@ async def file(
     if route is not None:
         events.append((EVENT_KINDS[route.action], route.actor, Status.RECEIVED.value, status.value, route.details))
     contact = contact or {}
+    route_kind = EVENT_KINDS[route.action] if route is not None else None
+    facets = Facets(row["channel"], row.get("region_code"), row.get("category_slug"))
+    changes = increments_for_event("received", actor, None, None, now, None, facets, received_details)
+    if route is not None:
+        changes += increments_for_event(route_kind, route.actor, None, row.get("agency_id"), now, None, facets,
+                                        route.details)
+    agency_name = route.agency.short_name if route is not None and route.agency else None
+    message = None
+    if route is not None and reply_to is not LOOK_UP:
+        message = await citizen_message(session, row["tracking_code"], route_kind, agency_name=agency_name,
+                                        note=None, address=reply_to)
     submission = (await session.exec(FILED.from_statement(FILE), params={
         **{name: _json(row.get(name)) if name in JSON_COLUMNS else row.get(name) for name in FILED_COLUMNS},
         **{f"contact_{name}": contact.get(name) for name in CONTACT_COLUMNS},
         "contact_phone_verified": bool(contact.get("phone_verified")), "has_contact": bool(contact),
         "kinds": [e[0] for e in events], "actors": [e[1] for e in events], "befores": [e[2] for e in events],
         "afters": [e[3] for e in events], "details": [json.dumps(e[4]) for e in events], "at": now,
+        **counter_params(counter_rows(changes)),
+        **{f"message_{name}": (message or {}).get(name) for name in ("channel", "recipient", "subject", "body")},
+        "has_message": message is not None,
     })).scalars().first()  # an ORM row, in the session's identity map: cheaper than validating the model
     if submission is None:
         return None
-    facets = Facets(submission.channel, submission.region_code, submission.category_slug)
-    async with counted_together(session):  # both first events' counter changes in one write
-        await count_event(session, "received", actor, None, None, now, None, facets, received_details)
-        if route is not None:
-            await count_event(session, EVENT_KINDS[route.action], route.actor, None, submission.agency_id, now,
-                              None, facets, route.details)
-    if route is not None:
-        agency = route.agency
-        await notify_citizen(
-            session, submission, EVENT_KINDS[route.action], agency_name=agency.short_name if agency else None,
-            note=None, address=reply_to,
-        )
+    if route is not None and reply_to is LOOK_UP:  # the message after a read of the stored contact
+        await notify_citizen(session, submission, route_kind, agency_name=agency_name, note=None)
     return submission
