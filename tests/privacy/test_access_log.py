@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from suara.api.graphql.triage import node_id
 from suara.db.engine import transaction
 from suara.triage import auth
 from tests.factories import make_staff
 from tests.privacy.citizen import file_web, person, worked_by_the_agency
 from tests.triage.staff_clients import cheap_hashing, staff_client  # noqa: F401 (cheap_hashing: a fixture)
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 LOG = """query($first: Int, $after: String) { contactAccessLog(first: $first, after: $after) {
   edges { cursor node { at staffEmail staffId trackingCode submissionId } } pageInfo { hasNextPage endCursor } } }"""
@@ -22,7 +26,7 @@ async def bearer(sessions, agency: str, role: str):
 
 
 async def test_a_contact_read_appears_in_its_agencys_log_and_never_for_another_agency(
-        gql, sessions, app_state, cast, cheap_hashing):
+        gql, sessions, app_state, cast):
     receipt = await file_web(gql, person())
     submission = await worked_by_the_agency(sessions, cast, receipt["trackingCode"], person())  # one read
     _, admin_token_a = await bearer(sessions, cast.agency_a, "agency_admin")

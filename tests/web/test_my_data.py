@@ -4,8 +4,10 @@ tracking page (with its confirmation); then the agency admin's contact access lo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from playwright.async_api import Page, expect
 from sqlmodel import select
 
@@ -17,13 +19,15 @@ from suara.triage import service as triage
 from suara.triage.models import Staff
 from tests.factories import SUBMIT, make_staff, submit_input
 from tests.privacy.citizen import person
-from tests.web.conftest import assert_accessible, graphql
 from tests.triage.staff_clients import cheap_hashing  # noqa: F401 (a fixture)
+from tests.web.conftest import assert_accessible, graphql
 from tests.web.test_workspace import sign_in
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 async def test_a_citizen_downloads_corrects_and_erases_their_data_and_the_admin_sees_the_contact_read(
-        page: Page, live_server, engine, cast, cheap_hashing):
+        page: Page, live_server, engine, cast):
     who = person()
     receipt = graphql(live_server, SUBMIT, {"input": submit_input(
         channel="WEB", reporterName=who["name"], reporterPhone=who["phone"], reporterEmail=who["email"],
@@ -44,7 +48,7 @@ async def test_a_citizen_downloads_corrects_and_erases_their_data_and_the_admin_
         await panel.get_by_role("button", name="Unduh data saya (JSON)").click()
     download = await download_info.value
     assert download.suggested_filename == f"suara-{submission.tracking_code}.json"
-    exported = json.loads(open(await download.path(), encoding="utf-8").read())
+    exported = json.loads(Path(await download.path()).read_text(encoding="utf-8"))
     assert exported["contact"]["name"] == who["name"] and exported["not_included"]
 
     await panel.get_by_role("button", name="Perbaiki kontak saya").click()

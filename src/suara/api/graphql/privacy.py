@@ -100,12 +100,18 @@ PhoneAccessResult = Annotated[PhoneDataAccess | NotVerified | ValidationError | 
                               strawberry.union("PhoneDataAccessResult")]
 
 
+async def _count_attempt(info: Info) -> None:
+    """Every attempt at a citizen's data counts against the address's limit (RateLimited past it)."""
+    state = info.context.state
+    await state.limits.hit(state.limits.citizen_rights, client_network(info.context.request))
+
+
 async def _as_citizen(info: Info, proof: CitizenProofInput, operation):
-    """Count the attempt against the address's limit, then run ``operation(session, submission)`` on the
-    item the proof opens (locked), in one transaction."""
+    """Count the attempt, then run ``operation(session, submission)`` on the item the proof opens (locked),
+    in one transaction."""
     state = info.context.state
     try:
-        await state.limits.hit(state.limits.citizen_rights, client_network(info.context.request))
+        await _count_attempt(info)
         async with state.transaction() as session:
             submission = await proofs.authorise(session, proof.to_domain(), state.secret_key, lock=True)
             return await operation(session, submission)
@@ -123,7 +129,8 @@ class PrivacyQuery:
             page = await access_log.agency_contact_reads(session, actor, first=first, after=after)
         edges = [ContactReadEdge(cursor=str(read.event_id), node=ContactRead(
             id=strawberry.ID(str(read.event_id)), at=read.at, staff_id=read.staff_id, staff_email=read.staff_email,
-            tracking_code=codes.format_tracking_code(read.tracking_code), submission_id=strawberry.ID(node_id(read.submission_id)),
+            tracking_code=codes.format_tracking_code(read.tracking_code),
+            submission_id=strawberry.ID(node_id(read.submission_id)),
         )) for read in page.reads]
         return ContactReadConnection(edges=edges, page_info=PageInfo(
             has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None))
@@ -136,7 +143,7 @@ class PrivacyMutation:
     async def verify_phone_for_my_data(self, info: Info, phone: str, code: str) -> PhoneAccessResult:
         state = info.context.state
         try:
-            await state.limits.hit(state.limits.citizen_rights, client_network(info.context.request))
+            await _count_attempt(info)
             async with state.transaction() as session:
                 verified = await proofs.verify_phone(session, state.secret_key, phone, code)
         except DomainError as error:
