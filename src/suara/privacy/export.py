@@ -87,9 +87,8 @@ OWN_REQUESTS = {EVENT_KINDS[Action.CORRECT_CONTACT], EVENT_KINDS[Action.ERASE_PE
 
 
 async def export_personal_data(session: AsyncSession, submission: Submission) -> dict[str, Any]:
-    """The export of one item for its reporter (authorised by the caller)."""
-    item_id = submission.id
-    row = await session.get(Submission, item_id, populate_existing=True)
+    """The export of one item for its reporter (authorised by the caller, who read the item fresh)."""
+    item_id, row = submission.id, submission
     agencies = {a.id: a for a in await session.exec(select(Agency))}
     contact = await session.get(ReporterContact, item_id, populate_existing=True)
     thread = await session.get(SmsThread, item_id, populate_existing=True)
