@@ -104,7 +104,8 @@ async def test_a_burst_of_1000_with_duplicates_and_retries_loses_nothing_when_a_
             sending = asyncio.gather(*(gateway(phone, plan) for phone, plan in zip(phones, plans, strict=True)))
             deadline = time.monotonic() + 60
             while (await states(state)).get("done", 0) < 250:
-                assert time.monotonic() < deadline and workers[0].poll() is None, workers[0].stderr.read()
+                assert time.monotonic() < deadline and workers[0].poll() is None, (
+                    workers[0].stderr.read() if workers[0].poll() is not None else f"too slow: {await states(state)}")
                 await asyncio.sleep(0.05)
             workers[0].send_signal(signal.SIGKILL)
             workers[0].wait()

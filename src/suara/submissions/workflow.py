@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import configure_mappers
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.agencies.models import Agency
@@ -325,7 +326,6 @@ async def mask_event_details(
 FILED_COLUMNS = [column.key for column in SUBMISSIONS.c if column.key != "id"]
 JSON_COLUMNS = {column.key for column in SUBMISSIONS.c if isinstance(column.type, JSONB)}
 CONTACT_COLUMNS = ("name", "phone", "email", "nik")
-FILED = select(Submission)
 
 
 def _json(value: Any) -> str | None:
@@ -366,6 +366,26 @@ SELECT filed.*, {ARRIVAL_NOTICE_SQL} AS announced FROM filed
 """A new submission, its contact, first events, counter changes, the reporter's message and its inbox
 announcement: one statement of fixed shape (prepared once per connection, one round trip), which
 stores nothing when the tracking code or key is taken."""
+
+
+SUBMISSION_KEYS = [column.key for column in SUBMISSIONS.c]
+_FILE_COMPILED: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _file_for(dialect) -> tuple[str, tuple[str, ...]]:
+    """`FILE` compiled once for the driver, with the order of its parameters.
+
+    The busiest statement goes to the driver as it is: compiling, binding ~60 parameters through
+    their SQL types and loading the row as an ORM instance cost more than the round trip itself.
+    Its values are already the driver's types (JSON as text cast in SQL, arrays as lists), and the
+    row comes back as a plain (not validated, not session-tracked) `Submission`: the filing's
+    caller reads it, nothing in the unit of work changes it."""
+    compiled = _FILE_COMPILED.get(dialect.name)
+    if compiled is None:
+        configure_mappers()  # the row is made without a query: a process may not have run one yet
+        statement = FILE.compile(dialect=dialect)
+        compiled = _FILE_COMPILED[dialect.name] = (str(statement), tuple(statement.positiontup))
+    return compiled
 
 
 @dataclass(frozen=True)
@@ -415,7 +435,7 @@ async def file(
     if route is not None and reply_to is not LOOK_UP:
         message = await citizen_message(session, row["tracking_code"], route_kind, agency_name=agency_name,
                                         note=None, address=reply_to)
-    submission = (await session.exec(FILED.from_statement(FILE), params={
+    params = {
         **{name: _json(row.get(name)) if name in JSON_COLUMNS else row.get(name) for name in FILED_COLUMNS},
         **{f"contact_{name}": contact.get(name) for name in CONTACT_COLUMNS},
         "contact_phone_verified": bool(contact.get("phone_verified")), "has_contact": bool(contact),
@@ -424,9 +444,13 @@ async def file(
         **counter_params(counter_rows(changes)),
         **{f"message_{name}": (message or {}).get(name) for name in ("channel", "recipient", "subject", "body")},
         "has_message": message is not None,
-    })).scalars().first()  # an ORM row, in the session's identity map: cheaper than validating the model
-    if submission is None:
+    }
+    connection = await session.connection()
+    sql, names = _file_for(connection.dialect)
+    stored = (await connection.exec_driver_sql(sql, tuple(params[name] for name in names))).mappings().first()
+    if stored is None:
         return None
+    submission = Submission.model_construct(**{name: stored[name] for name in SUBMISSION_KEYS})
     if route is not None and reply_to is LOOK_UP:  # the message after a read of the stored contact
         await notify_citizen(session, submission, route_kind, agency_name=agency_name, note=None)
     return submission
