@@ -236,6 +236,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
                 settings.suara_jobs_interval_seconds, public_url=settings.suara_public_url,
                 router=app.state.suara.router,
                 photos=app.state.suara.photos,
+                contact_retention_days=settings.suara_contact_retention_days,
             ))
             own = app.state.suara  # the SMS intake worker drains what the webhook queued (any process may)
             sms_intake = asyncio.create_task(SmsIntake(own.router, own.secret_key, own.limits).run(own.sessions))

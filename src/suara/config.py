@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+CONTACT_RETENTION_DAYS = 365
 
 
 def _default_web_dist() -> Path:
@@ -138,6 +139,13 @@ class Settings(BaseSettings):
 
     suara_rate_limit_signin_per_account_per_hour: int = 200
     """Ceiling over all addresses; high so that one attacker cannot lock an officer out."""
+
+    suara_rate_limit_citizen_rights_per_hour: int = 60
+    """Downloads, corrections and erasures of one's data per network address (each attempt counts, so
+    guessing a tracking code's secret is slow as well as hopeless)."""
+
+    suara_contact_retention_days: int = CONTACT_RETENTION_DAYS
+    """Days after an item ends (closed or rejected) when the jobs erase its reporter's personal data."""
 
     suara_forwarded_allow_ips: str = ""
     """Proxies (IPs or CIDRs, comma-separated, or *) whose X-Forwarded-For/-Proto are believed;

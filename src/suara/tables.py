@@ -19,6 +19,7 @@ from suara.dialogue.models import (  # noqa: F401
 from suara.live_precision.models import RoutingOutcome  # noqa: F401
 from suara.maps.models import MapTile  # noqa: F401
 from suara.media.models import SubmissionPhoto  # noqa: F401
+from suara.privacy.models import Erasure  # noqa: F401
 from suara.ratelimits.models import RateLimitHit  # noqa: F401
 from suara.routing.raised_thresholds import ThresholdRaise  # noqa: F401
 from suara.submissions.counter_models import AgencyDailyCount  # noqa: F401

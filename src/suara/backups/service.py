@@ -218,7 +218,7 @@ async def restore(settings: Settings, file: Path, *, replace: bool = False, pg_b
                 steps.run("The database is empty", lambda: "nothing to drop")
             steps.run("Restoring the database (pg_restore)", lambda: _restore_dump(checked["tools"], url, dump))
         await _async_step(steps, "Bringing the schema up to this version", lambda: _upgrade(url))
-        await _async_step(steps, "Re-applying recorded erasures", lambda: _reapply_erasures(url, settings))
+        await _async_step(steps, "Re-applying recorded erasures", lambda: _reapply_erasures(url, key))
         steps.run("Restoring the secret key", lambda: _restore_key(settings, key))
         steps.run("Restoring the media folder", lambda: _restore_media(archive, media_folder(settings)))
     return manifest
@@ -283,12 +283,12 @@ async def _upgrade(url: str) -> str:
 
 
 ERASURE_HOOK = ("suara.privacy", "reapply_erasures")
-"""The call point for citizens' erasures (issue 19, item 1): ``async reapply_erasures(session, *, settings)
--> int`` masks again, in the restored database and media, every erasure recorded since the backup;
-it returns how many it applied. Until suara.privacy provides it, the step says it was skipped."""
+"""The call point for citizens' erasures (issue 19, item 1): ``async reapply_erasures(session, *, secret_key)
+-> int`` masks again, in the restored database, every erasure recorded in it (a photo's row goes, and its
+file with the next sweep of files no row names); it returns how many it applied."""
 
 
-async def _reapply_erasures(url: str, settings: Settings) -> str:
+async def _reapply_erasures(url: str, key: bytes | None) -> str:
     module_name, function_name = ERASURE_HOOK
     reapply = getattr(importlib.import_module(module_name), function_name, None)
     if reapply is None:
@@ -296,7 +296,7 @@ async def _reapply_erasures(url: str, settings: Settings) -> str:
     engine = make_engine(url, pool_size=1)
     try:
         async with transaction(make_session_factory(engine)) as session:
-            applied = await reapply(session, settings=settings)
+            applied = await reapply(session, secret_key=key)
     finally:
         await engine.dispose()
     return f"{applied} erasures applied again"

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from suara.common.errors import FieldProblem, NotAllowed, ValidationFailed
@@ -38,6 +38,8 @@ PHONE_LIMITS = ((3, timedelta(minutes=15)), (6, timedelta(days=1)))
 """At most 3 codes per phone in 15 minutes and 6 a day: codes cost an SMS each."""
 IP_LIMITS = ((20, timedelta(hours=1)),)
 """At most 20 codes per network address an hour, so one machine cannot spray numbers."""
+VERIFICATIONS_KEPT = max(window for _, window in PHONE_LIMITS + IP_LIMITS)
+"""Verification records older than the longest limit's window are read by nothing: the jobs delete them."""
 
 
 def _derived_key(secret_key: bytes, purpose: str) -> bytes:
@@ -62,24 +64,36 @@ def voter_hash(secret_key: bytes, phone: str) -> str:
     return _keyed_hash(secret_key, "voter", clean_phone(phone))
 
 
-def voter_token(secret_key: bytes, voter: str, expires_at: datetime) -> str:
-    payload = f"{voter}.{int(expires_at.timestamp())}"
-    signature = hmac.new(_derived_key(secret_key, "voter-token"), payload.encode(), hashlib.sha256).hexdigest()[:32]
+def signed_token(secret_key: bytes, purpose: str, subject: str, expires_at: datetime) -> str:
+    """``subject.expiry.signature``: stateless proof, for ``purpose`` only, that ``subject`` (a voter hash)
+    was verified, until ``expires_at``."""
+    payload = f"{subject}.{int(expires_at.timestamp())}"
+    signature = hmac.new(_derived_key(secret_key, purpose), payload.encode(), hashlib.sha256).hexdigest()[:32]
     return f"{payload}.{signature}"
 
 
-def voter_from_token(secret_key: bytes, token: str | None, now: datetime | None = None) -> str:
-    """The voter hash a token stands for, or NotVerified (missing, forged or expired)."""
+def subject_of_token(secret_key: bytes, purpose: str, token: str | None, now: datetime | None = None) -> str:
+    """The subject a token of ``purpose`` stands for, or NotVerified (missing, forged, of another purpose,
+    or expired)."""
     parts = (token or "").strip().split(".")
     if len(parts) != 3 or not EXPIRY.fullmatch(parts[1]):
         raise NotVerified()
-    voter, expires, signature = parts
-    expected = voter_token(secret_key, voter, datetime.fromtimestamp(int(expires), tz=UTC))
+    subject, expires, signature = parts
+    expected = signed_token(secret_key, purpose, subject, datetime.fromtimestamp(int(expires), tz=UTC))
     if not hmac.compare_digest(expected.rsplit(".", 1)[1], signature):
         raise NotVerified()
     if int(expires) < (now or utcnow()).timestamp():
         raise NotVerified("token_expired")
-    return voter
+    return subject
+
+
+def voter_token(secret_key: bytes, voter: str, expires_at: datetime) -> str:
+    return signed_token(secret_key, "voter-token", voter, expires_at)
+
+
+def voter_from_token(secret_key: bytes, token: str | None, now: datetime | None = None) -> str:
+    """The voter hash a token stands for, or NotVerified (missing, forged or expired)."""
+    return subject_of_token(secret_key, "voter-token", token, now)
 
 
 async def _check_rate(session: AsyncSession, column, value: str, limits, now: datetime) -> None:
@@ -115,6 +129,20 @@ async def request_code(
     session.add(OutboxMessage(channel="sms", recipient=phone, body=to_gsm7(body)))
     await session.flush()
     return expires_at
+
+
+async def prune_verifications(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """Delete the verification records that no limit and no code check reads any more."""
+    result = await session.exec(
+        delete(PhoneVerification).where(PhoneVerification.created_at < (now or utcnow()) - VERIFICATIONS_KEPT))
+    return result.rowcount or 0
+
+
+async def forget_phone(session: AsyncSession, secret_key: bytes, phone: str) -> int:
+    """Delete every verification record of one phone (its owner's data is being erased)."""
+    result = await session.exec(
+        delete(PhoneVerification).where(PhoneVerification.phone_hash == voter_hash(secret_key, phone)))
+    return result.rowcount or 0
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ class RateLimits:
         self.photo_add = Limit("photo_add", settings.suara_rate_limit_photo_adds_per_hour, 3600)
         self.open311_write = Limit("open311_write", settings.suara_rate_limit_open311_writes_per_minute, 60)
         self.map = Limit("map", settings.suara_rate_limit_map_per_minute, 60)
+        self.citizen_rights = Limit("citizen_rights", settings.suara_rate_limit_citizen_rights_per_hour, 3600)
         attempts = settings.suara_rate_limit_signin_attempts
         self.signin = (  # growing delays: 5 tries, a 5-minute wait, 5 more, an hour's wait, …
             Limit("signin_5m", attempts, 300),

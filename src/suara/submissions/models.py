@@ -183,6 +183,9 @@ class ReporterContact(SQLModel, table=True):
     """Who filed a submission. Reachable only through functions that check who is asking."""
 
     __tablename__ = "reporter_contacts"
+    __table_args__ = (
+        Index("ix_reporter_contacts_verified_phone", "phone", postgresql_where=text("phone_verified")),
+    )
 
     submission_id: int = Field(
         sa_column=Column(BigInteger, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
@@ -199,7 +202,10 @@ class SubmissionEvent(SQLModel, table=True):
     """One step in a submission's life. Rows are only ever inserted."""
 
     __tablename__ = "submission_events"
-    __table_args__ = (Index("ix_submission_events_submission", "submission_id", "id"),)
+    __table_args__ = (
+        Index("ix_submission_events_submission", "submission_id", "id"),
+        Index("ix_submission_events_contact_reads", "actor", "id", postgresql_where=text("kind = 'contact_viewed'")),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     submission_id: int = Field(

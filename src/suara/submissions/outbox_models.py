@@ -22,6 +22,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "state", "next_attempt_at"),
         Index("ix_outbox_recipient_created", "recipient", "created_at"),  # the daily SMS cap
+        Index("ix_outbox_submission", "submission_id", postgresql_where=text("submission_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))

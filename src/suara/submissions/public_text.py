@@ -72,6 +72,11 @@ def _cached_mask(text: str, names: tuple[str, ...], kept_phones: frozenset[str])
     return mask_public_text(text, names=names, kept_phones=kept_phones)
 
 
+def forget_cached_texts() -> None:
+    """Empty this process's cache of masked texts: its keys are original texts (after an erasure)."""
+    _cached_mask.cache_clear()
+
+
 def national_digits(raw: str) -> str | None:
     """The number without country code or trunk 0 (``812…``, ``215551234``) if ``raw`` can be an
     Indonesian phone number, else None."""

@@ -31,6 +31,7 @@ class SmsInbound(SQLModel, table=True):
         Index("ix_sms_inbound_queued", "id", postgresql_where=text("state = 'queued'")),
         Index("ix_sms_inbound_queued_phone", "phone", "id", postgresql_where=text("state = 'queued'")),
         Index("ix_sms_inbound_dead", "id", postgresql_where=text("state = 'dead'")),
+        Index("ix_sms_inbound_submission", "submission_id", postgresql_where=text("submission_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))

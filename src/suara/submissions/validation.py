@@ -127,6 +127,49 @@ def normalise_phone(raw: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@dataclass(frozen=True)
+class CleanContact:
+    """A reporter's contact as stored: blanks are None, the phone in E.164, the NIK as 16 digits."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    nik: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any((self.name, self.phone, self.email, self.nik))
+
+
+def check_contact(
+    name: str | None, phone: str | None, email: str | None, nik: str | None,
+) -> tuple[CleanContact, list[FieldProblem]]:
+    """The contact fields of a filing or of a citizen's correction: cleaned values and every problem."""
+    problems: list[FieldProblem] = []
+    name = _blank_to_none(name)
+    if name and len(name) > NAME_MAX:
+        problems.append(FieldProblem("reporterName", "too_long", f"Nama maksimal {NAME_MAX} karakter.",
+                                     f"The name must be at most {NAME_MAX} characters long."))
+    phone = _blank_to_none(phone)
+    if phone:
+        normalised = normalise_phone(phone)
+        if normalised is None:
+            problems.append(FieldProblem("reporterPhone", "invalid_phone",
+                                         "Nomor telepon tidak valid. Contoh: 0812 3456 7890.",
+                                         "The phone number is not valid. Example: 0812 3456 7890."))
+        phone = normalised
+    email = _blank_to_none(email)
+    if email and (len(email) > 254 or not EMAIL_SYNTAX.match(email)):
+        problems.append(FieldProblem("reporterEmail", "invalid_email", "Alamat email tidak valid.",
+                                     "The e-mail address is not valid."))
+    nik = _blank_to_none(nik)
+    if nik is not None:
+        nik = re.sub(r"[\s.-]", "", nik)
+        if not (len(nik) == 16 and nik.isdigit()):
+            problems.append(FieldProblem("reporterNik", "invalid_nik", "NIK harus tepat 16 angka.",
+                                         "The NIK must be exactly 16 digits."))
+    return CleanContact(name, phone, email, nik), problems
+
+
 def validate_submission(
     draft: SubmissionDraft, *, service_known: bool = False, origin: Origin = CLIENT
 ) -> CleanSubmission:
@@ -187,31 +230,10 @@ def validate_submission(
                 "Kode wilayah harus berformat Kemendagri, misalnya 33 atau 33.74.",
                 "The region code must follow the Kemendagri format, e.g. 33 or 33.74.")
 
-    name = _blank_to_none(draft.reporter_name)
-    if name and len(name) > NAME_MAX:
-        problem("reporterName", "too_long", f"Nama maksimal {NAME_MAX} karakter.",
-                f"The name must be at most {NAME_MAX} characters long.")
-
-    phone = _blank_to_none(draft.reporter_phone)
-    if phone:
-        normalised = normalise_phone(phone)
-        if normalised is None:
-            problem("reporterPhone", "invalid_phone",
-                    "Nomor telepon tidak valid. Contoh: 0812 3456 7890.",
-                    "The phone number is not valid. Example: 0812 3456 7890.")
-        phone = normalised
-
-    email = _blank_to_none(draft.reporter_email)
-    if email and (len(email) > 254 or not EMAIL_SYNTAX.match(email)):
-        problem("reporterEmail", "invalid_email", "Alamat email tidak valid.",
-                "The e-mail address is not valid.")
-
-    nik = _blank_to_none(draft.reporter_nik)
-    if nik is not None:
-        nik = re.sub(r"[\s.-]", "", nik)
-        if not (len(nik) == 16 and nik.isdigit()):
-            problem("reporterNik", "invalid_nik", "NIK harus tepat 16 angka.",
-                    "The NIK must be exactly 16 digits.")
+    contact, contact_problems = check_contact(
+        draft.reporter_name, draft.reporter_phone, draft.reporter_email, draft.reporter_nik)
+    problems.extend(contact_problems)
+    name, phone, email, nik = contact.name, contact.phone, contact.email, contact.nik
 
     if draft.anonymous and any((name, phone, email, nik)):
         problem("anonymous", "contact_with_anonymous",

@@ -9,9 +9,10 @@ all in the caller's transaction:
 - `transition()` changes the status of a filed one: it checks the table and updates the row only
   if nobody changed it since it was read (optimistic locking on ``version``);
 - `record()` appends an event that changes no status (a support, a contact view, a routing
-  confirmation), checked against the statuses that allow it.
+  confirmation, a citizen's correction or erasure of their data), checked against the statuses that allow it.
 
-Nothing else writes ``submission_events``.
+Nothing else writes ``submission_events``. Events are never deleted; the one change to a written event
+is `mask_event_details`, which the erasure of a citizen's personal data (UU PDP) applies to their texts.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import configure_mappers
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -83,6 +84,8 @@ class Action(StrEnum):
     ADD_PHOTO = "add_photo"
     APPROVE_PHOTO = "approve_photo"
     HIDE_PHOTO = "hide_photo"
+    CORRECT_CONTACT = "correct_contact"
+    ERASE_PERSONAL_DATA = "erase_personal_data"
 
 
 AGENCY_WORK = (S.ROUTED, S.FORWARDED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED)
@@ -140,6 +143,8 @@ EVENT_KINDS: dict[Action, str] = {
     Action.ADD_PHOTO: "photo_added",
     Action.APPROVE_PHOTO: "photo_approved",
     Action.HIDE_PHOTO: "photo_hidden",
+    Action.CORRECT_CONTACT: "contact_corrected",
+    Action.ERASE_PERSONAL_DATA: "personal_data_erased",
 }
 
 NO_STATUS_CHANGE: dict[Action, frozenset[str]] = {
@@ -150,6 +155,8 @@ NO_STATUS_CHANGE: dict[Action, frozenset[str]] = {
     Action.ADD_PHOTO: frozenset(unfinished_statuses()),
     Action.APPROVE_PHOTO: frozenset(Status),
     Action.HIDE_PHOTO: frozenset(Status),
+    Action.CORRECT_CONTACT: frozenset(Status),
+    Action.ERASE_PERSONAL_DATA: frozenset(Status),
 }
 """Actions `record()` appends, with the statuses each is allowed in. They leave ``version`` alone: a
 citizen's support, an internal note or an officer reading the contact does not make a colleague's
@@ -159,10 +166,11 @@ ANNOUNCED = {Action.ADD_NOTE}
 
 PRIVATE_ACTIONS = {
     Action.ADD_NOTE, Action.ASSIGN, Action.UNASSIGN, Action.MERGE_DUPLICATE, Action.VIEW_CONTACT,
-    Action.CONFIRM_ROUTING, Action.ADD_PHOTO, Action.APPROVE_PHOTO, Action.HIDE_PHOTO,
+    Action.CONFIRM_ROUTING, Action.ADD_PHOTO, Action.APPROVE_PHOTO, Action.HIDE_PHOTO, Action.CORRECT_CONTACT,
+    Action.ERASE_PERSONAL_DATA,
 }
-"""Events of these actions never appear in public views (a photo's review is the agency's business; the
-public sees the approved photo itself)."""
+"""Events of these actions never appear in public views (a photo's review is the agency's business, the public
+sees the approved photo itself; a citizen's own data requests leave the public history and figures as they were)."""
 
 
 class InvalidTransition(DomainError):
@@ -300,6 +308,30 @@ async def record(
         await announce_inbox_change(session, updated, agency_before=updated.agency_id)
     await session.flush()
     return updated
+
+
+async def mask_event_details(
+    session: AsyncSession, submission_id: int, mask: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Rewrite the details of every event of one submission through ``mask`` (the erasure of its
+    reporter's personal data); kind, actor, statuses and times stay. Returns how many changed.
+
+    The database refuses any change to an event (a trigger) except this one: it lets the details, and
+    nothing else, change while the transaction-local setting ``suara.erasing`` is on, which this sets
+    around its own statement only."""
+    rows = (await session.exec(
+        select(EVENTS.c.id, EVENTS.c.details).where(EVENTS.c.submission_id == submission_id)
+    )).all()
+    changed = [{"event_id": event_id, "masked": masked} for event_id, details in rows
+               if (masked := mask(details or {})) != (details or {})]
+    if changed:
+        await session.exec(text("SELECT set_config('suara.erasing', 'on', true)"))
+        await session.exec(
+            update(EVENTS).where(EVENTS.c.id == bindparam("event_id")).values(details=bindparam("masked")),
+            params=changed,
+        )
+        await session.exec(text("SELECT set_config('suara.erasing', 'off', true)"))
+    return len(changed)
 
 
 WRITTEN_BY_DATABASE = {"id", "public_fine"}

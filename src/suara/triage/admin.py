@@ -30,7 +30,7 @@ LEGAL_SERVICE_LEVELS = {
 TEMPLATE_TITLE = (3, 120)
 TEMPLATE_BODY = (10, 5000)
 MAX_AUDIT_PAGE = 100
-_AUDIT_CURSOR = re.compile(r"[0-9]{1,18}")
+_PAGE_CURSOR = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -204,11 +204,12 @@ class AuditPage:
     has_next_page: bool
 
 
-def _audit_after(after: str | None) -> int | None:
-    """Cursors are row ids: ASCII digits only, else a typed error (never a server error)."""
+def page_cursor(after: str | None) -> int | None:
+    """The row id a page of a log (newest first) continues after: ASCII digits only, else a typed error
+    (never a server error)."""
     if after is None:
         return None
-    if not _AUDIT_CURSOR.fullmatch(after):
+    if not _PAGE_CURSOR.fullmatch(after):
         raise ValidationFailed([FieldProblem(
             "after", "invalid_cursor", "Kursor halaman tidak valid.", "The page cursor is not valid.",
         )])
@@ -223,7 +224,7 @@ async def audit_page(session: AsyncSession, actor: Actor, *, first: int = 50, af
             "first", "out_of_range", f"Jumlah per halaman 1–{MAX_AUDIT_PAGE}.",
             f"A page holds 1–{MAX_AUDIT_PAGE} rows.",
         )])
-    after_id = _audit_after(after)
+    after_id = page_cursor(after)
     query = select(StaffAuditEntry).order_by(StaffAuditEntry.id.desc()).limit(first + 1)
     if actor.role != Role.TRIAGE_ADMIN:
         query = query.where(StaffAuditEntry.agency_id == actor.agency_id)

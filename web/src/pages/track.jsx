@@ -1,9 +1,11 @@
-// Status as a timeline, deadlines and whether they were met, responses, and the citizen's buttons.
+// Status as a timeline, deadlines and whether they were met, responses, the citizen's buttons, and their
+// rights over their data (my_data.jsx).
 import { useEffect, useState } from "preact/hooks";
 import { gql, gqlUpload, NetworkError } from "../api.js";
 import { formatDate, pick, t } from "../i18n.js";
 import { MAX_PHOTOS, shrinkPhoto } from "../photos.js";
 import { secretFor } from "../receipts.js";
+import { MyData } from "./my_data.jsx";
 
 // With the secret from this browser's receipt, a confidential report shows its reporter everything.
 const TRACK = `query($code: String!, $secret: String) { submission(trackingCode: $code, citizenSecret: $secret) { trackingCode kind status statusGroup
@@ -144,6 +146,7 @@ export function Track({ code }) {
             </div>
           )}
           {message && <p class="live" role="status">{message}</p>}
+          <MyData code={item.trackingCode} secret={secret} setSecret={setSecret} />
         </article>
       )}
     </section>

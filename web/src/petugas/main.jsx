@@ -15,6 +15,7 @@ import { ChangePassword } from "./password.jsx";
 import { AgencyAdmin } from "./admin.jsx";
 import { Performance } from "./performance.jsx";
 import { Lazy } from "../lazy.jsx";
+import { ContactAccessLog } from "./access_log.jsx";
 
 export function currentRoute() {
   const [path, query = ""] = (location.hash.replace(/^#/, "") || "/").split("?");
@@ -26,6 +27,10 @@ export function goSignIn() {
   const here = location.hash.replace(/^#/, "");
   if (here.startsWith("/masuk")) return;
   location.hash = "#/masuk" + (here && here !== "/" ? "?ke=" + encodeURIComponent(here) : "");
+}
+
+function isAdmin(me) {
+  return me.role === "agency_admin" || me.role === "triage_admin";
 }
 
 function home(me) {
@@ -74,6 +79,7 @@ function App() {
   else if (first === "item") content = <Item id={second} me={me} />;
   else if (first === "triase") content = <TriageQueue me={me} params={route.params} />;
   else if (first === "admin") content = <AgencyAdmin me={me} />;
+  else if (first === "akses-kontak" && isAdmin(me)) content = <ContactAccessLog />;
   else if (first === "kinerja" && me.agency) content = <Performance me={me} />;
   else if (first === "peta" && me.agency) content = <Lazy load={() => import("./map.jsx")} />;
   else if (first === "kotak-masuk") content = <Inbox params={route.params} me={me} />;
@@ -81,7 +87,7 @@ function App() {
 
   const here = "#/" + (first || "");
   const nav = me && !me.mustChangePassword ? [["#/kotak-masuk", "nav.inbox"], ["#/peta", "nav.map"], ["#/kinerja", "nav.performance"]].concat(me.role === "triage_admin" ? [["#/triase", "nav.triage"]] : [])
-    .concat(me.role === "agency_admin" || me.role === "triage_admin" ? [["#/admin", "nav.admin"]] : []) : [];
+    .concat(isAdmin(me) ? [["#/admin", "nav.admin"], ["#/akses-kontak", "nav.access"]] : []) : [];
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main").focus(); }}>

@@ -14,6 +14,7 @@ from suara.api.graphql.limits import RequestLimits
 from suara.api.graphql.live import SocketOperations, Subscription
 from suara.api.graphql.maps import MapQuery
 from suara.api.graphql.photos import PhotoMutation
+from suara.api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from suara.api.graphql.routing import RoutingQuery
 from suara.api.graphql.services import ServiceQuery
 from suara.api.graphql.sms_admin import SmsAdminQuery
@@ -27,13 +28,15 @@ from suara.api.metrics import RootFieldMetrics
 @strawberry.type
 class Query(
     SubmissionQuery, RoutingQuery, AgencyQuery, TriageQuery, TransparencyQuery, DialogueQuery, ServiceQuery,
-    StaffAdminQuery, SmsAdminQuery, MapQuery,
+    StaffAdminQuery, SmsAdminQuery, MapQuery, PrivacyQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation, PhotoMutation):
+class Mutation(
+    SubmissionMutation, TriageMutation, DialogueMutation, StaffAdminMutation, PhotoMutation, PrivacyMutation,
+):
     pass
 
 
