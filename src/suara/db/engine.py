@@ -53,3 +53,20 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit when the block ends normally, roll back when it raises."""
     async with factory() as session, session.begin():
         yield session
+
+
+_DRIVER_SQL: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}
+
+
+def driver_sql(statement, dialect) -> tuple[str, tuple[str, ...]]:
+    """A fixed ``text()`` statement compiled once for the driver, with the order of its parameters.
+
+    For the busiest statements (a filing, a rate-limit count), given to the driver as they are with
+    ``exec_driver_sql``: compiling, binding parameters through their SQL types and building result
+    metadata each time cost more than the round trip. Their values must already be the driver's types."""
+    key = (id(statement), dialect.name)
+    compiled = _DRIVER_SQL.get(key)
+    if compiled is None:
+        form = statement.compile(dialect=dialect)
+        compiled = _DRIVER_SQL[key] = (str(form), tuple(form.positiontup))
+    return compiled

@@ -33,6 +33,7 @@ from suara.agencies.models import Agency
 from suara.common.actors import Actor
 from suara.common.errors import DomainError
 from suara.db.columns import utcnow
+from suara.db.engine import driver_sql
 from suara.submissions.counting import (
     SLOT_SQL,
     Clock,
@@ -383,23 +384,14 @@ stores nothing when the tracking code or key is taken."""
 
 
 SUBMISSION_KEYS = [column.key for column in SUBMISSIONS.c]
-_FILE_COMPILED: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
 def _file_for(dialect) -> tuple[str, tuple[str, ...]]:
-    """`FILE` compiled once for the driver, with the order of its parameters.
-
-    The busiest statement goes to the driver as it is: compiling, binding ~60 parameters through
-    their SQL types and loading the row as an ORM instance cost more than the round trip itself.
-    Its values are already the driver's types (JSON as text cast in SQL, arrays as lists), and the
-    row comes back as a plain (not validated, not session-tracked) `Submission`: the filing's
-    caller reads it, nothing in the unit of work changes it."""
-    compiled = _FILE_COMPILED.get(dialect.name)
-    if compiled is None:
-        configure_mappers()  # the row is made without a query: a process may not have run one yet
-        statement = FILE.compile(dialect=dialect)
-        compiled = _FILE_COMPILED[dialect.name] = (str(statement), tuple(statement.positiontup))
-    return compiled
+    """`FILE` for the driver (`driver_sql`): the busiest statement, whose values are already the driver's
+    types (JSON as text cast in SQL, arrays as lists). Its row comes back as a plain (not validated, not
+    session-tracked) `Submission`: the filing's caller reads it, nothing in the unit of work changes it."""
+    configure_mappers()  # the row is made without a query: a process may not have run one yet
+    return driver_sql(FILE, dialect)
 
 
 @dataclass(frozen=True)
