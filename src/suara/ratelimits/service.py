@@ -25,7 +25,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from suara.common.errors import RateLimited
 from suara.config import Settings
 from suara.db.columns import utcnow
-from suara.db.engine import driver_sql
 from suara.observability import metrics
 from suara.ratelimits.models import RateLimitHit
 
@@ -137,9 +136,9 @@ class RateLimits:
                 index, offset = divmod(now, limit.window_seconds)
                 bucket = datetime.fromtimestamp(index * limit.window_seconds, UTC)
                 previous = bucket - timedelta(seconds=limit.window_seconds)
-                sql, names = driver_sql(_HIT, connection.dialect)
-                values = {"key": self.key(limit, subject), "bucket": bucket, "previous": previous}
-                hits, previous_hits = (await connection.exec_driver_sql(sql, tuple(values[n] for n in names))).one()
+                hits, previous_hits = (await connection.execute(
+                    _HIT, {"key": self.key(limit, subject), "bucket": bucket, "previous": previous}
+                )).one()
                 verdict = _verdict(limit, hits, previous_hits, offset / limit.window_seconds)
                 if not verdict.allowed:
                     metrics.RATE_LIMIT_REFUSALS.labels(limit=limit.name).inc()
