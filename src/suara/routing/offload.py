@@ -195,12 +195,11 @@ async def _end(process: asyncio.subprocess.Process) -> None:
             await process.wait()
 
 
-class ProcessRouter:
-    """A model router whose decisions come from a classifier process; everything else is the router's own."""
+class WrappedRouter:
+    """A router around another: its model, version and synchronous calls are the wrapped router's."""
 
-    def __init__(self, router: Router, process: ClassifierProcess) -> None:
+    def __init__(self, router: Router) -> None:
         self.router = router
-        self.process = process
 
     @property
     def model(self):
@@ -215,6 +214,14 @@ class ProcessRouter:
 
     def suggest(self, text: str, k: int = 3) -> list[dict]:
         return self.router.suggest(text, k)
+
+
+class ProcessRouter(WrappedRouter):
+    """A model router whose decisions come from a classifier process; everything else is the router's own."""
+
+    def __init__(self, router: Router, process: ClassifierProcess) -> None:
+        super().__init__(router)
+        self.process = process
 
     async def decide_async(self, text: str) -> RoutingDecision:
         if self.process.ready:
@@ -226,27 +233,13 @@ class ProcessRouter:
         return await in_thread(self.router, text)
 
 
-class SharedDecisions:
+class SharedDecisions(WrappedRouter):
     """One request's router: each text is classified once however many fields ask for it, and
     fields asking at the same time wait for the same run."""
 
     def __init__(self, router: Router) -> None:
-        self.router = router
+        super().__init__(router)
         self._runs: dict[str, asyncio.Future[RoutingDecision]] = {}
-
-    @property
-    def model(self):
-        return getattr(self.router, "model", None)
-
-    @property
-    def version(self) -> str | None:
-        return getattr(self.router, "version", None)
-
-    def decide(self, text: str) -> RoutingDecision:
-        return self.router.decide(text)
-
-    def suggest(self, text: str, k: int = 3) -> list[dict]:
-        return self.router.suggest(text, k)
 
     async def decide_async(self, text: str) -> RoutingDecision:
         key = text.strip()
