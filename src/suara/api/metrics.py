@@ -30,8 +30,7 @@ from graphql import (
     SelectionSetNode,
 )
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import func, text
-from sqlmodel import select
+from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match
@@ -40,8 +39,7 @@ from strawberry.extensions import SchemaExtension
 
 from suara.db.columns import utcnow
 from suara.observability import metrics
-from suara.submissions.outbox_models import OutboxMessage, OutboxState
-from suara.submissions.sms_models import SmsInbound
+from suara.submissions.outbox import backlogs
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +180,9 @@ async def database_figures(state) -> metrics.DatabaseFigures:
     now = utcnow()
     async with state.transaction() as session:
         await session.exec(text("SET LOCAL statement_timeout = '2s'"))
-        pending, oldest_due = (await session.exec(
-            select(func.count(), func.min(OutboxMessage.next_attempt_at).filter(OutboxMessage.next_attempt_at <= now))
-            .where(OutboxMessage.state == OutboxState.PENDING))).one()
-        queued, oldest_queued = (await session.exec(
-            select(func.count(), func.min(SmsInbound.received_at)).where(SmsInbound.state == "queued"))).one()
+        found = await backlogs(session, now)
+    pending, oldest_due, queued, oldest_queued = (found.outbox_pending, found.outbox_oldest_due, found.sms_queued,
+                                                  found.sms_oldest_queued)
     wall = time.time()
     multiprocess_dir = _multiprocess_dir(state)
     return metrics.DatabaseFigures(

@@ -3,6 +3,7 @@ they report (so a change and its message commit or vanish together); `suara.noti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,8 @@ from suara.common.gsm import to_gsm7
 from suara.db.columns import utcnow
 from suara.submissions.codes import format_tracking_code
 from suara.submissions.models import ReporterContact, Submission
-from suara.submissions.outbox_models import OutboxMessage
-from suara.submissions.sms_models import SmsOptOut, SmsThread
+from suara.submissions.outbox_models import OutboxMessage, OutboxState
+from suara.submissions.sms_models import SmsInbound, SmsOptOut, SmsThread
 
 CITIZEN_MESSAGES = {
     "routed": ("diteruskan ke {agency}", "sent to {agency}"),
@@ -134,3 +135,23 @@ def notify_staff(
             OutboxMessage(submission_id=submission_id, channel="email", recipient=email, subject=subject, body=body,
                           created_at=now, next_attempt_at=now)
         )
+
+
+@dataclass(frozen=True)
+class Backlogs:
+    """What waits to go out and to be read: for the operator's metrics."""
+
+    outbox_pending: int
+    outbox_oldest_due: datetime | None
+    sms_queued: int
+    sms_oldest_queued: datetime | None
+
+
+async def backlogs(session: AsyncSession, now: datetime) -> Backlogs:
+    """Pending outbox messages (and the oldest one already due), queued inbound SMS (and the oldest)."""
+    pending, oldest_due = (await session.exec(
+        select(func.count(), func.min(OutboxMessage.next_attempt_at).filter(OutboxMessage.next_attempt_at <= now))
+        .where(OutboxMessage.state == OutboxState.PENDING))).one()
+    queued, oldest_queued = (await session.exec(
+        select(func.count(), func.min(SmsInbound.received_at)).where(SmsInbound.state == "queued"))).one()
+    return Backlogs(pending, oldest_due, queued, oldest_queued)
