@@ -30,7 +30,6 @@ from graphql import (
     SelectionSetNode,
 )
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match
@@ -179,7 +178,6 @@ async def database_figures(state) -> metrics.DatabaseFigures:
     """Outbox and SMS queue sizes and ages, read on the primary under a short statement timeout."""
     now = utcnow()
     async with state.transaction() as session:
-        await session.exec(text("SET LOCAL statement_timeout = '2s'"))
         found = await backlogs(session, now)
     pending, oldest_due, queued, oldest_queued = (found.outbox_pending, found.outbox_oldest_due, found.sms_queued,
                                                   found.sms_oldest_queued)

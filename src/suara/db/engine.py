@@ -61,9 +61,9 @@ _DRIVER_SQL: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}
 def driver_sql(statement, dialect) -> tuple[str, tuple[str, ...]]:
     """A fixed ``text()`` statement compiled once for the driver, with the order of its parameters.
 
-    For the busiest statements (a filing, a rate-limit count), given to the driver as they are with
+    For the busiest statement (a filing), given to the driver as it is with
     ``exec_driver_sql``: compiling, binding parameters through their SQL types and building result
-    metadata each time cost more than the round trip. Their values must already be the driver's types."""
+    metadata each time cost more than the round trip. The values must already be the driver's types."""
     key = (id(statement), dialect.name)
     compiled = _DRIVER_SQL.get(key)
     if compiled is None:

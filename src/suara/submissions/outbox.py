@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -148,7 +148,9 @@ class Backlogs:
 
 
 async def backlogs(session: AsyncSession, now: datetime) -> Backlogs:
-    """Pending outbox messages (and the oldest one already due), queued inbound SMS (and the oldest)."""
+    """Pending outbox messages (and the oldest one already due), queued inbound SMS (and the oldest).
+    Read in the caller's transaction under a 2 s statement timeout: a scrape never waits on a slow table."""
+    await session.exec(text("SET LOCAL statement_timeout = '2s'"))
     pending, oldest_due = (await session.exec(
         select(func.count(), func.min(OutboxMessage.next_attempt_at).filter(OutboxMessage.next_attempt_at <= now))
         .where(OutboxMessage.state == OutboxState.PENDING))).one()

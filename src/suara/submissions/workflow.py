@@ -17,6 +17,7 @@ is `mask_event_details`, which the erasure of a citizen's personal data (UU PDP)
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -386,11 +387,12 @@ stores nothing when the tracking code or key is taken."""
 SUBMISSION_KEYS = [column.key for column in SUBMISSIONS.c]
 
 
+@functools.cache
 def _file_for(dialect) -> tuple[str, tuple[str, ...]]:
     """`FILE` for the driver (`driver_sql`): the busiest statement, whose values are already the driver's
     types (JSON as text cast in SQL, arrays as lists). Its row comes back as a plain (not validated, not
     session-tracked) `Submission`: the filing's caller reads it, nothing in the unit of work changes it."""
-    configure_mappers()  # the row is made without a query: a process may not have run one yet
+    configure_mappers()  # once: the row is made without a query, and a process may not have run one yet
     return driver_sql(FILE, dialect)
 
 

@@ -283,21 +283,22 @@ class SubmissionReceipt:
 
     duplicates: strawberry.Private[asyncio.Future | None] = None
 
+    async def _once(self, name: str, read) -> list:
+        """A read done once per receipt, only when a field asks for it (a client that keeps only the
+        tracking code costs no read); fields asking at the same time wait for the same read."""
+        if getattr(self, name) is None:
+            setattr(self, name, asyncio.ensure_future(read()))
+        return await asyncio.shield(getattr(self, name))
+
     async def _views(self, info: Info) -> list:
-        """The public view of the item, read once, only when asked for (a client that keeps only the
-        tracking code costs no read)."""
-        if self.views is None:
-            self.views = asyncio.ensure_future(self._read_views(info))
-        return await asyncio.shield(self.views)
+        return await self._once("views", lambda: self._read_views(info))
 
     async def _read_views(self, info: Info) -> list:
         async with info.context.state.reading() as session:
             return await public_views(session, [self.filed.submission])
 
     async def _duplicates(self, info: Info) -> list:
-        if self.duplicates is None:
-            self.duplicates = asyncio.ensure_future(self._read_duplicates(info))
-        return await asyncio.shield(self.duplicates)
+        return await self._once("duplicates", lambda: self._read_duplicates(info))
 
     async def _read_duplicates(self, info: Info) -> list:
         async with info.context.state.reading() as session:
